@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# Stops the test cluster started by up.sh and removes what it made: processes (by the PIDs in
+# $SEER_CLUSTER_DIR/run and containerd's own pid files), mounts under $SEER_CLUSTER_DIR, the
+# pods' network namespaces, the CNI bridge and the node's dummy link, the iptables chains
+# (KUBE-*, CNI-*, SEER-*), the sysctls it changed, the pod cgroups, and the state dir.
+#   down.sh [--keep-logs]   --keep-logs keeps $SEER_CLUSTER_DIR/logs (up.sh uses it on failure)
+# Safe to run when nothing is up.
+set -uo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+KEEP_LOGS=0; [[ "${1:-}" == --keep-logs ]] && KEEP_LOGS=1
+
+[[ -d "$SEER_CLUSTER_DIR" ]] || { log "nothing to stop ($SEER_CLUSTER_DIR does not exist)"; exit 0; }
+
+# stop_pid PID NAME: SIGTERM, wait up to 10 s, then SIGKILL.
+stop_pid() {
+  local pid=$1 name=$2 i
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null
+  for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || { log "stopped $name ($pid)"; return 0; }; sleep 0.2; done
+  kill -KILL "$pid" 2>/dev/null; log "killed $name ($pid)"
+}
+stop_named() {
+  local f=$RUN_DIR/$1.pid
+  [[ -f "$f" ]] || return 0
+  stop_pid "$(cat "$f")" "$1"
+  rm -f "$f"
+}
+
+# 1. Node: kubelet first (so nothing restarts pods), then the containers, then containerd.
+stop_named kubelet
+stop_named kube-proxy
+bundles=$SEER_CLUSTER_DIR/containerd/state/io.containerd.runtime.v2.task
+if [[ -d "$bundles" ]]; then
+  for f in "$bundles"/*/*/init.pid; do
+    [[ -f "$f" ]] && kill -KILL "$(cat "$f")" 2>/dev/null
+  done
+  for f in "$bundles"/*/*/shim.pid; do
+    [[ -f "$f" ]] && stop_pid "$(cat "$f")" "containerd-shim $(basename "$(dirname "$f")" | cut -c1-12)"
+  done
+fi
+stop_named containerd
+# Anything else up.sh started and recorded (addons run as host processes, if any).
+for f in "$RUN_DIR"/*.pid; do
+  [[ -f "$f" ]] || continue
+  case "$(basename "$f" .pid)" in kube-apiserver|kube-controller-manager|kube-scheduler|etcd) continue ;; esac
+  stop_named "$(basename "$f" .pid)"
+done
+
+# 2. Control plane.
+stop_named kube-scheduler
+stop_named kube-controller-manager
+stop_named kube-apiserver
+stop_named etcd
+
+# 3. Mounts under the state dir (deepest first), then the pods' network namespaces.
+real_dir=$(readlink -f "$SEER_CLUSTER_DIR")
+for _ in 1 2 3; do
+  mapfile -t mnts < <(awk -v d="$real_dir/" 'index($5, d) == 1 {print $5}' /proc/self/mountinfo | sort -r)
+  (( ${#mnts[@]} )) || break
+  for m in "${mnts[@]}"; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || log "could not unmount $m"; done
+done
+if [[ -f "$SEER_CLUSTER_DIR/netns-before" ]]; then
+  for ns in $(ip netns list 2>/dev/null | awk '{print $1}'); do
+    [[ $ns == cni-* ]] || continue
+    grep -qx "$ns" "$SEER_CLUSTER_DIR/netns-before" && continue
+    ip netns delete "$ns" 2>/dev/null && log "removed netns $ns"
+  done
+fi
+
+# 4. Links: the CNI bridge (its veths went with the namespaces) and the node's dummy link.
+for l in "$CNI_BRIDGE" "$NODE_LINK"; do
+  ip link show "$l" >/dev/null 2>&1 && ip link delete "$l" && log "removed link $l"
+done
+
+# 5. iptables chains made by kube-proxy, the kubelet, the CNI plugins and up.sh.
+clean_iptables() {
+  local cmd=$1 table chain
+  command -v "$cmd" >/dev/null || return 0
+  for table in filter nat mangle raw; do
+    "$cmd-save" -t "$table" >/dev/null 2>&1 || continue
+    # Rules in any chain that jump to one of ours go first, then our chains themselves.
+    "$cmd-save" -t "$table" | grep -E '^-A .* -j (KUBE-|CNI-|SEER-)' | grep -Ev '^-A (KUBE-|CNI-|SEER-)' |
+      while read -r _ rule; do eval "$cmd -w -t $table -D $rule" 2>/dev/null; done
+    for chain in $("$cmd-save" -t "$table" | awk '/^:(KUBE-|CNI-|SEER-)/ {print substr($1, 2)}'); do
+      "$cmd" -w -t "$table" -F "$chain" 2>/dev/null
+    done
+    for chain in $("$cmd-save" -t "$table" | awk '/^:(KUBE-|CNI-|SEER-)/ {print substr($1, 2)}'); do
+      "$cmd" -w -t "$table" -X "$chain" 2>/dev/null || log "could not delete $cmd $table $chain"
+    done
+  done
+}
+if [[ ! -f "$SEER_CLUSTER_DIR/control-plane-only" || "$(cat "$SEER_CLUSTER_DIR/control-plane-only")" != 1 ]] && [[ $(id -u) == 0 ]]; then
+  clean_iptables iptables
+  clean_iptables ip6tables
+fi
+
+# 6. Sysctls back to what they were before up.sh.
+if [[ -f "$SEER_CLUSTER_DIR/sysctl-before" ]]; then
+  while read -r key value; do
+    [[ "$(sysctl -n "$key" 2>/dev/null)" == "$value" ]] || sysctl -qw "$key=$value" >/dev/null || log "could not restore $key"
+  done < "$SEER_CLUSTER_DIR/sysctl-before"
+fi
+
+# 7. Pod cgroups the kubelet made (v1 controllers and the unified tree), leaves first.
+for root in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/*/kubepods.slice /sys/fs/cgroup/kubepods; do
+  [[ -d "$root" ]] || continue
+  find "$root" -depth -type d -exec rmdir {} \; 2>/dev/null
+done
+
+# 8. CNI result cache entries for our network (libcni keeps them in /var/lib/cni/results).
+rm -f /var/lib/cni/results/seer-pods-* 2>/dev/null
+
+# 9. The state dir (never crossing into a mount that failed to go).
+if (( KEEP_LOGS )); then
+  find "$SEER_CLUSTER_DIR" -mindepth 1 -maxdepth 1 ! -name logs -exec rm -rf --one-file-system {} +
+else
+  rm -rf --one-file-system "$SEER_CLUSTER_DIR"
+fi
+log "cluster down"
