@@ -42,7 +42,7 @@ go build -p "${GO_BUILD_P:-2}" -ldflags "$ld" -o "$tmp/" \
   k8s.io/kubernetes/cmd/kubelet \
   k8s.io/kubernetes/cmd/kube-proxy \
   go.etcd.io/etcd/server/v3
-mv "$tmp/v3" "$tmp/etcd"
+mv "$tmp/server" "$tmp/etcd"   # go names the main package of .../server/v3 "server"
 for b in "${bins[@]}"; do mv -f "$tmp/$b" "$K8S_BIN/$b"; done
 rm -f "$K8S_BIN"/.built-*
 touch "$stamp"

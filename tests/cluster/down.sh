@@ -19,25 +19,44 @@ stop_pid() {
   for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || { log "stopped $name ($pid)"; return 0; }; sleep 0.2; done
   kill -KILL "$pid" 2>/dev/null; log "killed $name ($pid)"
 }
+# stop_named NAME...: SIGTERM to all of them at once, wait up to 10 s, then SIGKILL.
 stop_named() {
-  local f=$RUN_DIR/$1.pid
-  [[ -f "$f" ]] || return 0
-  stop_pid "$(cat "$f")" "$1"
-  rm -f "$f"
+  local n pids=() names=() i left
+  for n in "$@"; do
+    [[ -f "$RUN_DIR/$n.pid" ]] || continue
+    pids+=("$(cat "$RUN_DIR/$n.pid")"); names+=("$n"); rm -f "$RUN_DIR/$n.pid"
+  done
+  (( ${#pids[@]} )) || return 0
+  kill -TERM "${pids[@]}" 2>/dev/null
+  for i in $(seq 50); do
+    left=0; for n in "${pids[@]}"; do kill -0 "$n" 2>/dev/null && left=1; done
+    (( left )) || break
+    sleep 0.2
+  done
+  for i in "${!pids[@]}"; do
+    if kill -0 "${pids[$i]}" 2>/dev/null; then kill -KILL "${pids[$i]}"; log "killed ${names[$i]} (${pids[$i]})"
+    else log "stopped ${names[$i]} (${pids[$i]})"; fi
+  done
 }
 
 # 1. Node: kubelet first (so nothing restarts pods), then the containers, then containerd.
-stop_named kubelet
-stop_named kube-proxy
+stop_named kubelet kube-proxy
 bundles=$SEER_CLUSTER_DIR/containerd/state/io.containerd.runtime.v2.task
+shim_sockets=()
 if [[ -d "$bundles" ]]; then
-  for f in "$bundles"/*/*/init.pid; do
-    [[ -f "$f" ]] && kill -KILL "$(cat "$f")" 2>/dev/null
+  for f in "$bundles"/*/*/address; do   # the shims' sockets (containerd drops the bundles)
+    [[ -f "$f" ]] && a=$(sed 's|^unix://||' "$f") && [[ $a == /run/containerd/s/* ]] && shim_sockets+=("$a")
   done
-  for f in "$bundles"/*/*/shim.pid; do
-    [[ -f "$f" ]] && stop_pid "$(cat "$f")" "containerd-shim $(basename "$(dirname "$f")" | cut -c1-12)"
+  for f in "$bundles"/*/*/init.pid; do
+    [[ -f "$f" ]] && kill -KILL "$(cat "$f")" 2>/dev/null && log "killed container $(basename "$(dirname "$f")" | cut -c1-12)"
   done
 fi
+# The runc shims: found by PID through their command line, which names our containerd socket.
+for p in /proc/[0-9]*; do
+  { tr '\0' ' ' < "$p/cmdline"; } 2>/dev/null | grep -q -- "containerd-shim.* -address $CONTAINERD_SOCK\( \|\$\)" || continue
+  kill -KILL "${p#/proc/}" 2>/dev/null && log "killed containerd-shim ${p#/proc/}"
+done
+(( ${#shim_sockets[@]} )) && rm -f "${shim_sockets[@]}"
 stop_named containerd
 # Anything else up.sh started and recorded (addons run as host processes, if any).
 for f in "$RUN_DIR"/*.pid; do
@@ -47,9 +66,7 @@ for f in "$RUN_DIR"/*.pid; do
 done
 
 # 2. Control plane.
-stop_named kube-scheduler
-stop_named kube-controller-manager
-stop_named kube-apiserver
+stop_named kube-scheduler kube-controller-manager kube-apiserver
 stop_named etcd
 
 # 3. Mounts under the state dir (deepest first), then the pods' network namespaces.
@@ -79,12 +96,12 @@ clean_iptables() {
   for table in filter nat mangle raw; do
     "$cmd-save" -t "$table" >/dev/null 2>&1 || continue
     # Rules in any chain that jump to one of ours go first, then our chains themselves.
-    "$cmd-save" -t "$table" | grep -E '^-A .* -j (KUBE-|CNI-|SEER-)' | grep -Ev '^-A (KUBE-|CNI-|SEER-)' |
+    "$cmd-save" -t "$table" 2>/dev/null | grep -E '^-A .* -j (KUBE-|CNI-|SEER-)' | grep -Ev '^-A (KUBE-|CNI-|SEER-)' |
       while read -r _ rule; do eval "$cmd -w -t $table -D $rule" 2>/dev/null; done
-    for chain in $("$cmd-save" -t "$table" | awk '/^:(KUBE-|CNI-|SEER-)/ {print substr($1, 2)}'); do
+    for chain in $("$cmd-save" -t "$table" 2>/dev/null | awk '/^:(KUBE-|CNI-|SEER-)/ {print substr($1, 2)}'); do
       "$cmd" -w -t "$table" -F "$chain" 2>/dev/null
     done
-    for chain in $("$cmd-save" -t "$table" | awk '/^:(KUBE-|CNI-|SEER-)/ {print substr($1, 2)}'); do
+    for chain in $("$cmd-save" -t "$table" 2>/dev/null | awk '/^:(KUBE-|CNI-|SEER-)/ {print substr($1, 2)}'); do
       "$cmd" -w -t "$table" -X "$chain" 2>/dev/null || log "could not delete $cmd $table $chain"
     done
   done

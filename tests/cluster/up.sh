@@ -5,6 +5,7 @@
 #   up.sh --control-plane-only   etcd + kube-apiserver + kube-controller-manager + kube-scheduler
 #   up.sh                        the above + containerd/runc + CNI bridge + kubelet + kube-proxy
 #                                + CoreDNS + metrics-server + the in-cluster S3 server (needs root)
+#   up.sh --no-addons            the node tier without CoreDNS, metrics-server and S3
 #
 # Stop everything with down.sh. Ports and CIDRs: see README.md and lib/common.sh.
 set -euo pipefail
@@ -12,11 +13,13 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 source "$CLUSTER_SCRIPTS/lib/pki.sh"
 
 CONTROL_PLANE_ONLY=0
+ADDONS=1
 for a in "$@"; do
   case "$a" in
     --control-plane-only) CONTROL_PLANE_ONLY=1 ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
-    *) die "unknown argument: $a (usage: up.sh [--control-plane-only])" ;;
+    --no-addons) ADDONS=0 ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    *) die "unknown argument: $a (usage: up.sh [--control-plane-only | --no-addons])" ;;
   esac
 done
 

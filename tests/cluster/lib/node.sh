@@ -199,6 +199,7 @@ node_up() {
     || { alive kubelet; die "node $NODE_NAME not Ready; log: $LOG_DIR/kubelet.log"; }
   alive kube-proxy
 
+  (( ADDONS )) || return 0
   phase "addons"
   source "$CLUSTER_SCRIPTS/lib/addons.sh"
   addons_up
