@@ -84,6 +84,8 @@ if [[ -f "$SEER_CLUSTER_DIR/netns-before" ]]; then
   done
 fi
 
+[[ -f "$SEER_CLUSTER_DIR/no-run-netns-before" ]] && rmdir /run/netns 2>/dev/null
+
 # 4. Links: the CNI bridge (its veths went with the namespaces) and the node's dummy link.
 for l in "$CNI_BRIDGE" "$NODE_LINK"; do
   ip link show "$l" >/dev/null 2>&1 && ip link delete "$l" && log "removed link $l"

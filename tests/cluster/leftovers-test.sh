@@ -3,7 +3,7 @@
 # network namespaces, links, iptables/ip6tables rules and the sysctls up.sh touches; runs
 # up.sh (and, if given, a command on the running cluster); runs down.sh; snapshots again and
 # compares.
-#   leftovers-test.sh [--control-plane-only] [-- CMD ARGS...]
+#   leftovers-test.sh [--control-plane-only | --no-addons] [-- CMD ARGS...]
 # e.g. leftovers-test.sh -- tests/cluster/smoke-test.sh
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -11,9 +11,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 up_args=(); cmd=()
 while (( $# )); do
   case "$1" in
-    --control-plane-only) up_args+=("$1"); shift ;;
+    --control-plane-only|--no-addons) up_args+=("$1"); shift ;;
     --) shift; cmd=("$@"); break ;;
-    *) die "usage: leftovers-test.sh [--control-plane-only] [-- CMD ARGS...]" ;;
+    *) die "usage: leftovers-test.sh [--control-plane-only | --no-addons] [-- CMD ARGS...]" ;;
   esac
 done
 

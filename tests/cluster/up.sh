@@ -60,7 +60,7 @@ wait_for "etcd health" 30 curl -sf "http://127.0.0.1:$ETCD_CLIENT_PORT/health"
 
 phase "kube-apiserver"
 # The control-plane tier listens on loopback only. The node tier also needs the apiserver on the
-# node address (NODE_IP, a dummy link) for pods, so it binds 0.0.0.0 and a guard chain
+# node address (NODE_IP, the CNI bridge gateway) for pods, so it binds 0.0.0.0 and a guard chain
 # (SEER-GUARD, see lib/node.sh) drops its port on every address but 127.0.0.1 and NODE_IP.
 bind=127.0.0.1; (( CONTROL_PLANE_ONLY )) || bind=0.0.0.0
 if (( ! CONTROL_PLANE_ONLY )); then

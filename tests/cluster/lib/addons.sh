@@ -13,9 +13,9 @@ render() {
 addons_up() {
   "$CLUSTER_SCRIPTS/build-addons.sh"
   local t
-  build_image "$COREDNS_IMAGE" t 65532:65532 '["/coredns"]' "$COREDNS_BIN:/coredns"; import_image "$t"
-  build_image "$METRICS_SERVER_IMAGE" t 65532:65532 '["/metrics-server"]' "$METRICS_SERVER_BIN:/metrics-server"; import_image "$t"
-  build_image "$S3_IMAGE" t 65532:65532 '["/s3s-fs"]' "$S3S_FS_BIN+libs:/s3s-fs"; import_image "$t"
+  build_image "$COREDNS_IMAGE" t 65532:65532 '["/usr/local/bin/coredns"]' "$COREDNS_BIN:/usr/local/bin/coredns"; import_image "$t"
+  build_image "$METRICS_SERVER_IMAGE" t 65532:65532 '["/usr/local/bin/metrics-server"]' "$METRICS_SERVER_BIN:/usr/local/bin/metrics-server"; import_image "$t"
+  build_image "$S3_IMAGE" t 65532:65532 '["/usr/local/bin/s3s-fs"]' "$S3S_FS_BIN+libs:/usr/local/bin/s3s-fs"; import_image "$t"
 
   local m
   for m in coredns metrics-server s3; do

@@ -28,7 +28,7 @@ KUBERNETES_SVC_IP="10.152.0.1"
 DNS_SVC_IP="10.152.0.10"
 POD_CIDR="10.153.0.0/16"
 CNI_BRIDGE="seer0"
-CNI_GATEWAY="10.153.0.1"   # bridge address; the apiserver also listens here for pods
+CNI_GATEWAY="10.153.0.1"   # the bridge's address = the node address (NODE_IP)
 CLUSTER_DOMAIN="cluster.local"
 NODE_NAME="seer-node"
 
@@ -68,8 +68,10 @@ wait_for() {
 
 need_root() { [[ $(id -u) == 0 ]] || die "$1 needs root"; }
 
-NODE_IP="10.154.0.1"       # on the dummy link seer-host0, made by up.sh (node tier)
-NODE_LINK="seer-host0"
+# The node address: the CNI bridge's gateway address. up.sh (node tier) makes the bridge with it
+# before anything starts (no dummy links on these kernels); the `kubernetes` Service points here.
+NODE_IP="$CNI_GATEWAY"
+NODE_LINK="$CNI_BRIDGE"
 RUN_DIR="$SEER_CLUSTER_DIR/run"    # <name>.pid files
 LOG_DIR="$SEER_CLUSTER_DIR/logs"
 

@@ -20,7 +20,7 @@ libs_of() {
 build_image() {
   local ref=$1 outvar=$2 user=$3 entry=$4; shift 4
   command -v buildah >/dev/null || die "buildah is not installed (apt-get install buildah)"
-  local specs=() s src dst key name tar
+  local specs=() s src dst key name _bi_tar
   for s in "$@"; do
     src=${s%%:*}; dst=${s#*:}
     if [[ $src == *+libs ]]; then
@@ -32,8 +32,8 @@ build_image() {
   done
   key=$( { echo "$ref $user $entry"; for s in "${specs[@]}"; do echo "$s"; sha256sum < "${s%%:*}"; done; } | sha256sum | cut -c1-16)
   name=$(echo "$ref" | tr '/:' '__')
-  tar=$IMAGE_CACHE/${name}_$key.tar
-  if [[ ! -f "$tar" ]]; then
+  _bi_tar=$IMAGE_CACHE/${name}_$key.tar
+  if [[ ! -f "$_bi_tar" ]]; then
     log "building image $ref"
     mkdir -p "$IMAGE_CACHE"
     local ctr; ctr=$(bh from --quiet scratch)
@@ -44,11 +44,11 @@ build_image() {
       --env PATH=/usr/local/bin:/usr/bin:/bin "$ctr"
     bh commit --quiet --rm "$ctr" "$ref" >/dev/null
     rm -f "$IMAGE_CACHE/${name}"_*.tar
-    bh push --quiet "$ref" "docker-archive:$tar.tmp:$ref" >/dev/null
-    mv "$tar.tmp" "$tar"
+    bh push --quiet "$ref" "docker-archive:$_bi_tar.tmp:$ref" >/dev/null
+    mv "$_bi_tar.tmp" "$_bi_tar"
     bh rmi "$ref" >/dev/null 2>&1 || true
   fi
-  printf -v "$outvar" '%s' "$tar"
+  printf -v "$outvar" '%s' "$_bi_tar"
 }
 
 # import_image TAR: loads an image archive into the node's containerd (namespace k8s.io).

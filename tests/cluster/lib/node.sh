@@ -3,8 +3,8 @@
 source "$CLUSTER_SCRIPTS/lib/images.sh"
 
 # Host networking the node needs, made before the apiserver starts:
-#  - the dummy link $NODE_LINK holding $NODE_IP (the node address; the `kubernetes` Service's
-#    endpoint; pods reach it through the bridge gateway, the host through itself);
+#  - the CNI bridge $CNI_BRIDGE holding $NODE_IP = the pods' gateway (the node address, the
+#    `kubernetes` Service's endpoint); the bridge plugin finds it there and adds the pods to it;
 #  - chain SEER-GUARD: the apiserver/kubelet ports answer only on 127.0.0.1, $NODE_IP and from
 #    the pods, never on the machine's own addresses; pod traffic never leaves for other links;
 #  - ip_forward on (pod -> Service -> pod on the same bridge is routed); old values are kept
@@ -19,12 +19,13 @@ node_network_host() {
     echo "$k $(sysctl -n "$k" 2>/dev/null)" >> "$SEER_CLUSTER_DIR/sysctl-before"
   done
   ip netns list 2>/dev/null | awk '{print $1}' > "$SEER_CLUSTER_DIR/netns-before"
+  [[ -d /run/netns ]] || touch "$SEER_CLUSTER_DIR/no-run-netns-before"
   sysctl -qw net.ipv4.ip_forward=1 net.bridge.bridge-nf-call-iptables=1 >/dev/null \
     || die "could not set ip_forward / bridge-nf-call-iptables"
 
-  ip link add "$NODE_LINK" type dummy || die "could not create dummy link $NODE_LINK (leftover? run down.sh)"
-  ip addr add "$NODE_IP/32" dev "$NODE_LINK"
-  ip link set "$NODE_LINK" up
+  ip link add "$CNI_BRIDGE" type bridge || die "could not create bridge $CNI_BRIDGE (leftover? run down.sh)"
+  ip addr add "$CNI_GATEWAY/${POD_CIDR#*/}" dev "$CNI_BRIDGE"
+  ip link set "$CNI_BRIDGE" up
 
   iptables -w -N SEER-GUARD
   iptables -w -A SEER-GUARD -d 127.0.0.0/8 -j RETURN
