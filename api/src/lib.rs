@@ -16,6 +16,10 @@
 //! Every field's doc comment is its description in the generated CRD, which is what
 //! `kubectl explain` prints: write them for a user, not for a Rust reader.
 
+// kube's `printcolumn(...)` attributes repeat `type_ = "string"` by design; clippy reads
+// them as duplicated attributes.
+#![allow(clippy::duplicated_attributes)]
+
 pub mod artifact;
 pub mod campaign;
 pub mod conditions;

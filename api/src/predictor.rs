@@ -7,8 +7,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    Condition, DeletionPolicy, LocalObjectReference, ModelVersion, RetrainSpec, SkippedTick,
-    StorageLocation, TrainerSpec,
+    Condition, DeletionPolicy, LocalObjectReference, ModelVersion, RetrainSpec, SkippedTick, StorageLocation,
+    TrainerSpec,
 };
 
 /// Forecasting algorithm. AUTO (the default) backtests the others per item and combines
@@ -177,7 +177,12 @@ pub struct ForecastExport {
         printcolumn(name = "Ready", type_ = "string", json_path = ".status.conditions[?(@.type==\"Ready\")].status"),
         printcolumn(name = "Algorithm", type_ = "string", json_path = ".spec.algorithm"),
         printcolumn(name = "Version", type_ = "string", json_path = ".status.latestVersion"),
-        printcolumn(name = "wQL", type_ = "number", json_path = ".status.latestMetrics.AverageWeightedQuantileLoss", description = "Average weighted quantile loss of the latest version (lower is better)"),
+        printcolumn(
+            name = "wQL",
+            type_ = "number",
+            json_path = ".status.latestMetrics.AverageWeightedQuantileLoss",
+            description = "Average weighted quantile loss of the latest version (lower is better)"
+        ),
         printcolumn(name = "WAPE", type_ = "number", json_path = ".status.latestMetrics.WAPE", priority = 1),
         printcolumn(name = "MASE", type_ = "number", json_path = ".status.latestMetrics.MASE", priority = 1),
         printcolumn(name = "Age", type_ = "date", json_path = ".metadata.creationTimestamp")

@@ -7,8 +7,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    Condition, DeletionPolicy, LocalObjectReference, ModelVersion, RetrainSpec, SkippedTick,
-    StorageLocation, TrainerSpec,
+    Condition, DeletionPolicy, LocalObjectReference, ModelVersion, RetrainSpec, SkippedTick, StorageLocation,
+    TrainerSpec,
 };
 
 /// What the Solution recommends. USER_PERSONALIZATION: items for a user; PERSONALIZED_RANKING:
@@ -125,7 +125,12 @@ pub struct FilterSpec {
         printcolumn(name = "Ready", type_ = "string", json_path = ".status.conditions[?(@.type==\"Ready\")].status"),
         printcolumn(name = "Recipe", type_ = "string", json_path = ".spec.recipe"),
         printcolumn(name = "Version", type_ = "string", json_path = ".status.latestVersion"),
-        printcolumn(name = "NDCG@10", type_ = "number", json_path = ".status.latestMetrics.normalized_discounted_cumulative_gain_at_10", description = "NDCG at 10 of the latest version on held-out interactions (higher is better)"),
+        printcolumn(
+            name = "NDCG@10",
+            type_ = "number",
+            json_path = ".status.latestMetrics.normalized_discounted_cumulative_gain_at_10",
+            description = "NDCG at 10 of the latest version on held-out interactions (higher is better)"
+        ),
         printcolumn(name = "Coverage", type_ = "number", json_path = ".status.latestMetrics.coverage", priority = 1),
         printcolumn(name = "Age", type_ = "date", json_path = ".metadata.creationTimestamp")
     )

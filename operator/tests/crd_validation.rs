@@ -79,11 +79,7 @@ fn reaches(value: &Value, path: &str) -> bool {
             None => (*first, false),
         };
         let Some(next) = value.get(field) else { return false };
-        if any_items {
-            next.as_array().is_some_and(|items| items.iter().any(|i| go(i, rest)))
-        } else {
-            go(next, rest)
-        }
+        if any_items { next.as_array().is_some_and(|items| items.iter().any(|i| go(i, rest))) } else { go(next, rest) }
     }
     let segs: Vec<&str> = path.split('.').collect();
     go(value, &segs)

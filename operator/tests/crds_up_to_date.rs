@@ -74,8 +74,12 @@ fn names_and_columns_are_as_users_expect() {
         let version = &crd["spec"]["versions"][0];
         assert_eq!(version["name"], "v1alpha1");
         assert!(version["subresources"]["status"].is_object(), "{kind}: status subresource");
-        let columns: Vec<&str> =
-            version["additionalPrinterColumns"].as_array().expect("columns").iter().filter_map(|c| c["name"].as_str()).collect();
+        let columns: Vec<&str> = version["additionalPrinterColumns"]
+            .as_array()
+            .expect("columns")
+            .iter()
+            .filter_map(|c| c["name"].as_str())
+            .collect();
         assert_eq!(columns.first(), Some(&"Ready"), "{kind}: Ready first");
         assert_eq!(columns.last(), Some(&"Age"), "{kind}: Age last");
         let conditions = &crd_schema(crd)["properties"]["status"]["properties"]["conditions"];

@@ -80,7 +80,10 @@ impl<'a> ArtifactWriter<'a> {
     ) -> Result<ArtifactWriter<'a>, StorageError> {
         let uri = location.version_uri(version);
         if version_number(version).is_none() {
-            return Err(StorageError::InvalidUri { uri: uri.to_string(), reason: "version names are v1, v2, ...".into() });
+            return Err(StorageError::InvalidUri {
+                uri: uri.to_string(),
+                reason: "version names are v1, v2, ...".into(),
+            });
         }
         if store.head(&uri.join(MANIFEST_FILE)).await?.is_some() {
             return Err(StorageError::Invalid {
@@ -200,7 +203,10 @@ pub async fn read_manifest(
     } else if manifest.kind != location.kind || manifest.name != location.name || manifest.version != version {
         Some(format!(
             "describes {}/{} {} but was found at {}",
-            manifest.kind, manifest.name, manifest.version, location.version_uri(version)
+            manifest.kind,
+            manifest.name,
+            manifest.version,
+            location.version_uri(version)
         ))
     } else {
         None
@@ -219,9 +225,11 @@ pub async fn read_file(
     path: &str,
 ) -> Result<Vec<u8>, StorageError> {
     let uri = location.version_uri(&manifest.version).join(path);
-    let entry = manifest.files.iter().find(|f| f.path == path).ok_or_else(|| StorageError::NotFound {
-        uri: format!("{uri} (not in the manifest)"),
-    })?;
+    let entry = manifest
+        .files
+        .iter()
+        .find(|f| f.path == path)
+        .ok_or_else(|| StorageError::NotFound { uri: format!("{uri} (not in the manifest)") })?;
     let data = store.get(&uri).await?;
     if data.len() as u64 != entry.size {
         return Err(StorageError::Corrupt {
@@ -247,7 +255,11 @@ pub struct LoadedArtifact {
 }
 
 /// Reads a whole version, checking every file.
-pub async fn load(store: &ObjectStore, location: &ArtifactLocation, version: &str) -> Result<LoadedArtifact, StorageError> {
+pub async fn load(
+    store: &ObjectStore,
+    location: &ArtifactLocation,
+    version: &str,
+) -> Result<LoadedArtifact, StorageError> {
     let manifest = read_manifest(store, location, version).await?;
     let mut files = BTreeMap::new();
     for f in &manifest.files {
@@ -257,7 +269,11 @@ pub async fn load(store: &ObjectStore, location: &ArtifactLocation, version: &st
 }
 
 /// Deletes a version: the manifest first (so it stops existing at once), then its files.
-pub async fn delete_version(store: &ObjectStore, location: &ArtifactLocation, version: &str) -> Result<(), StorageError> {
+pub async fn delete_version(
+    store: &ObjectStore,
+    location: &ArtifactLocation,
+    version: &str,
+) -> Result<(), StorageError> {
     let uri = location.version_uri(version);
     store.delete(&uri.join(MANIFEST_FILE)).await?;
     store.delete_prefix(&ObjectUri::parse(&format!("{uri}/"))?).await?;

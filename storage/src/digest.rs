@@ -22,10 +22,8 @@ fn hex(bytes: &[u8]) -> String {
 /// order. Equal listings give equal digests; any added, removed, resized or rewritten
 /// object (new ETag) changes it.
 pub fn dataset_digest(objects: &[ObjectInfo]) -> String {
-    let mut lines: Vec<String> = objects
-        .iter()
-        .map(|o| format!("{}\t{}\t{}\n", o.uri, o.size, o.etag.as_deref().unwrap_or("")))
-        .collect();
+    let mut lines: Vec<String> =
+        objects.iter().map(|o| format!("{}\t{}\t{}\n", o.uri, o.size, o.etag.as_deref().unwrap_or(""))).collect();
     lines.sort();
     let mut h = Sha256::new();
     for l in &lines {

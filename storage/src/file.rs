@@ -19,10 +19,9 @@ pub(crate) async fn get(uri: &ObjectUri, path: &str) -> Result<Vec<u8>, StorageE
 
 pub(crate) async fn put(uri: &ObjectUri, path: &str, data: Vec<u8>) -> Result<(), StorageError> {
     let target = PathBuf::from(path);
-    let dir = target.parent().ok_or_else(|| StorageError::InvalidUri {
-        uri: uri.to_string(),
-        reason: "has no parent folder".into(),
-    })?;
+    let dir = target
+        .parent()
+        .ok_or_else(|| StorageError::InvalidUri { uri: uri.to_string(), reason: "has no parent folder".into() })?;
     tokio::fs::create_dir_all(dir).await.map_err(|e| io(uri, "create folder", e))?;
     let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("object");
     let tmp = dir.join(format!(".{name}.tmp-{}-{}", std::process::id(), unique()));
@@ -70,7 +69,7 @@ pub(crate) async fn head(uri: &ObjectUri, path: &str) -> Result<Option<ObjectInf
 }
 
 /// Every file whose path starts with `prefix` (a folder is walked recursively), skipping
-/// in-flight temporary files, sorted by path.
+/// in-flight temporary files (the caller sorts).
 pub(crate) async fn list(uri: &ObjectUri, prefix: &str) -> Result<Vec<ObjectInfo>, StorageError> {
     let prefix = prefix.to_string();
     let uri2 = uri.clone();
@@ -96,7 +95,6 @@ pub(crate) async fn list(uri: &ObjectUri, prefix: &str) -> Result<Vec<ObjectInfo
             }
             walk(&entry.path(), &uri2, &mut out)?;
         }
-        out.sort_by(|a, b| a.uri.to_string().cmp(&b.uri.to_string()));
         Ok(out)
     })
     .await
@@ -110,10 +108,8 @@ fn walk(path: &Path, uri: &ObjectUri, out: &mut Vec<ObjectInfo>) -> Result<(), S
             walk(&entry.map_err(|e| io(uri, "list", e))?.path(), uri, out)?;
         }
     } else if meta.is_file() {
-        let hidden_tmp = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with('.') && n.contains(".tmp-"));
+        let hidden_tmp =
+            path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.') && n.contains(".tmp-"));
         if !hidden_tmp {
             out.push(info(path, &meta));
         }

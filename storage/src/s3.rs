@@ -115,7 +115,13 @@ pub(crate) async fn get(client: &Client, uri: &ObjectUri, bucket: &str, key: &st
     Ok(body.into_bytes().to_vec())
 }
 
-pub(crate) async fn put(client: &Client, uri: &ObjectUri, bucket: &str, key: &str, data: Vec<u8>) -> Result<(), StorageError> {
+pub(crate) async fn put(
+    client: &Client,
+    uri: &ObjectUri,
+    bucket: &str,
+    key: &str,
+    data: Vec<u8>,
+) -> Result<(), StorageError> {
     client
         .put_object()
         .bucket(bucket)
@@ -127,7 +133,12 @@ pub(crate) async fn put(client: &Client, uri: &ObjectUri, bucket: &str, key: &st
     Ok(())
 }
 
-pub(crate) async fn head(client: &Client, uri: &ObjectUri, bucket: &str, key: &str) -> Result<Option<ObjectInfo>, StorageError> {
+pub(crate) async fn head(
+    client: &Client,
+    uri: &ObjectUri,
+    bucket: &str,
+    key: &str,
+) -> Result<Option<ObjectInfo>, StorageError> {
     match client.head_object().bucket(bucket).key(key).send().await {
         Ok(out) => Ok(Some(ObjectInfo {
             uri: uri.clone(),
@@ -139,7 +150,12 @@ pub(crate) async fn head(client: &Client, uri: &ObjectUri, bucket: &str, key: &s
     }
 }
 
-pub(crate) async fn list(client: &Client, uri: &ObjectUri, bucket: &str, prefix: &str) -> Result<Vec<ObjectInfo>, StorageError> {
+pub(crate) async fn list(
+    client: &Client,
+    uri: &ObjectUri,
+    bucket: &str,
+    prefix: &str,
+) -> Result<Vec<ObjectInfo>, StorageError> {
     let mut out = Vec::new();
     let mut pages = client.list_objects_v2().bucket(bucket).prefix(prefix).into_paginator().send();
     while let Some(page) = pages.next().await {

@@ -115,7 +115,13 @@ async fn exercise(store: &ObjectStore, root: &ObjectUri) {
     // Deleting a version removes the manifest first, then the files.
     artifacts::delete_version(store, &location, "v1").await.expect("delete v1");
     assert_eq!(artifacts::list_versions(store, &location).await.expect("versions"), vec!["v2", "v3", "v4"]);
-    assert!(store.list(&ObjectUri::parse(&format!("{}/", location.version_uri("v1"))).expect("uri")).await.expect("list").is_empty());
+    assert!(
+        store
+            .list(&ObjectUri::parse(&format!("{}/", location.version_uri("v1"))).expect("uri"))
+            .await
+            .expect("list")
+            .is_empty()
+    );
 }
 
 #[tokio::test]

@@ -10,11 +10,7 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let stdout = args.iter().any(|a| a == "--stdout");
-    let dir = args
-        .iter()
-        .find(|a| !a.starts_with("--"))
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("crds"));
+    let dir = args.iter().find(|a| !a.starts_with("--")).map(PathBuf::from).unwrap_or_else(|| PathBuf::from("crds"));
     for (file, crd) in seer_operator::crds::all() {
         let yaml = match seer_operator::crds::to_yaml(&crd) {
             Ok(y) => y,

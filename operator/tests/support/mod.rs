@@ -7,19 +7,14 @@ use std::path::PathBuf;
 
 /// The repository root (the workspace folder).
 pub fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("operator crate sits in the workspace root")
-        .to_path_buf()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("operator crate sits in the workspace root").to_path_buf()
 }
 
 /// Every YAML document of a file, as JSON values.
 pub fn yaml_documents(path: &std::path::Path) -> Vec<serde_json::Value> {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
     serde_yaml::Deserializer::from_str(&text)
-        .map(|doc| {
-            serde_json::Value::deserialize(doc).unwrap_or_else(|e| panic!("parse {}: {e}", path.display()))
-        })
+        .map(|doc| serde_json::Value::deserialize(doc).unwrap_or_else(|e| panic!("parse {}: {e}", path.display())))
         .filter(|v| !v.is_null())
         .collect()
 }

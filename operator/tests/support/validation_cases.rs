@@ -80,7 +80,9 @@ pub fn load(repo_root: &Path) -> Vec<Case> {
             assert_eq!(docs.len(), 1, "case {}: base {} must hold one document", raw.name, raw.base);
             let base = docs.into_iter().next().expect("one document");
             let object = edit(&base, &raw.set, &raw.remove).unwrap_or_else(|e| panic!("case {}: {e}", raw.name));
-            let old = raw.old.map(|o| edit(&base, &o.set, &o.remove).unwrap_or_else(|e| panic!("case {} (old): {e}", raw.name)));
+            let old = raw
+                .old
+                .map(|o| edit(&base, &o.set, &o.remove).unwrap_or_else(|e| panic!("case {} (old): {e}", raw.name)));
             Case { name: raw.name, object, old, reject: raw.reject, server_only: raw.server_only }
         })
         .collect()

@@ -39,11 +39,7 @@ impl S3Server {
     /// connections. Panics with an install hint when the binary is missing.
     pub fn start() -> S3Server {
         let bin = binary();
-        assert!(
-            bin.exists(),
-            "s3s-fs not found at {}: run `make tools` (or set SEER_S3S_FS) first",
-            bin.display()
-        );
+        assert!(bin.exists(), "s3s-fs not found at {}: run `make tools` (or set SEER_S3S_FS) first", bin.display());
         let root = tempfile::tempdir().expect("temp dir for s3s-fs");
         let access_key = "seer-test-access".to_string();
         let secret_key = "seer-test-secret-key".to_string();
