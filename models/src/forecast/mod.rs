@@ -1,0 +1,2 @@
+//! Probabilistic forecasting: models, AUTO ensemble, backtests and Amazon Forecast's
+//! accuracy metrics, on in-memory series.
