@@ -87,10 +87,12 @@ spec:
       - name: web
         image: $S3_IMAGE
         imagePullPolicy: Never
-        args: [--host, 0.0.0.0, --port, "8080", /tmp]
+        args: [--host, 0.0.0.0, --port, "8080", /data]
         ports: [{containerPort: 8080}]
         readinessProbe: {tcpSocket: {port: 8080}, periodSeconds: 1}
-        securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}
+        securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}
+        volumeMounts: [{name: data, mountPath: /data}]
+      volumes: [{name: data, emptyDir: {}}]
 ---
 apiVersion: v1
 kind: Service
@@ -100,7 +102,10 @@ spec:
   selector: {app: web}
   ports: [{port: 80, targetPort: 8080}]
 YAML
-  "$K" -n "$NS" rollout status deploy/web --timeout=90s >/dev/null || return 1
+  if ! "$K" -n "$NS" rollout status deploy/web --timeout=90s >/dev/null; then
+    "$K" -n "$NS" get pods -o wide >&2; "$K" -n "$NS" logs deploy/web --tail=20 >&2 || true
+    return 1
+  fi
   local port code=000 deadline=$(( $(date +%s) + 30 ))
   port=$("$K" -n "$NS" get svc web -o jsonpath='{.spec.ports[0].nodePort}')
   # kube-proxy programs the NodePort shortly after the endpoints appear.
