@@ -5,7 +5,8 @@
 #   3. a Deployment + NodePort Service answers HTTP on 127.0.0.1
 #   4. a pod writes and reads an object in the in-cluster S3 server through its Service (by DNS
 #      name, credentials from a Secret), and the host reads it back through the NodePort
-#   5. `kubectl top pod` shows figures
+#   5. a pod reaches the API server through the `kubernetes` Service (TLS checked, by DNS name)
+#   6. `kubectl top pod` shows figures
 # Waits are bounded (kubectl wait --timeout, or polls with deadlines). Cleans its namespace up.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -160,6 +161,29 @@ YAML
   log "  pod wrote and read s3://$bucket/hello.txt via $url; host read it via 127.0.0.1:$S3_NODEPORT"
 }
 
+t_api_from_pod() {
+  # Through the `kubernetes` Service (10.152.0.1:443 -> 10.153.0.1:16443), verified with the
+  # cluster CA the pod gets with its service-account volume; /readyz is public (RBAC default).
+  "$K" -n "$NS" apply -f - >/dev/null <<YAML
+apiVersion: v1
+kind: Pod
+metadata: {name: api-client}
+spec:
+  restartPolicy: Never
+  securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}
+  containers:
+  - name: curl
+    image: $CURL_IMAGE
+    imagePullPolicy: Never
+    args: [-sS, --fail-with-body, -m, "20", --cacert, /var/run/secrets/kubernetes.io/serviceaccount/ca.crt,
+           "https://kubernetes.default.svc.$CLUSTER_DOMAIN/readyz"]
+YAML
+  if ! "$K" -n "$NS" wait --for=jsonpath='{.status.phase}'=Succeeded pod/api-client --timeout=90s >/dev/null; then
+    "$K" -n "$NS" logs api-client >&2 || true; return 1
+  fi
+  [[ "$("$K" -n "$NS" logs api-client)" == ok ]]
+}
+
 t_top() {
   local out deadline=$(( $(date +%s) + 120 ))
   # metrics-server scrapes every 15 s; a pod shows up after its first two scrapes.
@@ -174,6 +198,7 @@ check "kubectl get --raw /readyz" t_readyz
 check "Job runs to completion ($JOB_IMAGE)" t_job
 check "Deployment + Service answer HTTP via NodePort on 127.0.0.1" t_nodeport
 check "pod writes + reads an object in the in-cluster S3 via its Service" t_s3_pod
+check "a pod reaches the API server through the kubernetes Service" t_api_from_pod
 check "kubectl top pod shows figures" t_top
 echo "smoke: $passed passed, $failed failed"
 (( failed == 0 ))

@@ -32,6 +32,13 @@ node_network_host() {
   iptables -w -A SEER-GUARD -d "$NODE_IP" -j RETURN
   iptables -w -A SEER-GUARD -j DROP
   iptables -w -I INPUT -p tcp -m multiport --dports "$APISERVER_PORT,$KUBELET_PORT" -j SEER-GUARD
+  if command -v ip6tables >/dev/null && ip6tables -w -S INPUT >/dev/null 2>&1; then
+    # Go binds "0.0.0.0" dual-stack: the apiserver port answers on ::1 only.
+    ip6tables -w -N SEER-GUARD
+    ip6tables -w -A SEER-GUARD -d ::1/128 -j RETURN
+    ip6tables -w -A SEER-GUARD -j DROP
+    ip6tables -w -I INPUT -p tcp -m multiport --dports "$APISERVER_PORT,$KUBELET_PORT" -j SEER-GUARD
+  fi
   iptables -w -N SEER-EGRESS
   iptables -w -A SEER-EGRESS -o "$CNI_BRIDGE" -j RETURN
   iptables -w -A SEER-EGRESS -j DROP
