@@ -22,9 +22,13 @@ stop_pid() {
 # stop_named NAME...: SIGTERM to all of them at once, wait up to 10 s, then SIGKILL.
 stop_named() {
   local n pids=() names=() i left
+  local pid
   for n in "$@"; do
     [[ -f "$RUN_DIR/$n.pid" ]] || continue
-    pids+=("$(cat "$RUN_DIR/$n.pid")"); names+=("$n"); rm -f "$RUN_DIR/$n.pid"
+    pid=$(cat "$RUN_DIR/$n.pid"); rm -f "$RUN_DIR/$n.pid"
+    # A stale pid file (machine restarted, pid reused) must not kill someone else's process.
+    { tr '\0' ' ' < "/proc/$pid/cmdline"; } 2>/dev/null | grep -q -- "$n" || continue
+    pids+=("$pid"); names+=("$n")
   done
   (( ${#pids[@]} )) || return 0
   kill -TERM "${pids[@]}" 2>/dev/null

@@ -54,6 +54,8 @@ rc=0
 if ! "$CLUSTER_SCRIPTS/up.sh" "${up_args[@]}"; then rc=1; log "up.sh failed"; fi
 if (( rc == 0 && ${#cmd[@]} )); then
   log "running: ${cmd[*]}"
+  export KUBECONFIG=$KUBECONFIG_FILE
+  SEER_KUBECTL=$("$CLUSTER_SCRIPTS/tools.sh" kubectl); export SEER_KUBECTL
   "${cmd[@]}" || { rc=1; log "command failed: ${cmd[*]}"; }
 fi
 "$CLUSTER_SCRIPTS/down.sh" || { rc=1; log "down.sh failed"; }

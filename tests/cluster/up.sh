@@ -33,7 +33,10 @@ phase "build/cache binaries"
 KUBECTL=$("$CLUSTER_SCRIPTS/tools.sh" kubectl)
 
 phase "state dir + PKI"
-rm -rf "$SEER_CLUSTER_DIR"
+if [[ -e "$SEER_CLUSTER_DIR" ]]; then   # left by a run that was cut short: clean it properly
+  log "removing the state a previous run left in $SEER_CLUSTER_DIR"
+  "$CLUSTER_SCRIPTS/down.sh" >&2
+fi
 mkdir -p "$SEER_CLUSTER_DIR" "$RUN_DIR" "$LOG_DIR"
 echo "$CONTROL_PLANE_ONLY" > "$SEER_CLUSTER_DIR/control-plane-only"
 make_pki
@@ -130,6 +133,8 @@ healthz() { curl -skf "https://127.0.0.1:$1/healthz" >/dev/null; }
 wait_for "kube-controller-manager /healthz" 30 healthz "$KCM_PORT"
 wait_for "kube-scheduler /healthz" 30 healthz "$SCHEDULER_PORT"
 alive kube-controller-manager; alive kube-scheduler
+# Pods can be created once the controller-manager has made the default service account.
+wait_for "service account default/default" 30 "$KUBECTL" --kubeconfig "$KUBECONFIG_FILE" -n default get serviceaccount default
 
 if (( ! CONTROL_PLANE_ONLY )); then
   node_up   # lib/node.sh: containerd, CNI, kubelet, kube-proxy, images, addons
