@@ -7,7 +7,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 pkgs=(openssl curl ca-certificates)
-[[ "${1:-}" == --control-plane-only ]] || pkgs+=(containerd runc containernetworking-plugins buildah iptables iproute2 conntrack file libc6-dev gcc)
+[[ "${1:-}" == --control-plane-only ]] || pkgs+=(containerd runc containernetworking-plugins buildah iptables iproute2 conntrack nfacct file libc6-dev gcc)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -117,6 +117,14 @@ if [[ ! -f "$SEER_CLUSTER_DIR/control-plane-only" || "$(cat "$SEER_CLUSTER_DIR/c
   clean_iptables ip6tables
 fi
 
+# kube-proxy's nfacct objects (made after up.sh's record of those present before).
+if [[ -f "$SEER_CLUSTER_DIR/nfacct-before" ]] && command -v nfacct >/dev/null; then
+  for o in $(nfacct list 2>/dev/null | sed -n 's/.* = \(.*\);$/\1/p'); do
+    grep -qx "$o" "$SEER_CLUSTER_DIR/nfacct-before" && continue
+    nfacct del "$o" >/dev/null 2>&1 && log "removed nfacct $o"
+  done
+fi
+
 # 6. Sysctls back to what they were before up.sh.
 if [[ -f "$SEER_CLUSTER_DIR/sysctl-before" ]]; then
   while read -r key value; do

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Checks that down.sh leaves nothing of the cluster behind. Snapshots processes, mounts,
-# network namespaces, links, iptables/ip6tables rules and the sysctls up.sh touches; runs
+# network namespaces, links, iptables/ip6tables rules, nfacct objects and the sysctls up.sh touches; runs
 # up.sh (and, if given, a command on the running cluster); runs down.sh; snapshots again and
 # compares.
 #   leftovers-test.sh [--control-plane-only | --no-addons] [-- CMD ARGS...]
@@ -28,6 +28,9 @@ snapshot() {   # snapshot DIR
       { "$t-save" 2>/dev/null || true; } | { grep -v '^#' || true; } | sed 's/\[[0-9]*:[0-9]*\]//' > "$d/$t"
     else : > "$d/$t"; fi
   done
+  if command -v nfacct >/dev/null; then
+    nfacct list 2>/dev/null | sed -n 's/.* = \(.*\);$/\1/p' | sort > "$d/nfacct"
+  else : > "$d/nfacct"; fi
   for k in net.ipv4.ip_forward net.ipv4.conf.all.route_localnet net.bridge.bridge-nf-call-iptables; do
     echo "$k $(sysctl -n "$k" 2>/dev/null)"
   done > "$d/sysctls"
@@ -63,7 +66,7 @@ log "snapshot after down ($(( $(date +%s) - start ))s after up started)"
 snapshot after
 
 passed=0; failed=0
-for what in mounts netns links iptables ip6tables sysctls; do
+for what in mounts netns links iptables ip6tables nfacct sysctls; do
   if diff -u "$snap/before/$what" "$snap/after/$what" > "$snap/$what.diff"; then
     log "ok: $what unchanged"; passed=$((passed + 1))
   else

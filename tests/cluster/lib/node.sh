@@ -20,6 +20,11 @@ node_network_host() {
   done
   ip netns list 2>/dev/null | awk '{print $1}' > "$SEER_CLUSTER_DIR/netns-before"
   [[ -d /run/netns ]] || touch "$SEER_CLUSTER_DIR/no-run-netns-before"
+  # kube-proxy makes netfilter accounting objects (nfacct) for its metrics; down.sh deletes
+  # those that were not there before.
+  if command -v nfacct >/dev/null; then
+    nfacct list 2>/dev/null | sed -n 's/.* = \(.*\);$/\1/p' > "$SEER_CLUSTER_DIR/nfacct-before"
+  fi
   sysctl -qw net.ipv4.ip_forward=1 net.bridge.bridge-nf-call-iptables=1 >/dev/null \
     || die "could not set ip_forward / bridge-nf-call-iptables"
 
