@@ -12,3 +12,6 @@ pub fn cache_dir() -> std::path::PathBuf {
     }
     std::path::PathBuf::from(std::env::var("HOME").unwrap_or_else(|_| "/root".into())).join(".cache/seer")
 }
+
+#[cfg(feature = "cluster")]
+pub mod cluster;

@@ -1,0 +1,105 @@
+//! The CRDs on a real kube-apiserver: they install, and every admission case of
+//! `tests/validation/cases.yaml` (the same the local CEL test reads) gets the same answer
+//! from the server as a dry run — including the OpenAPI checks (`serverOnly` cases) and the
+//! CEL cost limits that only the server applies.
+//!
+//! Needs the control-plane tier: `tests/cluster/up.sh --control-plane-only`, then
+//! `cargo test -p seer-operator --test crd_admission_cluster -- --ignored` (`make cluster-test`).
+
+mod support;
+
+use std::time::Duration;
+
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use kube::{
+    Api,
+    api::{ApiResource, DynamicObject, GroupVersionKind, Patch, PatchParams, PostParams},
+};
+use seer_testkit::cluster::{TestNamespace, client, wait_for};
+use support::{repo_root, validation_cases};
+
+/// Installs the CRDs as `kubectl apply --server-side` would and waits until they are served.
+async fn install_crds(client: &kube::Client) {
+    let api: Api<CustomResourceDefinition> = Api::all(client.clone());
+    for (_, crd) in seer_operator::crds::all() {
+        let name = crd.metadata.name.clone().expect("CRD name");
+        api.patch(&name, &PatchParams::apply("seer-tests").force(), &Patch::Apply(&crd))
+            .await
+            .unwrap_or_else(|e| panic!("install CRD {name}: {e}"));
+        wait_for(&format!("CRD {name} to be established"), Duration::from_secs(30), || {
+            let api = api.clone();
+            let name = name.clone();
+            async move {
+                let crd = api.get(&name).await.ok()?;
+                let established =
+                    crd.status?.conditions?.iter().any(|c| c.type_ == "Established" && c.status == "True");
+                established.then_some(())
+            }
+        })
+        .await;
+    }
+}
+
+fn resource(kind: &str) -> ApiResource {
+    ApiResource::from_gvk(&GroupVersionKind::gvk(seer_api::GROUP, seer_api::VERSION, kind))
+}
+
+#[tokio::test]
+#[ignore = "needs the local cluster: tests/cluster/up.sh --control-plane-only"]
+async fn admission_cases_on_a_real_api_server() {
+    let client = client().await;
+    install_crds(&client).await;
+    let ns = TestNamespace::create(client.clone(), "seer-admission").await;
+    let cases = validation_cases::load(&repo_root());
+    let mut failures = Vec::new();
+
+    for (i, case) in cases.iter().enumerate() {
+        let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), &ns.name, &resource(case.kind()));
+        let name = format!("case-{i}");
+        let with_name = |v: &serde_json::Value| -> DynamicObject {
+            let mut v = v.clone();
+            v["metadata"] = serde_json::json!({"name": name, "namespace": ns.name});
+            serde_json::from_value(v).expect("case is a Kubernetes object")
+        };
+        let dry_run = PostParams { dry_run: true, ..Default::default() };
+        let result = match &case.old {
+            None => api.create(&dry_run, &with_name(&case.object)).await,
+            Some(old) => {
+                let created = match api.create(&PostParams::default(), &with_name(old)).await {
+                    Ok(o) => o,
+                    Err(e) => {
+                        failures.push(format!("{}: the old object was refused: {e}", case.name));
+                        continue;
+                    }
+                };
+                let mut new = with_name(&case.object);
+                new.metadata.resource_version = created.metadata.resource_version.clone();
+                api.replace(&name, &dry_run, &new).await
+            }
+        };
+        match (&case.reject, result) {
+            (None, Ok(_)) => {}
+            (None, Err(e)) => failures.push(format!("{}: expected acceptance, got {e}", case.name)),
+            (Some(want), Ok(_)) => {
+                failures.push(format!("{}: expected rejection at {}, was accepted", case.name, want.field))
+            }
+            (Some(want), Err(kube::Error::Api(status))) => {
+                let msg = &status.message;
+                if status.code != 422 || !msg.contains(&format!("{}: ", want.field)) || !msg.contains(&want.message) {
+                    failures.push(format!(
+                        "{}: expected 422 at {} with {:?}, got {} {msg}",
+                        case.name, want.field, want.message, status.code
+                    ));
+                }
+            }
+            (Some(_), Err(e)) => failures.push(format!("{}: unexpected error {e}", case.name)),
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases differ on the API server:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
