@@ -36,7 +36,7 @@ unit: tools
 	cargo test --workspace
 
 crds:
-	cargo run -q -p seer-operator --bin crdgen -- crds
+	cargo run -q -p seer-operator --bin crdgen -- crds charts/seer/crds
 
 build:
 	cargo build --workspace

@@ -12,10 +12,12 @@ fn committed_crds_match_crdgen() {
     let mut stale = Vec::new();
     for (file, crd) in seer_operator::crds::all() {
         let want = seer_operator::crds::to_yaml(&crd).expect("render CRD");
-        let path = root.join("crds").join(file);
-        let have = std::fs::read_to_string(&path).unwrap_or_default();
-        if have != want {
-            stale.push(path.display().to_string());
+        for dir in ["crds", "charts/seer/crds"] {
+            let path = root.join(dir).join(file);
+            let have = std::fs::read_to_string(&path).unwrap_or_default();
+            if have != want {
+                stale.push(path.display().to_string());
+            }
         }
     }
     assert!(
@@ -23,8 +25,10 @@ fn committed_crds_match_crdgen() {
         "these CRDs differ from crdgen's output; run `make crds` and commit:\n{}",
         stale.join("\n")
     );
-    let count = std::fs::read_dir(root.join("crds")).expect("crds/").count();
-    assert_eq!(count, 4, "crds/ must hold exactly the four CRDs");
+    for dir in ["crds", "charts/seer/crds"] {
+        let count = std::fs::read_dir(root.join(dir)).expect("CRD folder").count();
+        assert_eq!(count, 4, "{dir}/ must hold exactly the four CRDs");
+    }
 }
 
 fn undescribed(schema: &Value, path: &str, out: &mut Vec<String>) {
