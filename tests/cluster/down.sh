@@ -3,11 +3,10 @@
 # $SEER_CLUSTER_DIR/run and containerd's own pid files), mounts under $SEER_CLUSTER_DIR, the
 # pods' network namespaces, the CNI bridge and the node's dummy link, the iptables chains
 # (KUBE-*, CNI-*, SEER-*), the sysctls it changed, the pod cgroups, and the state dir.
-#   down.sh [--keep-logs]   --keep-logs keeps $SEER_CLUSTER_DIR/logs (up.sh uses it on failure)
+# Logs (the components' and the pods') are kept in $SEER_CLUSTER_DIR.last-logs.
 # Safe to run when nothing is up.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
-KEEP_LOGS=0; [[ "${1:-}" == --keep-logs ]] && KEEP_LOGS=1
 
 [[ -d "$SEER_CLUSTER_DIR" ]] || { log "nothing to stop ($SEER_CLUSTER_DIR does not exist)"; exit 0; }
 
@@ -141,10 +140,16 @@ done
 # 8. CNI result cache entries for our network (libcni keeps them in /var/lib/cni/results).
 rm -f /var/lib/cni/results/seer-pods-* 2>/dev/null
 
-# 9. The state dir (never crossing into a mount that failed to go).
-if (( KEEP_LOGS )); then
-  find "$SEER_CLUSTER_DIR" -mindepth 1 -maxdepth 1 ! -name logs -exec rm -rf --one-file-system {} +
-else
-  rm -rf --one-file-system "$SEER_CLUSTER_DIR"
-fi
+# The kubelet's symlinks to container logs (always in /var/log/containers) that point to us.
+for l in /var/log/containers/*.log; do
+  [[ -L "$l" && "$(readlink "$l")" == "$real_dir/"* ]] && rm -f "$l"
+done
+[[ -f "$SEER_CLUSTER_DIR/no-var-log-containers-before" ]] && rmdir /var/log/containers 2>/dev/null
+
+# 9. The logs (ours and the pods') go to $SEER_CLUSTER_DIR.last-logs for a look afterwards;
+#    then the state dir (never crossing into a mount that failed to go).
+last=$SEER_CLUSTER_DIR.last-logs
+rm -rf "$last"; mkdir -p "$last"
+for d in logs pod-logs; do [[ -d "$SEER_CLUSTER_DIR/$d" ]] && cp -a "$SEER_CLUSTER_DIR/$d" "$last/" 2>/dev/null; done
+rm -rf --one-file-system "$SEER_CLUSTER_DIR"
 log "cluster down"

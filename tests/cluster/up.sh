@@ -47,7 +47,7 @@ make_kubeconfig scheduler scheduler
 export KUBECONFIG=$KUBECONFIG_FILE
 
 # Tear down what was started if any later step fails, so a failed up.sh leaves nothing.
-trap 'rc=$?; if (( rc != 0 )); then log "up.sh failed (exit $rc); stopping what it started"; "$CLUSTER_SCRIPTS/down.sh" --keep-logs >&2 || true; fi' EXIT
+trap 'rc=$?; if (( rc != 0 )); then log "up.sh failed (exit $rc); stopping what it started (logs: $SEER_CLUSTER_DIR.last-logs)"; "$CLUSTER_SCRIPTS/down.sh" >&2 || true; fi' EXIT
 
 phase "etcd"
 start_bg etcd "$K8S_BIN/etcd" \

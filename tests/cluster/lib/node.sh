@@ -20,6 +20,7 @@ node_network_host() {
   done
   ip netns list 2>/dev/null | awk '{print $1}' > "$SEER_CLUSTER_DIR/netns-before"
   [[ -d /run/netns ]] || touch "$SEER_CLUSTER_DIR/no-run-netns-before"
+  [[ -d /var/log/containers ]] || touch "$SEER_CLUSTER_DIR/no-var-log-containers-before"
   # kube-proxy makes netfilter accounting objects (nfacct) for its metrics; down.sh deletes
   # those that were not there before.
   if command -v nfacct >/dev/null; then
