@@ -154,30 +154,6 @@ pub struct ServiceSpec {
     pub annotations: std::collections::BTreeMap<String, String>,
 }
 
-/// A Secret with an AWS-style access key pair that AWS SDK clients sign requests with
-/// (Signature Version 4), so existing Personalize / Forecast client code authenticates
-/// unchanged.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct AwsAccessKeySecretRef {
-    /// Name of the Secret.
-    #[schemars(length(min = 1, max = 253))]
-    pub name: String,
-    /// Key of the access key ID within the Secret.
-    #[serde(default = "default_access_key_id_key")]
-    pub access_key_id_key: String,
-    /// Key of the secret access key within the Secret.
-    #[serde(default = "default_secret_access_key_key")]
-    pub secret_access_key_key: String,
-}
-
-fn default_access_key_id_key() -> String {
-    "AWS_ACCESS_KEY_ID".into()
-}
-fn default_secret_access_key_key() -> String {
-    "AWS_SECRET_ACCESS_KEY".into()
-}
-
 /// Who may call the endpoint. With nothing set, anyone who can reach the Service can.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -185,9 +161,10 @@ pub struct AccessControl {
     /// Secret key holding an API key that callers send as `Authorization: Bearer <key>` or `X-Api-Key`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key_secret_ref: Option<SecretKeySelector>,
-    /// Secret with an AWS-style access key pair for AWS SDK clients (SigV4).
+    /// Secret with an AWS-style access key pair that AWS SDK clients sign their requests with
+    /// (Signature Version 4), so existing Personalize / Forecast client code authenticates unchanged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub aws_access_key_secret_ref: Option<AwsAccessKeySecretRef>,
+    pub aws_access_key_secret_ref: Option<crate::AccessKeySecretRef>,
 }
 
 /// Where the server keeps each user's recent events so every replica sees every event.

@@ -6,10 +6,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::{
-    Condition, DeletionPolicy, LocalObjectReference, ModelVersion, RetrainSpec, SkippedTick, StorageLocation,
-    TrainerSpec,
-};
+use crate::{DeletionPolicy, LocalObjectReference, RetrainSpec, StorageLocation, TrainerSpec};
 
 /// Forecasting algorithm. AUTO (the default) backtests the others per item and combines
 /// the best into a weighted ensemble, like Amazon Forecast's AutoPredictor.
@@ -272,32 +269,4 @@ fn default_forecast_types() -> Vec<String> {
 }
 
 /// Observed state of a Predictor.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct PredictorStatus {
-    /// The `metadata.generation` this status describes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub observed_generation: Option<i64>,
-    /// Ready, Reconciling, Stalled and Training.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[schemars(extend("x-kubernetes-list-type" = "map", "x-kubernetes-list-map-keys" = ["type"]))]
-    pub conditions: Vec<Condition>,
-    /// Newest version that finished training successfully.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub latest_version: Option<String>,
-    /// Headline metrics of the latest version, by their AWS names (AverageWeightedQuantileLoss, WAPE, RMSE, MASE, MAPE).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub latest_metrics: BTreeMap<String, f64>,
-    /// Versions, newest last, bounded by `retrain.historyLimit`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub versions: Vec<ModelVersion>,
-    /// Time of the last schedule tick acted on (RFC 3339).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_schedule_time: Option<String>,
-    /// Time of the next schedule tick (RFC 3339).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub next_schedule_time: Option<String>,
-    /// Schedule ticks that were skipped and why, newest last (bounded).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub skipped_ticks: Vec<SkippedTick>,
-}
+pub type PredictorStatus = crate::TrainedModelStatus;

@@ -23,3 +23,25 @@ pub struct SecretKeySelector {
     #[schemars(length(min = 1, max = 253))]
     pub key: String,
 }
+
+/// A Secret in the same namespace that holds an AWS-style access key pair.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AccessKeySecretRef {
+    /// Name of the Secret.
+    #[schemars(length(min = 1, max = 253))]
+    pub name: String,
+    /// Key of the access key ID within the Secret.
+    #[serde(default = "default_access_key_id_key")]
+    pub access_key_id_key: String,
+    /// Key of the secret access key within the Secret.
+    #[serde(default = "default_secret_access_key_key")]
+    pub secret_access_key_key: String,
+}
+
+fn default_access_key_id_key() -> String {
+    "AWS_ACCESS_KEY_ID".into()
+}
+fn default_secret_access_key_key() -> String {
+    "AWS_SECRET_ACCESS_KEY".into()
+}

@@ -1,15 +1,10 @@
 //! Solution: a recommender trained on a DatasetGroup's interactions (Amazon Personalize's
 //! solution and solution versions).
 
-use std::collections::BTreeMap;
-
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::{
-    Condition, DeletionPolicy, LocalObjectReference, ModelVersion, RetrainSpec, SkippedTick, StorageLocation,
-    TrainerSpec,
-};
+use crate::{DeletionPolicy, LocalObjectReference, RetrainSpec, StorageLocation, TrainerSpec};
 
 /// What the Solution recommends. USER_PERSONALIZATION: items for a user; PERSONALIZED_RANKING:
 /// a given list re-ranked for a user; SIMILAR_ITEMS (and SIMS, its co-occurrence-only
@@ -175,33 +170,4 @@ pub struct SolutionSpec {
 }
 
 /// Observed state of a Solution.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct SolutionStatus {
-    /// The `metadata.generation` this status describes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub observed_generation: Option<i64>,
-    /// Ready, Reconciling, Stalled and Training.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[schemars(extend("x-kubernetes-list-type" = "map", "x-kubernetes-list-map-keys" = ["type"]))]
-    pub conditions: Vec<Condition>,
-    /// Newest version that finished training successfully.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub latest_version: Option<String>,
-    /// Offline metrics of the latest version, by Amazon Personalize's names (coverage,
-    /// mean_reciprocal_rank_at_25, normalized_discounted_cumulative_gain_at_10, precision_at_10, ...).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub latest_metrics: BTreeMap<String, f64>,
-    /// Versions, newest last, bounded by `retrain.historyLimit`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub versions: Vec<ModelVersion>,
-    /// Time of the last schedule tick acted on (RFC 3339).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_schedule_time: Option<String>,
-    /// Time of the next schedule tick (RFC 3339).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub next_schedule_time: Option<String>,
-    /// Schedule ticks that were skipped and why, newest last (bounded).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub skipped_ticks: Vec<SkippedTick>,
-}
+pub type SolutionStatus = crate::TrainedModelStatus;

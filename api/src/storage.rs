@@ -39,25 +39,12 @@ pub struct S3Connection {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct S3CredentialsSecretRef {
-    /// Name of the Secret.
-    #[schemars(length(min = 1, max = 253))]
-    pub name: String,
-    /// Key of the access key ID within the Secret.
-    #[serde(default = "default_access_key_id_key")]
-    pub access_key_id_key: String,
-    /// Key of the secret access key within the Secret.
-    #[serde(default = "default_secret_access_key_key")]
-    pub secret_access_key_key: String,
+    /// The Secret and the keys of the access key pair in it.
+    #[serde(flatten)]
+    pub keys: crate::AccessKeySecretRef,
     /// Key of an optional session token within the Secret.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_token_key: Option<String>,
-}
-
-fn default_access_key_id_key() -> String {
-    "AWS_ACCESS_KEY_ID".into()
-}
-fn default_secret_access_key_key() -> String {
-    "AWS_SECRET_ACCESS_KEY".into()
 }
 
 /// A place in object storage: a URI and how to reach it.

@@ -73,3 +73,36 @@ pub struct SkippedTick {
     /// `DataUnchanged`, `StillTraining` or `MissedDeadline`.
     pub reason: String,
 }
+
+/// Observed state of a Predictor or a Solution: the versions it trained and the newest one's metrics.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TrainedModelStatus {
+    /// The `metadata.generation` this status describes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed_generation: Option<i64>,
+    /// Ready, Reconciling, Stalled and Training.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(extend("x-kubernetes-list-type" = "map", "x-kubernetes-list-map-keys" = ["type"]))]
+    pub conditions: Vec<crate::Condition>,
+    /// Newest version that finished training successfully.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latest_version: Option<String>,
+    /// Headline metrics of the latest version: Amazon Forecast's names for a Predictor
+    /// (AverageWeightedQuantileLoss, WAPE, RMSE, MASE, MAPE), Amazon Personalize's for a
+    /// Solution (coverage, mean_reciprocal_rank_at_25, normalized_discounted_cumulative_gain_at_10, ...).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub latest_metrics: BTreeMap<String, f64>,
+    /// Versions, newest last, bounded by `retrain.historyLimit`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub versions: Vec<ModelVersion>,
+    /// Time of the last schedule tick acted on (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_schedule_time: Option<String>,
+    /// Time of the next schedule tick (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_schedule_time: Option<String>,
+    /// Schedule ticks that were skipped and why, newest last (bounded).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped_ticks: Vec<SkippedTick>,
+}
