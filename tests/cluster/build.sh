@@ -19,7 +19,7 @@ if [[ -f "$stamp" ]]; then
   if (( ok )); then log "k8s $K8S_VERSION binaries cached in $K8S_BIN"; exit 0; fi
 fi
 
-log "building Kubernetes $K8S_VERSION + etcd $ETCD_VERSION into $K8S_BIN (cold: ~30-60 min on 2 cores)"
+log "building Kubernetes $K8S_VERSION + etcd $ETCD_VERSION into $K8S_BIN (cold: ~10 min on 2 cores)"
 mkdir -p "$K8S_BIN"
 tmp=$(mktemp -d "$K8S_BIN/../build.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
