@@ -1,0 +1,236 @@
+//! Benchmark of Seer's forecasting models on the shared datasets, scored on their official
+//! test horizons, next to statsforecast's forecasts when `bench/forecast/run.sh` made them.
+//!
+//! `cargo run --release -p seer-models --example forecast_bench -- <data dir> [<statsforecast out dir>] [set ...]`
+//!
+//! Reads `<data dir>/<set>/{target_time_series,test}.csv.gz` and `meta.json` at run time (the
+//! data never enters the repository) and prints a Markdown table. statsforecast's forecasts
+//! (`<out>/<set>/forecasts.csv`: `item_id,step,model,mean,p10,p90`) and timings
+//! (`<out>/<set>/timings.csv`: `model,seconds`) are scored by the same code as Seer's.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use seer_models::forecast::auto::{AutoConfig, AutoModel};
+use seer_models::forecast::metrics::{MetricAccumulator, mase_scale};
+use seer_models::forecast::{Algorithm, BacktestConfig, Forecast, ForecastSpec, Series, backtest};
+
+type BoxError = Box<dyn std::error::Error>;
+
+const SETS: [&str; 6] = ["m4_hourly", "m4_weekly", "carparts", "bike_sharing", "stallion", "complete_journey_weekly"];
+const LEVELS: [f64; 3] = [0.1, 0.5, 0.9];
+
+fn read_gz(path: &Path) -> Result<String, BoxError> {
+    let f = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut s = String::new();
+    flate2::read::GzDecoder::new(f).read_to_string(&mut s)?;
+    Ok(s)
+}
+
+/// Items in file order with their values (the files are grouped by item and time-sorted).
+fn read_series(path: &Path) -> Result<(Vec<String>, Vec<Vec<f64>>), BoxError> {
+    let text = read_gz(path)?;
+    let mut ids: Vec<String> = Vec::new();
+    let mut values: Vec<Vec<f64>> = Vec::new();
+    for (line_no, line) in text.lines().enumerate().skip(1) {
+        let mut parts = line.rsplitn(3, ',');
+        let v = parts.next().ok_or_else(|| format!("{}:{}: no value", path.display(), line_no + 1))?;
+        let _ts = parts.next();
+        let id = parts.next().ok_or_else(|| format!("{}:{}: no item", path.display(), line_no + 1))?;
+        let v: f64 = if v.is_empty() { f64::NAN } else { v.parse()? };
+        if ids.last().map(String::as_str) != Some(id) {
+            ids.push(id.to_string());
+            values.push(Vec::new());
+        }
+        if let Some(last) = values.last_mut() {
+            last.push(v);
+        }
+    }
+    Ok((ids, values))
+}
+
+fn meta_number(meta: &str, key: &str) -> Result<usize, BoxError> {
+    let pat = format!("\"{key}\":");
+    let at = meta.find(&pat).ok_or_else(|| format!("meta.json has no {key}"))? + pat.len();
+    let digits: String = meta[at..].trim_start().chars().take_while(|c| c.is_ascii_digit()).collect();
+    Ok(digits.parse()?)
+}
+
+struct Row {
+    model: String,
+    acc: MetricAccumulator,
+    seconds: f64,
+}
+
+fn score(fcs: &[Forecast], test: &[Vec<f64>], scales: &[Option<f64>]) -> MetricAccumulator {
+    let mut acc = MetricAccumulator::new(&LEVELS);
+    for ((f, y), s) in fcs.iter().zip(test).zip(scales) {
+        if let Err(e) = acc.add(f, y, None, *s) {
+            eprintln!("scoring failed: {e}");
+        }
+    }
+    acc
+}
+
+fn run_seer(train: &[Series], spec: &ForecastSpec, alg: Algorithm) -> Result<(Vec<Forecast>, f64), BoxError> {
+    use rayon::prelude::*;
+    let t0 = Instant::now();
+    let fcs: Result<Vec<Forecast>, _> = train.par_iter().map(|s| alg.forecast(&s.values, spec)).collect();
+    Ok((fcs?, t0.elapsed().as_secs_f64()))
+}
+
+fn read_statsforecast(dir: &Path, ids: &[String], h: usize) -> Result<Vec<(String, Vec<Forecast>, f64)>, BoxError> {
+    let text = std::fs::read_to_string(dir.join("forecasts.csv"))?;
+    let index: HashMap<&str, usize> = ids.iter().enumerate().map(|(i, s)| (s.as_str(), i)).collect();
+    let mut by_model: HashMap<String, Vec<Forecast>> = HashMap::new();
+    for line in text.lines().skip(1) {
+        // item ids may hold commas: parse from the right.
+        let mut parts = line.rsplitn(6, ',');
+        let p90: f64 = parts.next().ok_or("p90")?.parse()?;
+        let p10: f64 = parts.next().ok_or("p10")?.parse()?;
+        let mean: f64 = parts.next().ok_or("mean")?.parse()?;
+        let model = parts.next().ok_or("model")?.to_string();
+        let step: usize = parts.next().ok_or("step")?.parse()?;
+        let id = parts.next().ok_or("id")?;
+        let Some(&i) = index.get(id) else { continue };
+        let fcs = by_model.entry(model).or_insert_with(|| {
+            (0..ids.len())
+                .map(|_| Forecast { levels: LEVELS.to_vec(), quantiles: vec![vec![f64::NAN; h]; 3], mean: vec![f64::NAN; h] })
+                .collect()
+        });
+        let f = &mut fcs[i];
+        if step >= 1 && step <= h {
+            f.quantiles[0][step - 1] = p10;
+            f.quantiles[1][step - 1] = mean;
+            f.quantiles[2][step - 1] = p90;
+            f.mean[step - 1] = mean;
+        }
+    }
+    let timings = std::fs::read_to_string(dir.join("timings.csv"))?;
+    let mut secs: HashMap<String, f64> = HashMap::new();
+    for line in timings.lines().skip(1) {
+        if let Some((m, s)) = line.split_once(',') {
+            secs.insert(m.to_string(), s.parse()?);
+        }
+    }
+    let mut out: Vec<(String, Vec<Forecast>, f64)> =
+        by_model.into_iter().map(|(m, f)| (m.clone(), f, secs.get(&m).copied().unwrap_or(f64::NAN))).collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
+}
+
+fn fmt(v: Option<f64>) -> String {
+    v.map(|x| format!("{x:.4}")).unwrap_or_else(|| "-".to_string())
+}
+
+fn main() -> Result<(), BoxError> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let data = PathBuf::from(args.first().ok_or("usage: forecast_bench <data dir> [<sf out dir>] [set ...]")?);
+    let sf_dir = args.get(1).map(PathBuf::from);
+    let sets: Vec<String> =
+        if args.len() > 2 { args[2..].to_vec() } else { SETS.iter().map(|s| s.to_string()).collect() };
+    let cores = rayon::current_num_threads();
+    println!("Cores: {cores}. Quantiles p10/p50/p90; MASE per item, averaged; coverage = share of p10 < y ≤ p90.\n");
+    let mut auto_vs_naive: Vec<f64> = Vec::new();
+    for set in &sets {
+        let dir = data.join(set);
+        let meta = std::fs::read_to_string(dir.join("meta.json"))?;
+        let h = meta_number(&meta, "horizon")?;
+        let m = meta_number(&meta, "seasonality")?;
+        let (ids, train) = read_series(&dir.join("target_time_series.csv.gz"))?;
+        let (test_ids, test) = read_series(&dir.join("test.csv.gz"))?;
+        if ids != test_ids {
+            return Err(format!("{set}: train and test items differ").into());
+        }
+        let series: Vec<Series> = train.iter().map(|v| Series::new(v.clone())).collect();
+        let scales: Vec<Option<f64>> = train.iter().map(|v| mase_scale(v, m)).collect();
+        let spec = ForecastSpec { horizon: h, season: m, quantiles: LEVELS.to_vec() };
+        let mut rows: Vec<Row> = Vec::new();
+        let intermittent = meta.contains("\"zero_fraction\": 0.7");
+        let mut algs = vec![Algorithm::SeasonalNaive, Algorithm::Ets, Algorithm::Arima, Algorithm::Theta];
+        algs.extend([Algorithm::Npts, Algorithm::SeasonalNpts, Algorithm::Climatological]);
+        algs.extend([Algorithm::Croston, Algorithm::Sba, Algorithm::Tsb]);
+        for alg in &algs {
+            let (fcs, secs) = run_seer(&series, &spec, *alg)?;
+            rows.push(Row { model: format!("Seer {}", alg.name()), acc: score(&fcs, &test, &scales), seconds: secs });
+            eprintln!("{set}: {} {:.1}s", alg.name(), secs);
+        }
+        // AUTO: backtest every candidate on windows before the test, choose per item, forecast.
+        let t0 = Instant::now();
+        let windows = if train.iter().map(Vec::len).min().unwrap_or(0) >= 3 * h + 2 * m { 2 } else { 1 };
+        let cfg = BacktestConfig { spec: spec.clone(), windows, offset: None };
+        let report = backtest(&series, &algs, &cfg)?;
+        let auto = AutoModel::from_backtest(&report, series.len(), &AutoConfig::default());
+        let fcs: Result<Vec<Forecast>, _> = auto.forecast_all(&series, &spec).into_iter().collect();
+        let fcs = fcs?;
+        let secs = t0.elapsed().as_secs_f64();
+        rows.push(Row { model: "Seer AUTO".to_string(), acc: score(&fcs, &test, &scales), seconds: secs });
+        eprintln!("{set}: AUTO {secs:.1}s ({windows} windows)");
+        let mut sf_rows: Vec<Row> = Vec::new();
+        if let Some(sf) = &sf_dir {
+            match read_statsforecast(&sf.join(set), &ids, h) {
+                Ok(models) => {
+                    for (name, fcs, secs) in models {
+                        sf_rows.push(Row { model: format!("sf {name}"), acc: score(&fcs, &test, &scales), seconds: secs });
+                    }
+                }
+                Err(e) => eprintln!("{set}: no statsforecast results ({e})"),
+            }
+        }
+        println!("### {set} (h={h}, m={m}, {} items, intermittent={intermittent})\n", ids.len());
+        println!("| model | avg wQL | wQL p10 | wQL p50 | wQL p90 | MASE | WAPE | cov p10–p90 | time s |");
+        println!("|---|---|---|---|---|---|---|---|---|");
+        for r in rows.iter().chain(&sf_rows) {
+            let w = r.acc.weighted_quantile_losses();
+            let cov = r.acc.share_below(0.9).zip(r.acc.share_below(0.1)).map(|(a, b)| a - b);
+            println!(
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {:.2} |",
+                r.model,
+                fmt(r.acc.average_wql()),
+                fmt(w[0]),
+                fmt(w[1]),
+                fmt(w[2]),
+                fmt(r.acc.mase()),
+                fmt(r.acc.wape()),
+                fmt(cov),
+                r.seconds
+            );
+        }
+        let find = |rows: &[Row], name: &str| rows.iter().find(|r| r.model == name).map(|r| (r.acc.clone(), r.seconds));
+        println!();
+        for (seer, sf) in [
+            ("Seer ETS", "sf AutoETS"),
+            ("Seer ARIMA", "sf AutoARIMA"),
+            ("Seer THETA", "sf AutoTheta"),
+            ("Seer CROSTON", "sf CrostonOptimized"),
+            ("Seer CROSTON_TSB", "sf TSB"),
+        ] {
+            if let (Some((a, ta)), Some((b, tb))) = (find(&rows, seer), find(&sf_rows, sf)) {
+                println!(
+                    "- {seer} / {sf}: time {:.2}×, MASE {}×, avg wQL {}×",
+                    ta / tb,
+                    fmt(a.mase().zip(b.mase()).map(|(x, y)| x / y)),
+                    fmt(a.average_wql().zip(b.average_wql()).map(|(x, y)| x / y)),
+                );
+            }
+        }
+        let auto_wql = find(&rows, "Seer AUTO").and_then(|(a, _)| a.average_wql());
+        let naive_wql = find(&rows, "Seer SEASONAL_NAIVE").and_then(|(a, _)| a.average_wql());
+        let best_sf = sf_rows.iter().filter_map(|r| r.acc.average_wql().map(|w| (w, r.model.clone()))).min_by(|a, b| a.0.total_cmp(&b.0));
+        if let (Some(a), Some(n)) = (auto_wql, naive_wql) {
+            auto_vs_naive.push(a / n);
+            println!("- AUTO / seasonal naive avg wQL: {:.3}", a / n);
+        }
+        if let (Some(a), Some((b, name))) = (auto_wql, best_sf) {
+            println!("- AUTO / best statsforecast ({name}) avg wQL: {:.3}", a / b);
+        }
+        println!();
+    }
+    if !auto_vs_naive.is_empty() {
+        let g = (auto_vs_naive.iter().map(|x| x.ln()).sum::<f64>() / auto_vs_naive.len() as f64).exp();
+        println!("Geometric mean over the sets of AUTO / seasonal naive avg wQL: {g:.3} (target ≤ 0.85)");
+    }
+    Ok(())
+}

@@ -1,0 +1,135 @@
+//! The algorithms a Predictor can name, behind one entry point.
+
+use super::{Forecast, ForecastError, arima, ets, intermittent, interpolate, naive, npts, theta, validate_quantiles};
+
+/// What to forecast: how far, with which season, which quantiles.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForecastSpec {
+    /// Steps ahead (Amazon Forecast's `ForecastHorizon`).
+    pub horizon: usize,
+    /// Season length in periods (24 for hourly data with a daily cycle, 12 for monthly, 1 for none).
+    pub season: usize,
+    /// Quantile levels in (0, 1) (`ForecastTypes` other than `mean`).
+    pub quantiles: Vec<f64>,
+}
+
+impl ForecastSpec {
+    /// Checks the spec itself: horizon ≥ 1, season ≥ 1, quantiles in (0, 1).
+    pub fn validate(&self) -> Result<(), ForecastError> {
+        if self.horizon == 0 {
+            return Err(ForecastError::ZeroHorizon);
+        }
+        if self.season == 0 {
+            return Err(ForecastError::ZeroSeason);
+        }
+        validate_quantiles(&self.quantiles)
+    }
+}
+
+/// A statistical forecasting algorithm. Each is fitted per item on its own history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Algorithm {
+    /// The last season repeated; quantiles from its in-sample errors at the same lead.
+    SeasonalNaive,
+    /// Non-parametric time series (Amazon's NPTS): resample the past, recent values more likely.
+    Npts,
+    /// NPTS drawing only from the same season position.
+    SeasonalNpts,
+    /// NPTS with uniform weights over the past (climatological forecaster).
+    Climatological,
+    /// Climatological forecaster per season position.
+    SeasonalClimatological,
+    /// Exponential smoothing state-space model chosen by AICc (seasonal and damped forms included).
+    Ets,
+    /// Seasonal ARIMA with automatic order selection.
+    Arima,
+    /// The Theta method with seasonal adjustment.
+    Theta,
+    /// Croston's method for intermittent demand.
+    Croston,
+    /// Syntetos–Boylan approximation (bias-corrected Croston).
+    Sba,
+    /// Teunter–Syntetos–Babai: demand probability updated every period.
+    Tsb,
+}
+
+impl Algorithm {
+    /// Every algorithm.
+    pub const ALL: [Algorithm; 11] = [
+        Algorithm::SeasonalNaive,
+        Algorithm::Npts,
+        Algorithm::SeasonalNpts,
+        Algorithm::Climatological,
+        Algorithm::SeasonalClimatological,
+        Algorithm::Ets,
+        Algorithm::Arima,
+        Algorithm::Theta,
+        Algorithm::Croston,
+        Algorithm::Sba,
+        Algorithm::Tsb,
+    ];
+
+    /// The name used in `metrics.json` and in a Predictor's `algorithm`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Algorithm::SeasonalNaive => "SEASONAL_NAIVE",
+            Algorithm::Npts => "NPTS",
+            Algorithm::SeasonalNpts => "SEASONAL_NPTS",
+            Algorithm::Climatological => "CLIMATOLOGICAL",
+            Algorithm::SeasonalClimatological => "SEASONAL_CLIMATOLOGICAL",
+            Algorithm::Ets => "ETS",
+            Algorithm::Arima => "ARIMA",
+            Algorithm::Theta => "THETA",
+            Algorithm::Croston => "CROSTON",
+            Algorithm::Sba => "CROSTON_SBA",
+            Algorithm::Tsb => "CROSTON_TSB",
+        }
+    }
+
+    /// The algorithm of a name (case-insensitive), as the Predictor spec spells it.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.name().eq_ignore_ascii_case(name))
+    }
+
+    /// Fits the algorithm to `history` (NaN = missing) and forecasts `spec.horizon` steps.
+    pub fn forecast(self, history: &[f64], spec: &ForecastSpec) -> Result<Forecast, ForecastError> {
+        spec.validate()?;
+        super::validate_values(history)?;
+        let y = interpolate(history);
+        // Sales, counts and traffic cannot go below zero: quantiles are floored there.
+        let non_negative = y.iter().all(|v| *v >= 0.0);
+        let input = Input { y: &y, spec, non_negative };
+        Ok(match self {
+            Algorithm::SeasonalNaive => naive::seasonal_naive(&input),
+            Algorithm::Npts => npts::forecast(&input, npts::Kind::Exponential, false),
+            Algorithm::SeasonalNpts => npts::forecast(&input, npts::Kind::Exponential, true),
+            Algorithm::Climatological => npts::forecast(&input, npts::Kind::Uniform, false),
+            Algorithm::SeasonalClimatological => npts::forecast(&input, npts::Kind::Uniform, true),
+            Algorithm::Ets => ets::auto_forecast(&input),
+            Algorithm::Arima => arima::auto_forecast(&input),
+            Algorithm::Theta => theta::forecast(&input),
+            Algorithm::Croston => intermittent::forecast(&input, intermittent::Kind::Croston),
+            Algorithm::Sba => intermittent::forecast(&input, intermittent::Kind::Sba),
+            Algorithm::Tsb => intermittent::forecast(&input, intermittent::Kind::Tsb),
+        })
+    }
+}
+
+/// A validated, gap-free history and what to forecast, as every model receives it.
+pub(crate) struct Input<'a> {
+    pub y: &'a [f64],
+    pub spec: &'a ForecastSpec,
+    pub non_negative: bool,
+}
+
+impl Input<'_> {
+    pub fn levels(&self) -> &[f64] {
+        &self.spec.quantiles
+    }
+    pub fn horizon(&self) -> usize {
+        self.spec.horizon
+    }
+    pub fn season(&self) -> usize {
+        self.spec.season
+    }
+}
