@@ -1,0 +1,91 @@
+"""statsforecast side of the forecasting benchmark.
+
+For each set in <data dir>, fits AutoETS, AutoARIMA and AutoTheta (plus CrostonOptimized and
+TSB on intermittent sets) on target_time_series.csv.gz and forecasts the official horizon.
+Every model is timed warm (its numba code compiled on a two-series slice first) with
+n_jobs = cores. p10/p90 are the 80% interval, the mean (= p50) the point forecast; Croston
+and TSB give no interval, so their p10 = p90 = the point forecast.
+
+Writes <out>/<set>/forecasts.csv (item_id,step,model,mean,p10,p90) and timings.csv
+(model,seconds); the Rust bench scores them with the same code as Seer's forecasts.
+"""
+
+import json
+import os
+import sys
+import time
+
+import pandas as pd
+from statsforecast import StatsForecast
+from statsforecast.models import TSB, AutoARIMA, AutoETS, AutoTheta, CrostonOptimized
+
+
+def load(path):
+    df = pd.read_csv(path, dtype={"item_id": str})
+    df = df.rename(columns={"item_id": "unique_id", "target_value": "y"})
+    # Integer time index per item: every series is regular and gap-free.
+    df["ds"] = df.groupby("unique_id", sort=False).cumcount()
+    return df[["unique_id", "ds", "y"]]
+
+
+def models_for(meta):
+    m = int(meta["seasonality"])
+    out = [
+        ("AutoETS", lambda: AutoETS(season_length=m), True),
+        ("AutoARIMA", lambda: AutoARIMA(season_length=m), True),
+        ("AutoTheta", lambda: AutoTheta(season_length=m), True),
+    ]
+    if meta.get("zero_fraction", 0) >= 0.3:
+        out += [
+            ("CrostonOptimized", lambda: CrostonOptimized(), False),
+            ("TSB", lambda: TSB(alpha_d=0.2, alpha_p=0.2), False),
+        ]
+    return out
+
+
+def run_set(data_dir, out_dir, name, cores, only):
+    meta = json.load(open(os.path.join(data_dir, name, "meta.json")))
+    h = int(meta["horizon"])
+    train = load(os.path.join(data_dir, name, "target_time_series.csv.gz"))
+    os.makedirs(os.path.join(out_dir, name), exist_ok=True)
+    fc_path = os.path.join(out_dir, name, "forecasts.csv")
+    tm_path = os.path.join(out_dir, name, "timings.csv")
+    rows, timings = [], []
+    slice_ids = train["unique_id"].unique()[:2]
+    warm_df = train[train["unique_id"].isin(slice_ids)]
+    for label, make, has_level in models_for(meta):
+        if only and label not in only:
+            continue
+        kwargs = {"level": [80]} if has_level else {}
+        # Warm-up: compile the numba code on a small slice.
+        StatsForecast(models=[make()], freq=1, n_jobs=1).forecast(df=warm_df, h=h, **kwargs)
+        sf = StatsForecast(models=[make()], freq=1, n_jobs=cores)
+        t0 = time.perf_counter()
+        fc = sf.forecast(df=train, h=h, **kwargs)
+        secs = time.perf_counter() - t0
+        fc = fc.reset_index() if "unique_id" not in fc.columns else fc
+        col = [c for c in fc.columns if c not in ("unique_id", "ds") and "-lo-" not in c and "-hi-" not in c][0]
+        fc["step"] = fc.groupby("unique_id", sort=False).cumcount() + 1
+        mean = fc[col]
+        lo = fc[f"{col}-lo-80"] if has_level else mean
+        hi = fc[f"{col}-hi-80"] if has_level else mean
+        rows.append(pd.DataFrame({"item_id": fc["unique_id"], "step": fc["step"], "model": label,
+                                  "mean": mean, "p10": lo, "p90": hi}))
+        timings.append((label, secs))
+        print(f"{name}: {label} {secs:.1f}s", flush=True)
+        # Write after every model so a long run leaves usable partial results.
+        pd.concat(rows).to_csv(fc_path, index=False)
+        pd.DataFrame(timings, columns=["model", "seconds"]).to_csv(tm_path, index=False)
+
+
+def main():
+    data_dir, out_dir = sys.argv[1], sys.argv[2]
+    sets = sys.argv[3].split(",") if len(sys.argv) > 3 and sys.argv[3] else []
+    only = sys.argv[4].split(",") if len(sys.argv) > 4 else []
+    cores = int(os.environ.get("BENCH_CORES", os.cpu_count() or 1))
+    for name in sets:
+        run_set(data_dir, out_dir, name, cores, only)
+
+
+if __name__ == "__main__":
+    main()
