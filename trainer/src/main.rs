@@ -1,14 +1,76 @@
-//! `seer-trainer`: Seer's batch binary. It reads the resource manifests it is given,
-//! ingests the data from object storage, validates it, trains, evaluates and writes a
-//! versioned artifact (manifest last).
-//!
-//! Depends on `seer-api`, `seer-models` and `seer-storage`. It never talks to the
-//! Kubernetes API: the operator passes it everything through arguments and files, and reads
-//! its results from storage and its termination message.
+//! The `seer-trainer` command line. The work is in the library (`seer_trainer`); this file
+//! parses arguments, prints results, and on failure writes a one-line reason to the
+//! termination log the operator reads.
 
-use std::process::ExitCode;
+use std::{path::PathBuf, process::ExitCode};
 
-fn main() -> ExitCode {
-    eprintln!("seer-trainer {}: training is not built yet (see issues 4 and 5)", env!("CARGO_PKG_VERSION"));
-    ExitCode::from(2)
+use clap::{Parser, Subcommand};
+use seer_storage::ObjectStore;
+use seer_trainer::{TrainerError, connection, manifests::Manifests, validate};
+
+#[derive(Parser)]
+#[command(
+    name = "seer-trainer",
+    version,
+    about = "Seer's trainer: validate data, train models, write versioned artifacts"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check a DatasetGroup's data against its schema; print rows, items, time range and the
+    /// dataset digest as JSON.
+    Validate {
+        /// YAML files with the DatasetGroup (as you would `kubectl apply` it).
+        #[arg(short = 'f', long = "filename", required = true)]
+        files: Vec<PathBuf>,
+        /// Folder holding the S3 credentials Secret's keys as files (the operator mounts it).
+        #[arg(long, env = "SEER_CREDENTIALS_DIR")]
+        credentials_dir: Option<PathBuf>,
+    },
+}
+
+/// Where Kubernetes reads a container's termination message from.
+fn termination_log() -> PathBuf {
+    std::env::var_os("SEER_TERMINATION_LOG").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/dev/termination-log"))
+}
+
+async fn run(cli: Cli) -> Result<(), TrainerError> {
+    match cli.command {
+        Command::Validate { files, credentials_dir } => {
+            let manifests = Manifests::read(&files)?;
+            let group = manifests.dataset_group.ok_or_else(|| TrainerError::Manifest {
+                file: files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", "),
+                message: "no DatasetGroup (apiVersion seer.dev/v1alpha1) in these files".into(),
+            })?;
+            let settings = connection::s3_settings(group.spec.s3.as_ref(), credentials_dir.as_deref())?;
+            let store = ObjectStore::connect(&settings).await;
+            let report = validate::validate(&store, &group).await?;
+            let json = serde_json::to_string_pretty(&report)
+                .map_err(|e| TrainerError::Manifest { file: "<stdout>".into(), message: e.to_string() })?;
+            println!("{json}");
+            Ok(())
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let line = e.to_string().replace('\n', " ");
+            eprintln!("seer-trainer: {line}");
+            let log = termination_log();
+            if log.exists() {
+                // Kubernetes keeps the last 4 KiB; one line is all the operator shows.
+                let _ = std::fs::write(&log, line.chars().take(4000).collect::<String>());
+            }
+            ExitCode::FAILURE
+        }
+    }
 }

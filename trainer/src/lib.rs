@@ -1,0 +1,15 @@
+//! `seer-trainer`: Seer's batch binary, as a library so its parts are testable. It reads the
+//! resource manifests it is given, ingests the data from object storage, validates it,
+//! trains, evaluates and writes a versioned artifact (manifest last).
+//!
+//! Depends on `seer-api`, `seer-models` and `seer-storage`. It never talks to the Kubernetes
+//! API: the operator passes it everything through arguments and files, and reads its results
+//! from storage, its standard output and its termination message.
+
+pub mod connection;
+pub mod error;
+pub mod ingest;
+pub mod manifests;
+pub mod validate;
+
+pub use error::TrainerError;
