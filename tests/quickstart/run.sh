@@ -40,6 +40,14 @@ fi
 AWS_ENDPOINT_URL="http://127.0.0.1:$s3_port" AWS_ACCESS_KEY_ID=seer-quickstart \
   AWS_SECRET_ACCESS_KEY=seer-quickstart-secret "$repo/examples/upload.sh" s3://seer-examples
 
+step "The data checked as the operator checks it (seer-trainer validate: rows, items, time range, digest)"
+cargo build -q -p seer-trainer
+for group in forecast recommendations; do
+  AWS_ENDPOINT_URL="http://127.0.0.1:$s3_port" AWS_ACCESS_KEY_ID=seer-quickstart \
+    AWS_SECRET_ACCESS_KEY=seer-quickstart-secret AWS_REGION=us-east-1 \
+    "$CARGO_TARGET_DIR/debug/seer-trainer" validate -f "$repo/examples/$group/dataset-group.yaml"
+done
+
 step "The four CRDs (generated from the Rust types)"
 cargo run -q -p seer-operator --bin crdgen -- --stdout | "$kubectl" apply --server-side -f -
 "$kubectl" wait --for=condition=Established --timeout=60s \
