@@ -8,6 +8,8 @@
 
 pub mod connection;
 pub mod error;
+pub mod featurize;
+pub mod frequency;
 pub mod ingest;
 pub mod manifests;
 pub mod validate;
