@@ -1,2 +1,62 @@
 //! Recommendation recipes, filters and Amazon Personalize's offline metrics, on in-memory
 //! interactions.
+//!
+//! The trainer parses files into a [`Dataset`] (dense integer indices for users, items and
+//! event types, so every model works on plain arrays), splits it with [`split::personalize_split`]
+//! exactly as Personalize does, fits a recipe and scores it with [`metrics`]. The server keeps the
+//! fitted model and asks it for recommendations with the user's live events and a [`filter`].
+
+pub mod als;
+pub mod data;
+pub mod filter;
+pub mod metrics;
+pub mod personalization;
+pub mod popularity;
+pub mod rng;
+pub mod sims;
+pub mod split;
+
+pub use data::{Attributes, Dataset, DatasetBuilder, Event, IdMap};
+// FILTER_REEXPORT
+pub use metrics::{RankedList, evaluate};
+pub use personalization::{PersonalizationParams, UserPersonalization};
+pub use popularity::{Popularity, Trending};
+pub use sims::{SimilarItems, SimsParams};
+pub use split::{PersonalizeSplit, TestCase, personalize_split};
+
+/// What can go wrong building data or fitting a recipe. Bad input is an error, never a panic.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum RecommendError {
+    /// No interactions to learn from.
+    #[error("no interactions to train on")]
+    Empty,
+    /// A parameter outside its range.
+    #[error("invalid parameter {name}: {reason}")]
+    InvalidParameter {
+        /// Parameter name, as the Solution spells it.
+        name: &'static str,
+        /// What was expected.
+        reason: String,
+    },
+    /// A numeric routine did not converge or met a singular system.
+    #[error("numerical failure in {0}")]
+    Numerical(&'static str),
+    /// More distinct ids than the dense index type can hold.
+    #[error("too many distinct {0} (more than 2^32)")]
+    TooMany(&'static str),
+}
+
+/// A scored recommendation: the dense item index and its score (higher is better).
+pub type Scored = (u32, f32);
+
+/// Sort by score, best first, ties by index so results are deterministic; keep `n`.
+pub(crate) fn top_n(mut scored: Vec<Scored>, n: usize) -> Vec<Scored> {
+    let cmp = |a: &Scored, b: &Scored| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+    if scored.len() > n && n > 0 {
+        scored.select_nth_unstable_by(n - 1, cmp);
+        scored.truncate(n);
+    }
+    scored.sort_by(cmp);
+    scored.truncate(n);
+    scored
+}

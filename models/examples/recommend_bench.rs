@@ -1,0 +1,274 @@
+//! Benchmark driver for `bench/recommendations/run.sh`.
+//!
+//! `recommend_bench seer <set_dir> <work_dir>`: reads a set's gzipped CSVs, makes Personalize's
+//! split (seed 42), writes the split for the anchors (`train.csv`, `test.csv`, `relevant.csv`,
+//! dense indices), fits Seer's recipes on it and writes their top-25 lists (`recs_<name>.tsv`) and
+//! training times (`time_<name>.txt`).
+//!
+//! `recommend_bench report <work_dir>...`: scores every `recs_*.tsv` against `relevant.csv` with
+//! Seer's metrics (one scorer for everyone) and prints a markdown table per set.
+
+use std::collections::HashMap;
+use std::fs;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use seer_models::recommend::personalization::RequestOptions;
+use seer_models::recommend::{
+    Dataset, DatasetBuilder, PersonalizationParams, Popularity, RankedList, Trending, UserPersonalization, evaluate,
+    personalize_split,
+};
+
+type Res<T> = Result<T, Box<dyn std::error::Error>>;
+
+fn main() -> Res<()> {
+    let args: Vec<String> = std::env::args().collect();
+    match args.get(1).map(String::as_str) {
+        Some("seer") if args.len() == 4 => seer(Path::new(&args[2]), Path::new(&args[3])),
+        Some("report") if args.len() >= 3 => report(&args[2..]),
+        _ => Err("usage: recommend_bench seer <set_dir> <work_dir> | report <work_dir>...".into()),
+    }
+}
+
+/// Split a CSV line, honouring double quotes.
+fn split_csv(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                cur.push('"');
+                chars.next();
+            }
+            '"' => quoted = !quoted,
+            ',' if !quoted => out.push(std::mem::take(&mut cur)),
+            _ => cur.push(c),
+        }
+    }
+    out.push(cur);
+    out
+}
+
+fn read_gz(path: &Path) -> Res<Option<(Vec<String>, Vec<Vec<String>>)>> {
+    if !path.exists() {
+        return Ok(None);
+    }
+    let r = BufReader::new(flate2::read::GzDecoder::new(fs::File::open(path)?));
+    let mut lines = r.lines();
+    let header = split_csv(&lines.next().ok_or("empty file")??);
+    let mut rows = Vec::new();
+    for l in lines {
+        let l = l?;
+        if !l.is_empty() {
+            rows.push(split_csv(&l));
+        }
+    }
+    Ok(Some((header, rows)))
+}
+
+fn load(dir: &Path) -> Res<Dataset> {
+    let mut b = DatasetBuilder::new();
+    let (h, rows) = read_gz(&dir.join("interactions.csv.gz"))?.ok_or("no interactions.csv.gz")?;
+    let col = |n: &str| h.iter().position(|c| c == n);
+    let (u, i, t) =
+        (col("USER_ID").ok_or("USER_ID")?, col("ITEM_ID").ok_or("ITEM_ID")?, col("TIMESTAMP").ok_or("TIMESTAMP")?);
+    let (et, ev) = (col("EVENT_TYPE"), col("EVENT_VALUE"));
+    for (line, r) in rows.iter().enumerate() {
+        let ts: i64 = r[t].parse().map_err(|e| format!("line {}: TIMESTAMP: {e}", line + 2))?;
+        let value = ev.and_then(|c| r.get(c)).and_then(|v| v.parse::<f32>().ok());
+        b.add_event(&r[u], &r[i], ts, et.and_then(|c| r.get(c)).map(String::as_str), value)?;
+    }
+    if let Some((h, rows)) = read_gz(&dir.join("items.csv.gz"))? {
+        for r in rows {
+            b.add_item(&r[0])?;
+            for (c, name) in h.iter().enumerate().skip(1) {
+                if let Some(v) = r.get(c) {
+                    b.set_item_attribute(&r[0], name, v)?;
+                }
+            }
+        }
+    }
+    if let Some((h, rows)) = read_gz(&dir.join("users.csv.gz"))? {
+        for r in rows {
+            for (c, name) in h.iter().enumerate().skip(1) {
+                if let Some(v) = r.get(c) {
+                    b.set_user_attribute(&r[0], name, v)?;
+                }
+            }
+        }
+    }
+    Ok(b.build())
+}
+
+fn write_recs(work: &Path, name: &str, lists: &[(u32, Vec<u32>)], seconds: f64) -> Res<()> {
+    let mut f = fs::File::create(work.join(format!("recs_{name}.tsv")))?;
+    for (u, items) in lists {
+        let s: Vec<String> = items.iter().map(u32::to_string).collect();
+        writeln!(f, "{u}\t{}", s.join(","))?;
+    }
+    fs::write(work.join(format!("time_{name}.txt")), format!("{seconds:.3}\n"))?;
+    Ok(())
+}
+
+fn seer(dir: &Path, work: &Path) -> Res<()> {
+    fs::create_dir_all(work)?;
+    let ds = load(dir)?;
+    let split = personalize_split(&ds, 0.1, 0.1, 42);
+    eprintln!(
+        "{}: {} users, {} items, {} train events, {} test users",
+        dir.display(),
+        ds.n_users(),
+        ds.n_items(),
+        split.train.events().len(),
+        split.test.len()
+    );
+    {
+        let mut f = fs::File::create(work.join("train.csv"))?;
+        writeln!(f, "user,item,timestamp,value")?;
+        for e in split.train.events() {
+            writeln!(f, "{},{},{},{}", e.user, e.item, e.timestamp, e.value.unwrap_or(1.0))?;
+        }
+        let mut f = fs::File::create(work.join("test.csv"))?;
+        writeln!(f, "user,item,timestamp,value")?;
+        for c in &split.test {
+            for e in &c.history {
+                writeln!(f, "{},{},{},{}", e.user, e.item, e.timestamp, e.value.unwrap_or(1.0))?;
+            }
+        }
+        let mut f = fs::File::create(work.join("relevant.csv"))?;
+        writeln!(f, "user,item")?;
+        for c in &split.test {
+            for i in &c.relevant {
+                writeln!(f, "{},{i}", c.user)?;
+            }
+        }
+        fs::write(work.join("shape.txt"), format!("{} {}\n", ds.n_users(), ds.n_items()))?;
+    }
+    let n = 25;
+    // POPULARITY_COUNT.
+    let t0 = Instant::now();
+    let pop = Popularity::fit(&split.train)?;
+    let secs = t0.elapsed().as_secs_f64();
+    let lists: Vec<(u32, Vec<u32>)> =
+        split.test.iter().map(|c| (c.user, pop.recommend(n, |_| true).into_iter().map(|s| s.0).collect())).collect();
+    write_recs(work, "seer_popularity_count", &lists, secs)?;
+    // TRENDING_NOW, over the newest tenth of the time span.
+    let ts: Vec<i64> = split.train.events().iter().map(|e| e.timestamp).collect();
+    let span = ts.iter().max().copied().unwrap_or(1) - ts.iter().min().copied().unwrap_or(0);
+    let t0 = Instant::now();
+    let trend = Trending::fit(&split.train, (span / 10).max(1), None)?;
+    let secs = t0.elapsed().as_secs_f64();
+    let lists: Vec<(u32, Vec<u32>)> =
+        split.test.iter().map(|c| (c.user, trend.recommend(n, |_| true).into_iter().map(|s| s.0).collect())).collect();
+    write_recs(work, "seer_trending_now", &lists, secs)?;
+    // USER_PERSONALIZATION.
+    let mut params = PersonalizationParams::default();
+    if let Ok(v) = std::env::var("SEER_USE_EVENT_VALUE") {
+        params.use_event_value = v == "1";
+    }
+    if let Ok(v) = std::env::var("SEER_FACTORS") {
+        params.als.factors = v.parse()?;
+    }
+    if let Ok(v) = std::env::var("SEER_ALPHA") {
+        params.als.alpha = v.parse()?;
+    }
+    if let Ok(v) = std::env::var("SEER_REG") {
+        params.als.regularization = v.parse()?;
+    }
+    if std::env::var("SEER_PROFILE").is_ok() {
+        let t0 = Instant::now();
+        let m = split.train.user_item_matrix();
+        let _als = seer_models::recommend::als::Als::fit(&m, &params.als)?;
+        eprintln!("  ALS alone: {:.1}s", t0.elapsed().as_secs_f64());
+        let t0 = Instant::now();
+        let _s = seer_models::recommend::SimilarItems::fit(&split.train, &params.sims)?;
+        eprintln!("  SIMS alone: {:.1}s", t0.elapsed().as_secs_f64());
+    }
+    let t0 = Instant::now();
+    let model = UserPersonalization::fit(&split.train, &params)?;
+    let secs = t0.elapsed().as_secs_f64();
+    eprintln!(
+        "USER_PERSONALIZATION: {secs:.1}s, weights {:?}, validation NDCG@10 {:.4}",
+        model.weights(),
+        model.validation_ndcg()
+    );
+    let opts = RequestOptions { exploration_weight: Some(0.0), now: None };
+    let mut lists = Vec::new();
+    for c in &split.test {
+        let recs = model.recommend(&c.history, n, &opts, |_| true)?;
+        lists.push((c.user, recs.into_iter().map(|s| s.0).collect()));
+    }
+    write_recs(work, "seer_user_personalization", &lists, secs)?;
+    fs::write(
+        work.join("seer_weights.txt"),
+        format!("{:?} validation_ndcg10={:.4}\n", model.weights(), model.validation_ndcg()),
+    )?;
+    Ok(())
+}
+
+fn report(works: &[String]) -> Res<()> {
+    for w in works {
+        let work = PathBuf::from(w);
+        let shape = fs::read_to_string(work.join("shape.txt"))?;
+        let n_items: usize = shape.split_whitespace().nth(1).ok_or("shape")?.parse()?;
+        let mut relevant: HashMap<u32, Vec<u32>> = HashMap::new();
+        for l in fs::read_to_string(work.join("relevant.csv"))?.lines().skip(1) {
+            let mut p = l.split(',');
+            let (u, i) = (p.next().ok_or("user")?.parse()?, p.next().ok_or("item")?.parse()?);
+            relevant.entry(u).or_default().push(i);
+        }
+        let mut rows = Vec::new();
+        let mut names: Vec<String> = fs::read_dir(&work)?
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|n| n.starts_with("recs_") && n.ends_with(".tsv"))
+            .collect();
+        names.sort();
+        for name in names {
+            let mut recs: HashMap<u32, Vec<u32>> = HashMap::new();
+            for l in fs::read_to_string(work.join(&name))?.lines() {
+                let (u, items) = l.split_once('\t').unwrap_or((l, ""));
+                let items: Vec<u32> =
+                    items.split(',').filter(|s| !s.is_empty()).map(str::parse).collect::<Result<_, _>>()?;
+                recs.insert(u.parse()?, items);
+            }
+            let empty = Vec::new();
+            let lists: Vec<RankedList<'_>> = relevant
+                .iter()
+                .map(|(u, rel)| RankedList { recommended: recs.get(u).unwrap_or(&empty), relevant: rel })
+                .collect();
+            let m = evaluate(&lists, n_items);
+            let method = name.trim_start_matches("recs_").trim_end_matches(".tsv").to_string();
+            let time: f64 = fs::read_to_string(work.join(format!("time_{method}.txt")))
+                .ok()
+                .and_then(|s| s.trim().parse().ok())
+                .unwrap_or(f64::NAN);
+            rows.push((method, m, time));
+        }
+        let set = work.file_name().and_then(|s| s.to_str()).unwrap_or("?").to_string();
+        let up = rows
+            .iter()
+            .find(|r| r.0 == "seer_user_personalization")
+            .map(|r| r.1.normalized_discounted_cumulative_gain_at_10);
+        println!("\n### {set} ({} test users)\n", relevant.len());
+        println!("| method | NDCG@10 | precision@10 | MRR@25 | coverage | train s | UP NDCG@10 ÷ this |");
+        println!("|---|---:|---:|---:|---:|---:|---:|");
+        for (method, m, t) in &rows {
+            let ratio = up.map_or("–".to_string(), |u| {
+                let d = m.normalized_discounted_cumulative_gain_at_10;
+                if d > 0.0 { format!("{:.2}", u / d) } else { "∞".into() }
+            });
+            println!(
+                "| {method} | {:.4} | {:.4} | {:.4} | {:.4} | {:.1} | {ratio} |",
+                m.normalized_discounted_cumulative_gain_at_10,
+                m.precision_at_10,
+                m.mean_reciprocal_rank_at_25,
+                m.coverage,
+                t
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,1 @@
+//! Filters (placeholder, filled in below).

@@ -1,0 +1,485 @@
+//! USER_PERSONALIZATION and PERSONALIZED_RANKING.
+//!
+//! One score per (user, item) from a few signals, blended with weights learned from the data:
+//!
+//! - **collaborative**: implicit ALS, with the user's factors folded in from their history at
+//!   request time (so a user's new events move them at once, and unknown users work as soon as they
+//!   have one event);
+//! - **repeat consumption**: how often and how recently the user had the item. Whether people come
+//!   back to what they had (groceries: yes, half the time; films and reviews: almost never) is not
+//!   a switch: the blend learns a weight for each of these signals, positive where people repeat
+//!   and negative where they don't;
+//! - **recent events**: item-to-item neighbours ([`SimilarItems`]) of the user's newest events,
+//!   decayed by position, so what was just viewed changes what comes next;
+//! - **popularity**, as a prior.
+//!
+//! The weights are fit by coordinate ascent on NDCG@10 over a validation split made the same way
+//! as Personalize's test split (10% of the training users, their newest 10% of events), with the
+//! models trained on everything but those held-out events. Each signal is normalised per user
+//! (divided by its largest value among the candidates), so the weights transfer between users.
+//!
+//! Exploration: with weight `w` > 0, up to ⌈w·n/2⌉ of the `n` slots go to new items (created or
+//! first seen within the age cutoff) that have too few events to be placed by behaviour; they are
+//! chosen by how well their metadata matches the user's recent items. Offline metrics are computed
+//! with exploration off, because held-out history cannot reward exposure.
+//!
+//! Users without any event get trending and popular items.
+
+use std::collections::HashMap;
+
+use sprs::TriMat;
+
+use super::als::{Als, AlsParams};
+use super::data::{Dataset, Event};
+use super::metrics::{RankedList, ndcg_at};
+use super::popularity::{Popularity, Trending};
+use super::sims::{FastHash, SimilarItems, SimsParams};
+use super::split::{TestCase, personalize_split};
+use super::{RecommendError, Scored, top_n};
+
+/// Number of blended signals.
+pub const SIGNALS: usize = 8;
+/// Names of the signals, in weight order (for logs and metrics).
+pub const SIGNAL_NAMES: [&str; SIGNALS] = [
+    "collaborative",
+    "own_frequency",
+    "own_recency",
+    "recent_neighbors",
+    "popularity",
+    "owned",
+    "history_neighbors",
+    "own_recency_long",
+];
+
+/// USER_PERSONALIZATION hyperparameters.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PersonalizationParams {
+    /// The collaborative model.
+    pub als: AlsParams,
+    /// The item-to-item model used for recent events.
+    pub sims: SimsParams,
+    /// Newest events whose neighbours are scored.
+    pub recent_events: usize,
+    /// Half-life, in events, of the recency of the user's own items.
+    pub recency_half_life: f32,
+    /// Candidates taken from the collaborative model per request.
+    pub candidates: usize,
+    /// Exploration weight in 0..=1 (Personalize's default 0.3).
+    pub exploration_weight: f32,
+    /// Items newer than this (timestamp units; Personalize: 30 days) may be explored.
+    pub exploration_item_age_cutoff: i64,
+    /// Window of TRENDING_NOW for users without events.
+    pub trend_window: i64,
+    /// Use `EVENT_VALUE` (log-scaled) as the strength of an interaction instead of counting events.
+    pub use_event_value: bool,
+    /// Validation users at most (the blend is fit on them).
+    pub max_validation_users: usize,
+    /// Seed of the validation split.
+    pub seed: u64,
+}
+
+impl Default for PersonalizationParams {
+    fn default() -> Self {
+        Self {
+            als: AlsParams::default(),
+            sims: SimsParams::default(),
+            recent_events: 20,
+            recency_half_life: 10.0,
+            candidates: 200,
+            exploration_weight: 0.3,
+            exploration_item_age_cutoff: 30 * 86_400,
+            trend_window: 7 * 86_400,
+            use_event_value: false,
+            max_validation_users: 1000,
+            seed: 42,
+        }
+    }
+}
+
+/// A fitted USER_PERSONALIZATION model.
+#[derive(Clone, Debug)]
+pub struct UserPersonalization {
+    params: PersonalizationParams,
+    als: Als,
+    sims: SimilarItems,
+    popularity: Popularity,
+    trending: Trending,
+    weights: [f32; SIGNALS],
+    validation_ndcg: f64,
+    /// First event (or creation) time per item, for the exploration age cutoff.
+    item_born: Vec<Option<i64>>,
+    now: i64,
+    max_log_pop: f32,
+}
+
+/// Per-request options.
+#[derive(Clone, Debug, Default)]
+pub struct RequestOptions {
+    /// Overrides the model's exploration weight.
+    pub exploration_weight: Option<f32>,
+    /// "Now" for the age cutoff (default: the newest training timestamp).
+    pub now: Option<i64>,
+}
+
+impl UserPersonalization {
+    /// Fit on `ds`: split off a validation set, train the signals, learn the blend.
+    pub fn fit(ds: &Dataset, params: &PersonalizationParams) -> Result<Self, RecommendError> {
+        if !(0.0..=1.0).contains(&params.exploration_weight) {
+            return Err(RecommendError::InvalidParameter {
+                name: "explorationWeight",
+                reason: "must be between 0 and 1".into(),
+            });
+        }
+        if ds.events().is_empty() {
+            return Err(RecommendError::Empty);
+        }
+        // Personalize's 10% of users, or more (up to half) so the blend sees enough users: only
+        // their newest tenth of events leaves training, so this costs little data.
+        let eligible = (0..ds.n_users() as u32).filter(|&u| ds.user_events(u).len() >= 2).count().max(1);
+        let fraction = (params.max_validation_users as f64 / eligible as f64).clamp(0.1, 0.5);
+        let val = personalize_split(ds, fraction, 0.1, params.seed ^ 0x5EED);
+        // Keep the validation users' older events in training; drop only what is held out.
+        let mut cutoff = vec![usize::MAX; ds.n_users()];
+        for case in &val.test {
+            cutoff[case.user as usize] = case.history.len();
+        }
+        let fit_ds = ds.filter_events(|k, e| k - ds.user_range(e.user).start < cutoff[e.user as usize]);
+        let mut model = Self::fit_signals(&fit_ds, params)?;
+        let mut cases: Vec<&TestCase> = val.test.iter().collect();
+        cases.truncate(params.max_validation_users);
+        if !cases.is_empty() {
+            model.learn_weights(&cases)?;
+        }
+        Ok(model)
+    }
+
+    /// Train every signal on `ds`, with default blend weights.
+    fn fit_signals(ds: &Dataset, params: &PersonalizationParams) -> Result<Self, RecommendError> {
+        let matrix = {
+            let mut tri = TriMat::new((ds.n_users(), ds.n_items()));
+            for e in ds.events() {
+                tri.add_triplet(e.user as usize, e.item as usize, strength(e, params.use_event_value));
+            }
+            tri.to_csr()
+        };
+        let als = Als::fit(&matrix, &params.als)?;
+        let sims = SimilarItems::fit(ds, &params.sims)?;
+        let popularity = Popularity::fit(ds)?;
+        let trending = Trending::fit(ds, params.trend_window.max(1), None)?;
+        let mut item_born: Vec<Option<i64>> = (0..ds.n_items() as u32).map(|i| ds.item_created(i)).collect();
+        for e in ds.events() {
+            let b = &mut item_born[e.item as usize];
+            if b.is_none_or(|t| e.timestamp < t) {
+                *b = Some(e.timestamp);
+            }
+        }
+        let max_log_pop = popularity.scores().iter().copied().fold(0.0f32, f32::max).ln_1p().max(1e-6);
+        Ok(Self {
+            params: params.clone(),
+            als,
+            sims,
+            popularity,
+            trending,
+            weights: [1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+            validation_ndcg: 0.0,
+            item_born,
+            now: ds.max_timestamp().unwrap_or(0),
+            max_log_pop,
+        })
+    }
+
+    /// The learned blend weights, in [`SIGNAL_NAMES`] order.
+    pub fn weights(&self) -> [f32; SIGNALS] {
+        self.weights
+    }
+
+    /// NDCG@10 of the learned blend on the validation users.
+    pub fn validation_ndcg(&self) -> f64 {
+        self.validation_ndcg
+    }
+
+    /// The item-to-item model inside (SIMS requests can share it).
+    pub fn similar_items(&self) -> &SimilarItems {
+        &self.sims
+    }
+
+    /// Coordinate ascent on mean NDCG@10 over the validation users.
+    fn learn_weights(&mut self, cases: &[&TestCase]) -> Result<(), RecommendError> {
+        let prepared: Vec<(Vec<u32>, Vec<[f32; SIGNALS]>, &[u32])> = cases
+            .iter()
+            .map(|c| {
+                let (items, feats) = self.candidates(&c.history, None)?;
+                Ok((items, feats, c.relevant.as_slice()))
+            })
+            .collect::<Result<_, RecommendError>>()?;
+        let eval = |w: &[f32; SIGNALS]| -> f64 {
+            let mut total = 0.0;
+            for (items, feats, relevant) in &prepared {
+                let scored: Vec<Scored> =
+                    items.iter().zip(feats).map(|(&i, f)| (i, f.iter().zip(w).map(|(a, b)| a * b).sum())).collect();
+                let top: Vec<u32> = top_n(scored, 10).into_iter().map(|s| s.0).collect();
+                total += ndcg_at(&RankedList { recommended: &top, relevant }, 10);
+            }
+            total / prepared.len().max(1) as f64
+        };
+        const GRID: [f32; 15] = [-8.0, -4.0, -2.0, -1.0, -0.5, -0.25, -0.1, 0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0];
+        let mut best_w = [1.0, 0.5, 0.5, 0.5, 0.0, 0.0, 0.0, 0.0];
+        let mut best = eval(&best_w);
+        for pass in 0..4 {
+            let before = best;
+            for f in 0..SIGNALS {
+                // Coarse grid first, then relative refinements around the current weight.
+                let tries: Vec<f32> = if pass < 2 {
+                    GRID.to_vec()
+                } else {
+                    [0.5, 0.7, 0.85, 1.2, 1.4, 2.0].iter().map(|m| m * best_w[f]).collect()
+                };
+                for g in tries {
+                    let mut w = best_w;
+                    w[f] = g;
+                    let v = eval(&w);
+                    if v > best + 1e-9 {
+                        best = v;
+                        best_w = w;
+                    }
+                }
+            }
+            if pass == 3 && best <= before + 1e-6 {
+                break;
+            }
+        }
+        self.weights = best_w;
+        self.validation_ndcg = best;
+        Ok(())
+    }
+
+    /// Candidate items for a history, with their signals (per-user normalised).
+    fn candidates(
+        &self,
+        history: &[Event],
+        forced: Option<&[u32]>,
+    ) -> Result<(Vec<u32>, Vec<[f32; SIGNALS]>), RecommendError> {
+        let n_items = self.als.n_items();
+        // Own items: count and recency (by position from the newest event).
+        // Two half-lives: a fixed one (the last session or basket) and a quarter of the user's
+        // history (long-run habits of heavy users).
+        let mut own: HashMap<u32, (f32, f32, f32), FastHash> = HashMap::default();
+        let hl = self.params.recency_half_life.max(1e-3);
+        let hl_long = hl.max(history.len() as f32 / 4.0);
+        for (p, e) in history.iter().rev().enumerate() {
+            let o = own.entry(e.item).or_insert((0.0, 0.0, 0.0));
+            o.0 += 1.0;
+            o.1 += (-(p as f32) * std::f32::consts::LN_2 / hl).exp();
+            o.2 += (-(p as f32) * std::f32::consts::LN_2 / hl_long).exp();
+        }
+        // Neighbours of the newest events.
+        let mut recent: HashMap<u32, f32, FastHash> = HashMap::default();
+        for (p, e) in history.iter().rev().take(self.params.recent_events).enumerate() {
+            let decay = 0.8f32.powi(p as i32);
+            for (j, s) in self.sims.cooccurrence(e.item) {
+                *recent.entry(j).or_insert(0.0) += decay * s;
+            }
+        }
+        // Neighbours of the whole history, undecayed (where order carries no signal).
+        let mut whole: HashMap<u32, f32, FastHash> = HashMap::default();
+        for (&j, &(cnt, _, _)) in &own {
+            for (i, s) in self.sims.cooccurrence(j) {
+                *whole.entry(i).or_insert(0.0) += cnt.ln_1p() * s;
+            }
+        }
+        let mut agg: HashMap<u32, f32, FastHash> = HashMap::default();
+        for e in history {
+            if (e.item as usize) < n_items {
+                *agg.entry(e.item).or_insert(0.0) += strength(e, self.params.use_event_value);
+            }
+        }
+        let hist: Vec<(u32, f32)> = agg.into_iter().collect();
+        let x = if hist.is_empty() { vec![0.0; self.als.factors()] } else { self.als.fold_in(&hist)? };
+        let mut items: Vec<u32> = match forced {
+            Some(f) => f.iter().copied().filter(|&i| (i as usize) < n_items).collect(),
+            None => {
+                let all = self.als.scores(&x);
+                let mut c: Vec<u32> =
+                    top_n(all.into_iter().enumerate().map(|(i, s)| (i as u32, s)).collect(), self.params.candidates)
+                        .into_iter()
+                        .map(|s| s.0)
+                        .collect();
+                c.extend(own.keys().copied());
+                c.extend(
+                    top_n(recent.iter().map(|(&i, &s)| (i, s)).collect(), self.params.candidates)
+                        .into_iter()
+                        .map(|s| s.0),
+                );
+                c.extend(
+                    top_n(whole.iter().map(|(&i, &s)| (i, s)).collect(), self.params.candidates)
+                        .into_iter()
+                        .map(|s| s.0),
+                );
+                c.extend(self.popularity.recommend(50, |_| true).into_iter().map(|s| s.0));
+                c.sort_unstable();
+                c.dedup();
+                c
+            }
+        };
+        items.sort_unstable();
+        items.dedup();
+        let cf: Vec<f32> = items.iter().map(|&i| self.als.score(&x, i)).collect();
+        let max_abs = |v: &mut dyn Iterator<Item = f32>| v.fold(0.0f32, |m, a| m.max(a.abs())).max(1e-12);
+        let cf_max = max_abs(&mut cf.iter().copied());
+        let cnt_max = max_abs(&mut own.values().map(|o| o.0.ln_1p()));
+        let rec_max = max_abs(&mut own.values().map(|o| o.1));
+        let long_max = max_abs(&mut own.values().map(|o| o.2));
+        let nb_max = max_abs(&mut items.iter().map(|i| recent.get(i).copied().unwrap_or(0.0)));
+        let wh_max = max_abs(&mut items.iter().map(|i| whole.get(i).copied().unwrap_or(0.0)));
+        let feats = items
+            .iter()
+            .zip(&cf)
+            .map(|(&i, &c)| {
+                let (cnt, rec, long) = own.get(&i).copied().unwrap_or((0.0, 0.0, 0.0));
+                [
+                    c / cf_max,
+                    cnt.ln_1p() / cnt_max,
+                    rec / rec_max,
+                    recent.get(&i).copied().unwrap_or(0.0) / nb_max,
+                    self.popularity.count(i).ln_1p() / self.max_log_pop,
+                    if cnt > 0.0 { 1.0 } else { 0.0 },
+                    whole.get(&i).copied().unwrap_or(0.0) / wh_max,
+                    long / long_max,
+                ]
+            })
+            .collect();
+        Ok((items, feats))
+    }
+
+    /// The blended score of every candidate.
+    fn blended(&self, history: &[Event], forced: Option<&[u32]>) -> Result<Vec<Scored>, RecommendError> {
+        let (items, feats) = self.candidates(history, forced)?;
+        Ok(items
+            .into_iter()
+            .zip(feats)
+            .map(|(i, f)| (i, f.iter().zip(&self.weights).map(|(a, b)| a * b).sum()))
+            .collect())
+    }
+
+    /// Top `n` items for a user with `history` (training events plus live ones, oldest first) that
+    /// `allow` accepts.
+    pub fn recommend(
+        &self,
+        history: &[Event],
+        n: usize,
+        options: &RequestOptions,
+        allow: impl Fn(u32) -> bool,
+    ) -> Result<Vec<Scored>, RecommendError> {
+        let base = if history.is_empty() {
+            self.cold_start(n, &allow)
+        } else {
+            let scored: Vec<Scored> = self.blended(history, None)?.into_iter().filter(|&(i, _)| allow(i)).collect();
+            top_n(scored, n)
+        };
+        let w = options.exploration_weight.unwrap_or(self.params.exploration_weight).clamp(0.0, 1.0);
+        if w <= 0.0 || n == 0 {
+            return Ok(base);
+        }
+        Ok(self.explore(base, history, n, w, options.now.unwrap_or(self.now), &allow))
+    }
+
+    /// Trending and popular items, for users with no events yet.
+    fn cold_start(&self, n: usize, allow: &dyn Fn(u32) -> bool) -> Vec<Scored> {
+        let trend = self.trending.recommend(n, allow);
+        let pop = self.popularity.recommend(2 * n, allow);
+        let mut out: Vec<Scored> = Vec::with_capacity(n);
+        // Alternate trending and popular, popular first, without duplicates.
+        let mut t = trend.into_iter();
+        let mut p = pop.into_iter();
+        while out.len() < n {
+            let mut progressed = false;
+            for next in [p.next(), t.next()].into_iter().flatten() {
+                progressed = true;
+                if out.len() < n && !out.iter().any(|o| o.0 == next.0) {
+                    out.push(next);
+                }
+            }
+            if !progressed {
+                break;
+            }
+        }
+        let len = out.len() as f32;
+        out.iter_mut().enumerate().for_each(|(r, s)| s.1 = (len - r as f32) / len.max(1.0));
+        out
+    }
+
+    /// Give up to ⌈w·n/2⌉ evenly spaced slots to new, little-seen items matching the user's taste.
+    fn explore(
+        &self,
+        base: Vec<Scored>,
+        history: &[Event],
+        n: usize,
+        w: f32,
+        now: i64,
+        allow: &dyn Fn(u32) -> bool,
+    ) -> Vec<Scored> {
+        let cutoff = self.params.exploration_item_age_cutoff;
+        let kappa = self.params.sims.metadata_prior_events;
+        let recent: Vec<u32> = history.iter().rev().take(10).map(|e| e.item).collect();
+        let fresh: Vec<Scored> = self
+            .item_born
+            .iter()
+            .enumerate()
+            .filter_map(|(i, b)| {
+                let i = i as u32;
+                let born = (*b)?;
+                let new = now - born <= cutoff && self.sims.count(i) < kappa && allow(i);
+                if !new || base.iter().any(|s| s.0 == i) {
+                    return None;
+                }
+                let affinity = if recent.is_empty() {
+                    0.0
+                } else {
+                    recent.iter().map(|&r| self.sims.metadata_similarity(r, i)).sum::<f32>() / recent.len() as f32
+                };
+                // Newer first among equals.
+                Some((i, affinity + 1e-9 * born as f32))
+            })
+            .collect();
+        let slots = ((w * n as f32) / 2.0).ceil() as usize;
+        let fresh = top_n(fresh, slots.min(n));
+        if fresh.is_empty() {
+            return base;
+        }
+        let mut out: Vec<Scored> = Vec::with_capacity(n);
+        let every = (n / fresh.len()).max(1);
+        let mut b = base.into_iter();
+        let mut f = fresh.into_iter();
+        for pos in 0..n {
+            let pick =
+                if pos % every == every - 1 { f.next().or_else(|| b.next()) } else { b.next().or_else(|| f.next()) };
+            match pick {
+                Some(s) => out.push(s),
+                None => break,
+            }
+        }
+        out
+    }
+
+    /// PERSONALIZED_RANKING: `items` re-ranked for a user with `history`. Items the model does not
+    /// know keep their input order after the known ones.
+    pub fn rank(&self, history: &[Event], items: &[u32]) -> Result<Vec<Scored>, RecommendError> {
+        let scored = if history.is_empty() {
+            items.iter().map(|&i| (i, self.popularity.count(i).ln_1p() / self.max_log_pop)).collect()
+        } else {
+            self.blended(history, Some(items))?
+        };
+        let mut known = top_n(scored, items.len());
+        for &i in items {
+            if !known.iter().any(|s| s.0 == i) {
+                known.push((i, f32::NEG_INFINITY));
+            }
+        }
+        Ok(known)
+    }
+}
+
+/// Strength of one event: 1, or log(1 + EVENT_VALUE) when values carry the strength (play counts).
+fn strength(e: &Event, use_value: bool) -> f32 {
+    if use_value { e.value.map_or(1.0, |v| v.max(0.0).ln_1p().max(0.1)) } else { 1.0 }
+}

@@ -1,0 +1,273 @@
+//! SIMILAR_ITEMS / SIMS: item-to-item neighbours from co-occurrence, with popularity damping,
+//! and from item metadata so that a new item without interactions still has neighbours.
+//!
+//! Co-occurrence is counted between events that are close in a user's history (within a window
+//! of positions, weighted by 1/distance), not between every pair a user ever touched: that keeps
+//! the work O(events·window) on heavy users (a grocery household has hundreds of items) and it is
+//! what "viewed/bought together" means. Nothing dense of size items×items is ever built; each item
+//! keeps its top neighbours in a sparse row.
+//!
+//! Similarity is `c(a,b) / (n(a)^(1−β) · n(b)^β)`: β = 0.5 is cosine; a larger β damps popular
+//! neighbours more, so the list is not just the bestsellers.
+//!
+//! Metadata similarity is the IDF-weighted share of the query item's attribute values that the
+//! other item also has (rare shared values count more than "department = GROCERY"). The two are
+//! blended per neighbour by how much evidence it has: with `n` events the co-occurrence part
+//! weighs `n/(n+κ)`, the metadata part the rest, so a brand-new item is placed by its metadata
+//! alone and fades into its behaviour as events arrive.
+
+use std::collections::HashMap;
+
+use sprs::{CsMat, TriMat};
+
+use super::data::Dataset;
+use super::{RecommendError, Scored, top_n};
+
+/// SIMS hyperparameters.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SimsParams {
+    /// How many following events of the same user count as co-occurring.
+    pub window: usize,
+    /// Popularity damping β in 0..=1.
+    pub popularity_damping: f32,
+    /// Neighbours kept per item.
+    pub neighbors: usize,
+    /// Events at which behaviour and metadata weigh the same (κ).
+    pub metadata_prior_events: f32,
+}
+
+impl Default for SimsParams {
+    fn default() -> Self {
+        Self { window: 10, popularity_damping: 0.5, neighbors: 50, metadata_prior_events: 5.0 }
+    }
+}
+
+/// A fitted item-to-item model.
+#[derive(Clone, Debug)]
+pub struct SimilarItems {
+    /// items × items, top neighbours per row, co-occurrence similarity.
+    neighbors: CsMat<f32>,
+    counts: Vec<f32>,
+    /// Attribute tokens per item (sorted), and IDF per token.
+    item_tokens: Vec<Vec<u32>>,
+    postings: Vec<Vec<u32>>,
+    idf: Vec<f32>,
+    kappa: f32,
+}
+
+impl SimilarItems {
+    /// Fit on the interactions and item attributes of `ds`.
+    pub fn fit(ds: &Dataset, params: &SimsParams) -> Result<Self, RecommendError> {
+        if !(0.0..=1.0).contains(&params.popularity_damping) {
+            return Err(RecommendError::InvalidParameter {
+                name: "popularityDamping",
+                reason: "must be between 0 and 1".into(),
+            });
+        }
+        if params.window == 0 || params.neighbors == 0 {
+            return Err(RecommendError::InvalidParameter {
+                name: "window/neighbors",
+                reason: "must be at least 1".into(),
+            });
+        }
+        let n = ds.n_items();
+        let counts: Vec<f32> = ds.item_counts().iter().map(|&c| c as f32).collect();
+        // Where each item occurs: (position in the event array). Then, item by item, add up its
+        // window neighbours in a dense scratch row (fits in cache; no hashing) and keep the top.
+        let events = ds.events();
+        let mut occ_start = vec![0usize; n + 1];
+        for e in events {
+            occ_start[e.item as usize + 1] += 1;
+        }
+        for i in 0..n {
+            occ_start[i + 1] += occ_start[i];
+        }
+        let mut fill = occ_start.clone();
+        let mut occ = vec![0usize; events.len()];
+        for (k, e) in events.iter().enumerate() {
+            occ[fill[e.item as usize]] = k;
+            fill[e.item as usize] += 1;
+        }
+        let beta = params.popularity_damping;
+        let damp: Vec<f32> = counts.iter().map(|&c| c.max(1.0).powf(beta)).collect();
+        let mut scratch = vec![0f32; n];
+        let mut touched: Vec<u32> = Vec::new();
+        let mut tri = TriMat::new((n, n));
+        for a in 0..n {
+            for &k in &occ[occ_start[a]..occ_start[a + 1]] {
+                let user = ds.user_range(events[k].user);
+                let lo = k.saturating_sub(params.window).max(user.start);
+                let hi = (k + params.window + 1).min(user.end);
+                for (k2, b) in events.iter().enumerate().take(hi).skip(lo) {
+                    if b.item as usize == a {
+                        continue;
+                    }
+                    let slot = &mut scratch[b.item as usize];
+                    if *slot == 0.0 {
+                        touched.push(b.item);
+                    }
+                    *slot += 1.0 / k.abs_diff(k2) as f32;
+                }
+            }
+            let na = counts[a].max(1.0).powf(1.0 - beta);
+            let scored: Vec<Scored> =
+                touched.iter().map(|&b| (b, scratch[b as usize] / (na * damp[b as usize]))).collect();
+            for &b in &touched {
+                scratch[b as usize] = 0.0;
+            }
+            touched.clear();
+            for (b, s) in top_n(scored, params.neighbors) {
+                tri.add_triplet(a, b as usize, s);
+            }
+        }
+        let (item_tokens, postings, idf) = tokenize(ds)?;
+        Ok(Self { neighbors: tri.to_csr(), counts, item_tokens, postings, idf, kappa: params.metadata_prior_events })
+    }
+
+    /// Co-occurrence neighbours of `i` with their similarity (unsorted).
+    pub fn cooccurrence(&self, i: u32) -> impl Iterator<Item = (u32, f32)> + '_ {
+        self.neighbors
+            .outer_view(i as usize)
+            .into_iter()
+            .flat_map(|v| v.indices().iter().zip(v.data()).map(|(&j, &s)| (j as u32, s)).collect::<Vec<_>>())
+    }
+
+    /// Metadata similarity of `b` to `a` in 0..=1.
+    pub fn metadata_similarity(&self, a: u32, b: u32) -> f32 {
+        let (Some(ta), Some(tb)) = (self.item_tokens.get(a as usize), self.item_tokens.get(b as usize)) else {
+            return 0.0;
+        };
+        let total: f32 = ta.iter().map(|&t| self.idf[t as usize]).sum();
+        if total <= 0.0 {
+            return 0.0;
+        }
+        let shared: f32 = ta.iter().filter(|t| tb.binary_search(t).is_ok()).map(|&t| self.idf[t as usize]).sum();
+        shared / total
+    }
+
+    /// Events of item `i` seen in training.
+    pub fn count(&self, i: u32) -> f32 {
+        self.counts.get(i as usize).copied().unwrap_or(0.0)
+    }
+
+    /// The `n` items most similar to `item` that `allow` accepts (never `item` itself).
+    pub fn similar(&self, item: u32, n: usize, allow: impl Fn(u32) -> bool) -> Vec<Scored> {
+        let mut cand: HashMap<u32, f32> = HashMap::new();
+        let cf: Vec<(u32, f32)> = self.cooccurrence(item).collect();
+        let max_cf = cf.iter().map(|c| c.1).fold(0.0f32, f32::max);
+        if max_cf > 0.0 {
+            for (j, s) in cf {
+                cand.insert(j, s / max_cf);
+            }
+        }
+        let warm_query = max_cf > 0.0;
+        // Metadata candidates: every item sharing a value, or only the cold ones when the query
+        // item has behaviour of its own (warm neighbours are better placed by co-occurrence).
+        if let Some(tokens) = self.item_tokens.get(item as usize) {
+            for &t in tokens {
+                for &j in &self.postings[t as usize] {
+                    if !warm_query || self.count(j) < self.kappa {
+                        cand.entry(j).or_insert(0.0);
+                    }
+                }
+            }
+        }
+        let max_pop = self.counts.iter().copied().fold(1.0f32, f32::max).ln_1p();
+        let scored: Vec<Scored> = cand
+            .into_iter()
+            .filter(|&(j, _)| j != item && allow(j))
+            .map(|(j, cf)| {
+                let meta = self.metadata_similarity(item, j);
+                let s = if warm_query {
+                    let nj = self.count(j);
+                    let w = nj / (nj + self.kappa);
+                    w * cf + (1.0 - w) * meta
+                } else {
+                    // Only metadata to go by: popularity breaks ties.
+                    meta + 1e-3 * self.count(j).ln_1p() / max_pop
+                };
+                (j, s)
+            })
+            .filter(|&(_, s)| s > 0.0)
+            .collect();
+        top_n(scored, n)
+    }
+}
+
+/// A multiply-shift hasher for `u32` keys: the co-occurrence counts do tens of millions of
+/// lookups, and SipHash's protection against crafted keys buys nothing for dense indices.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct FastHash;
+
+#[derive(Default)]
+pub(crate) struct FastHasher(u64);
+
+impl std::hash::BuildHasher for FastHash {
+    type Hasher = FastHasher;
+    fn build_hasher(&self) -> FastHasher {
+        FastHasher(0)
+    }
+}
+
+impl std::hash::Hasher for FastHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ b as u64).wrapping_mul(0x51_7C_C1_B7_27_22_0A_95);
+        }
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.0 = (self.0 ^ i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+/// Attribute values of every item as tokens `column=value` (multi-valued fields split on `|`),
+/// with posting lists and IDF. Columns that look like ids or free text (a distinct value for most
+/// items) are skipped: they never make two items alike.
+type Tokens = (Vec<Vec<u32>>, Vec<Vec<u32>>, Vec<f32>);
+fn tokenize(ds: &Dataset) -> Result<Tokens, RecommendError> {
+    let attrs = &ds.item_attributes;
+    let n = ds.n_items();
+    let mut dict: HashMap<String, u32> = HashMap::new();
+    let mut item_tokens: Vec<Vec<u32>> = vec![Vec::new(); n];
+    let columns: Vec<String> = attrs.columns().map(str::to_string).collect();
+    for (c, name) in columns.iter().enumerate() {
+        if name == "CREATION_TIMESTAMP" {
+            continue;
+        }
+        let mut values: HashMap<&str, u32> = HashMap::new();
+        let mut present = 0usize;
+        for i in 0..n as u32 {
+            if let Some(v) = attrs.get_by_index(i, c) {
+                present += 1;
+                *values.entry(v).or_insert(0) += 1;
+            }
+        }
+        if present == 0 || values.len() * 2 > present.max(2) {
+            continue;
+        }
+        for (i, toks) in item_tokens.iter_mut().enumerate() {
+            if let Some(v) = attrs.get_by_index(i as u32, c) {
+                for part in v.split('|').map(str::trim).filter(|p| !p.is_empty()) {
+                    let key = format!("{name}={part}");
+                    let next = u32::try_from(dict.len()).map_err(|_| RecommendError::TooMany("attribute values"))?;
+                    let t = *dict.entry(key).or_insert(next);
+                    toks.push(t);
+                }
+            }
+        }
+    }
+    let mut postings: Vec<Vec<u32>> = vec![Vec::new(); dict.len()];
+    for (i, toks) in item_tokens.iter_mut().enumerate() {
+        toks.sort_unstable();
+        toks.dedup();
+        for &t in toks.iter() {
+            postings[t as usize].push(i as u32);
+        }
+    }
+    let with_any = item_tokens.iter().filter(|t| !t.is_empty()).count().max(1) as f32;
+    let idf = postings.iter().map(|p| (with_any / p.len().max(1) as f32).ln().max(0.0) + 0.1).collect();
+    Ok((item_tokens, postings, idf))
+}
