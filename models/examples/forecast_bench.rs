@@ -22,6 +22,18 @@ type BoxError = Box<dyn std::error::Error>;
 const SETS: [&str; 6] = ["m4_hourly", "m4_weekly", "carparts", "bike_sharing", "stallion", "complete_journey_weekly"];
 const LEVELS: [f64; 3] = [0.1, 0.5, 0.9];
 
+/// CPU seconds of this process, all threads (user + system), from /proc: on a machine
+/// shared with other work, CPU time compares implementations more fairly than wall time.
+fn cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else { return f64::NAN };
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else { return f64::NAN };
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(f64::NAN);
+    // Clock ticks are 100 per second on Linux.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 fn read_gz(path: &Path) -> Result<String, BoxError> {
     let f = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut s = String::new();
@@ -62,6 +74,7 @@ struct Row {
     model: String,
     acc: MetricAccumulator,
     seconds: f64,
+    cpu: f64,
 }
 
 fn score(fcs: &[Forecast], test: &[Vec<f64>], scales: &[Option<f64>]) -> MetricAccumulator {
@@ -74,14 +87,17 @@ fn score(fcs: &[Forecast], test: &[Vec<f64>], scales: &[Option<f64>]) -> MetricA
     acc
 }
 
-fn run_seer(train: &[Series], spec: &ForecastSpec, alg: Algorithm) -> Result<(Vec<Forecast>, f64), BoxError> {
+fn run_seer(train: &[Series], spec: &ForecastSpec, alg: Algorithm) -> Result<(Vec<Forecast>, f64, f64), BoxError> {
     use rayon::prelude::*;
+    let c0 = cpu_seconds();
     let t0 = Instant::now();
     let fcs: Result<Vec<Forecast>, _> = train.par_iter().map(|s| alg.forecast(&s.values, spec)).collect();
-    Ok((fcs?, t0.elapsed().as_secs_f64()))
+    Ok((fcs?, t0.elapsed().as_secs_f64(), cpu_seconds() - c0))
 }
 
-fn read_statsforecast(dir: &Path, ids: &[String], h: usize) -> Result<Vec<(String, Vec<Forecast>, f64)>, BoxError> {
+type SfModel = (String, Vec<Forecast>, f64, f64);
+
+fn read_statsforecast(dir: &Path, ids: &[String], h: usize) -> Result<Vec<SfModel>, BoxError> {
     let text = std::fs::read_to_string(dir.join("forecasts.csv"))?;
     let index: HashMap<&str, usize> = ids.iter().enumerate().map(|(i, s)| (s.as_str(), i)).collect();
     let mut by_model: HashMap<String, Vec<Forecast>> = HashMap::new();
@@ -109,14 +125,20 @@ fn read_statsforecast(dir: &Path, ids: &[String], h: usize) -> Result<Vec<(Strin
         }
     }
     let timings = std::fs::read_to_string(dir.join("timings.csv"))?;
-    let mut secs: HashMap<String, f64> = HashMap::new();
+    let mut secs: HashMap<String, (f64, f64)> = HashMap::new();
     for line in timings.lines().skip(1) {
-        if let Some((m, s)) = line.split_once(',') {
-            secs.insert(m.to_string(), s.parse()?);
+        let f: Vec<&str> = line.split(',').collect();
+        if f.len() >= 3 {
+            secs.insert(f[0].to_string(), (f[1].parse()?, f[2].parse()?));
         }
     }
-    let mut out: Vec<(String, Vec<Forecast>, f64)> =
-        by_model.into_iter().map(|(m, f)| (m.clone(), f, secs.get(&m).copied().unwrap_or(f64::NAN))).collect();
+    let mut out: Vec<SfModel> = by_model
+        .into_iter()
+        .map(|(m, f)| {
+            let (w, c) = secs.get(&m).copied().unwrap_or((f64::NAN, f64::NAN));
+            (m.clone(), f, w, c)
+        })
+        .collect();
     out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(out)
 }
@@ -132,7 +154,7 @@ fn main() -> Result<(), BoxError> {
     let sets: Vec<String> =
         if args.len() > 2 { args[2..].to_vec() } else { SETS.iter().map(|s| s.to_string()).collect() };
     let cores = rayon::current_num_threads();
-    println!("Cores: {cores}. Quantiles p10/p50/p90; MASE per item, averaged; coverage = share of p10 < y ≤ p90.\n");
+    println!("Cores: {cores}. Quantiles p10/p50/p90; MASE per item, averaged; coverage = share of p10 ≤ y ≤ p90; time ratios are of CPU time.\n");
     let mut auto_vs_naive: Vec<f64> = Vec::new();
     for set in &sets {
         let dir = data.join(set);
@@ -152,41 +174,76 @@ fn main() -> Result<(), BoxError> {
         let mut algs = vec![Algorithm::SeasonalNaive, Algorithm::Ets, Algorithm::Arima, Algorithm::Theta];
         algs.extend([Algorithm::Npts, Algorithm::SeasonalNpts, Algorithm::Climatological]);
         algs.extend([Algorithm::Croston, Algorithm::Sba, Algorithm::Tsb]);
-        for alg in &algs {
-            let (fcs, secs) = run_seer(&series, &spec, *alg)?;
-            rows.push(Row { model: format!("Seer {}", alg.name()), acc: score(&fcs, &test, &scales), seconds: secs });
-            eprintln!("{set}: {} {:.1}s", alg.name(), secs);
+        // SEER_BENCH_ONLY=ETS,ARIMA runs just those (no AUTO): quick speed checks.
+        let only: Vec<Algorithm> = std::env::var("SEER_BENCH_ONLY")
+            .map(|v| v.split(',').filter_map(Algorithm::from_name).collect())
+            .unwrap_or_default();
+        if !only.is_empty() {
+            algs = only;
         }
-        // AUTO: backtest every candidate on windows before the test, choose per item, forecast.
+        let mut by_alg: Vec<Vec<Forecast>> = Vec::with_capacity(algs.len());
+        let (mut all_secs, mut all_cpu) = (0.0, 0.0);
+        for alg in &algs {
+            let (fcs, secs, cpu) = run_seer(&series, &spec, *alg)?;
+            rows.push(Row { model: format!("Seer {}", alg.name()), acc: score(&fcs, &test, &scales), seconds: secs, cpu });
+            eprintln!("{set}: {} {secs:.1}s wall {cpu:.1}s cpu", alg.name());
+            by_alg.push(fcs);
+            all_secs += secs;
+            all_cpu += cpu;
+        }
+        if algs.len() < 10 {
+            println!("(subset run)");
+            for r in &rows {
+                println!("{} avg wQL {} MASE {} wall {:.2} cpu {:.2}", r.model, fmt(r.acc.average_wql()), fmt(r.acc.mase()), r.seconds, r.cpu);
+            }
+            continue;
+        }
+        // AUTO: backtest every candidate on windows before the test, choose per item, and
+        // combine the candidates' forecasts above. Its time is the backtest plus every
+        // candidate's fit and forecast.
+        let c0 = cpu_seconds();
         let t0 = Instant::now();
         let windows = if train.iter().map(Vec::len).min().unwrap_or(0) >= 3 * h + 2 * m { 2 } else { 1 };
         let cfg = BacktestConfig { spec: spec.clone(), windows, offset: None };
         let report = backtest(&series, &algs, &cfg)?;
-        let auto = AutoModel::from_backtest(&report, series.len(), &AutoConfig::default());
-        let fcs: Result<Vec<Forecast>, _> = auto.forecast_all(&series, &spec).into_iter().collect();
-        let fcs = fcs?;
-        let secs = t0.elapsed().as_secs_f64();
-        rows.push(Row { model: "Seer AUTO".to_string(), acc: score(&fcs, &test, &scales), seconds: secs });
-        eprintln!("{set}: AUTO {secs:.1}s ({windows} windows)");
+        let bt_secs = t0.elapsed().as_secs_f64();
+        let bt_cpu = cpu_seconds() - c0;
+        let ensemble = |config: &AutoConfig| -> Result<MetricAccumulator, BoxError> {
+            let auto = AutoModel::from_backtest(&report, series.len(), config);
+            let fcs: Option<Vec<Forecast>> = (0..series.len())
+                .map(|i| auto.combine(i, |a| algs.iter().position(|x| *x == a).map(|k| &by_alg[k][i])))
+                .collect();
+            Ok(score(&fcs.ok_or("a member forecast is missing")?, &test, &scales))
+        };
+        let global = ensemble(&AutoConfig { per_class: false, ..AutoConfig::default() })?;
+        eprintln!("{set}: AUTO with one ensemble for all items: avg wQL {}", fmt(global.average_wql()));
+        rows.push(Row {
+            model: "Seer AUTO".to_string(),
+            acc: ensemble(&AutoConfig::default())?,
+            seconds: bt_secs + all_secs,
+            cpu: bt_cpu + all_cpu,
+        });
+        eprintln!("{set}: AUTO backtest {bt_secs:.1}s ({windows} windows)");
         let mut sf_rows: Vec<Row> = Vec::new();
         if let Some(sf) = &sf_dir {
             match read_statsforecast(&sf.join(set), &ids, h) {
                 Ok(models) => {
-                    for (name, fcs, secs) in models {
-                        sf_rows.push(Row { model: format!("sf {name}"), acc: score(&fcs, &test, &scales), seconds: secs });
+                    for (name, fcs, secs, cpu) in models {
+                        let acc = score(&fcs, &test, &scales);
+                        sf_rows.push(Row { model: format!("sf {name}"), acc, seconds: secs, cpu });
                     }
                 }
                 Err(e) => eprintln!("{set}: no statsforecast results ({e})"),
             }
         }
         println!("### {set} (h={h}, m={m}, {} items, intermittent={intermittent})\n", ids.len());
-        println!("| model | avg wQL | wQL p10 | wQL p50 | wQL p90 | MASE | WAPE | cov p10–p90 | time s |");
-        println!("|---|---|---|---|---|---|---|---|---|");
+        println!("| model | avg wQL | wQL p10 | wQL p50 | wQL p90 | MASE | WAPE | cov p10–p90 | wall s | cpu s |");
+        println!("|---|---|---|---|---|---|---|---|---|---|");
         for r in rows.iter().chain(&sf_rows) {
             let w = r.acc.weighted_quantile_losses();
-            let cov = r.acc.share_below(0.9).zip(r.acc.share_below(0.1)).map(|(a, b)| a - b);
+            let cov = r.acc.coverage(0.1, 0.9);
             println!(
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {:.2} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {:.2} | {:.2} |",
                 r.model,
                 fmt(r.acc.average_wql()),
                 fmt(w[0]),
@@ -195,10 +252,11 @@ fn main() -> Result<(), BoxError> {
                 fmt(r.acc.mase()),
                 fmt(r.acc.wape()),
                 fmt(cov),
-                r.seconds
+                r.seconds,
+                r.cpu
             );
         }
-        let find = |rows: &[Row], name: &str| rows.iter().find(|r| r.model == name).map(|r| (r.acc.clone(), r.seconds));
+        let find = |rows: &[Row], name: &str| rows.iter().find(|r| r.model == name).map(|r| (r.acc.clone(), r.cpu));
         println!();
         for (seer, sf) in [
             ("Seer ETS", "sf AutoETS"),
@@ -209,7 +267,7 @@ fn main() -> Result<(), BoxError> {
         ] {
             if let (Some((a, ta)), Some((b, tb))) = (find(&rows, seer), find(&sf_rows, sf)) {
                 println!(
-                    "- {seer} / {sf}: time {:.2}×, MASE {}×, avg wQL {}×",
+                    "- {seer} / {sf}: CPU time {:.2}×, MASE {}×, avg wQL {}×",
                     ta / tb,
                     fmt(a.mase().zip(b.mase()).map(|(x, y)| x / y)),
                     fmt(a.average_wql().zip(b.average_wql()).map(|(x, y)| x / y)),

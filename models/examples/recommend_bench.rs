@@ -52,7 +52,10 @@ fn split_csv(line: &str) -> Vec<String> {
     out
 }
 
-fn read_gz(path: &Path) -> Res<Option<(Vec<String>, Vec<Vec<String>>)>> {
+/// A CSV file: header and rows.
+type Table = (Vec<String>, Vec<Vec<String>>);
+
+fn read_gz(path: &Path) -> Res<Option<Table>> {
     if !path.exists() {
         return Ok(None);
     }
@@ -174,6 +177,9 @@ fn seer(dir: &Path, work: &Path) -> Res<()> {
     }
     if let Ok(v) = std::env::var("SEER_ALPHA") {
         params.als.alpha = v.parse()?;
+    }
+    if let Ok(v) = std::env::var("SEER_VAL_USERS") {
+        params.max_validation_users = v.parse()?;
     }
     if let Ok(v) = std::env::var("SEER_REG") {
         params.als.regularization = v.parse()?;

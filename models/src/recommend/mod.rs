@@ -17,7 +17,7 @@ pub mod sims;
 pub mod split;
 
 pub use data::{Attributes, Dataset, DatasetBuilder, Event, IdMap};
-// FILTER_REEXPORT
+pub use filter::{BoundFilter, Filter, FilterContext, FilterError, parse_filter_value};
 pub use metrics::{RankedList, evaluate};
 pub use personalization::{PersonalizationParams, UserPersonalization};
 pub use popularity::{Popularity, Trending};

@@ -38,7 +38,7 @@ use super::split::{TestCase, personalize_split};
 use super::{RecommendError, Scored, top_n};
 
 /// Number of blended signals.
-pub const SIGNALS: usize = 8;
+pub const SIGNALS: usize = 9;
 /// Names of the signals, in weight order (for logs and metrics).
 pub const SIGNAL_NAMES: [&str; SIGNALS] = [
     "collaborative",
@@ -49,6 +49,7 @@ pub const SIGNAL_NAMES: [&str; SIGNALS] = [
     "owned",
     "history_neighbors",
     "own_recency_long",
+    "own_due",
 ];
 
 /// USER_PERSONALIZATION hyperparameters.
@@ -111,6 +112,9 @@ pub struct UserPersonalization {
     now: i64,
     max_log_pop: f32,
 }
+
+/// Candidate items and their signals.
+type Candidates = (Vec<u32>, Vec<[f32; SIGNALS]>);
 
 /// Per-request options.
 #[derive(Clone, Debug, Default)]
@@ -180,7 +184,7 @@ impl UserPersonalization {
             sims,
             popularity,
             trending,
-            weights: [1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+            weights: [1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
             validation_ndcg: 0.0,
             item_born,
             now: ds.max_timestamp().unwrap_or(0),
@@ -205,16 +209,13 @@ impl UserPersonalization {
 
     /// Coordinate ascent on mean NDCG@10 over the validation users.
     fn learn_weights(&mut self, cases: &[&TestCase]) -> Result<(), RecommendError> {
-        let prepared: Vec<(Vec<u32>, Vec<[f32; SIGNALS]>, &[u32])> = cases
+        let prepared: Vec<(Candidates, &[u32])> = cases
             .iter()
-            .map(|c| {
-                let (items, feats) = self.candidates(&c.history, None)?;
-                Ok((items, feats, c.relevant.as_slice()))
-            })
+            .map(|c| Ok((self.candidates(&c.history, None)?, c.relevant.as_slice())))
             .collect::<Result<_, RecommendError>>()?;
         let eval = |w: &[f32; SIGNALS]| -> f64 {
             let mut total = 0.0;
-            for (items, feats, relevant) in &prepared {
+            for ((items, feats), relevant) in &prepared {
                 let scored: Vec<Scored> =
                     items.iter().zip(feats).map(|(&i, f)| (i, f.iter().zip(w).map(|(a, b)| a * b).sum())).collect();
                 let top: Vec<u32> = top_n(scored, 10).into_iter().map(|s| s.0).collect();
@@ -223,7 +224,7 @@ impl UserPersonalization {
             total / prepared.len().max(1) as f64
         };
         const GRID: [f32; 15] = [-8.0, -4.0, -2.0, -1.0, -0.5, -0.25, -0.1, 0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0];
-        let mut best_w = [1.0, 0.5, 0.5, 0.5, 0.0, 0.0, 0.0, 0.0];
+        let mut best_w = [1.0, 0.5, 0.5, 0.5, 0.0, 0.0, 0.0, 0.0, 0.0];
         let mut best = eval(&best_w);
         for pass in 0..4 {
             let before = best;
@@ -254,24 +255,22 @@ impl UserPersonalization {
     }
 
     /// Candidate items for a history, with their signals (per-user normalised).
-    fn candidates(
-        &self,
-        history: &[Event],
-        forced: Option<&[u32]>,
-    ) -> Result<(Vec<u32>, Vec<[f32; SIGNALS]>), RecommendError> {
+    fn candidates(&self, history: &[Event], forced: Option<&[u32]>) -> Result<Candidates, RecommendError> {
         let n_items = self.als.n_items();
         // Own items: count and recency (by position from the newest event).
         // Two half-lives: a fixed one (the last session or basket) and a quarter of the user's
         // history (long-run habits of heavy users).
-        let mut own: HashMap<u32, (f32, f32, f32), FastHash> = HashMap::default();
+        let mut own: HashMap<u32, Own, FastHash> = HashMap::default();
         let hl = self.params.recency_half_life.max(1e-3);
         let hl_long = hl.max(history.len() as f32 / 4.0);
         for (p, e) in history.iter().rev().enumerate() {
-            let o = own.entry(e.item).or_insert((0.0, 0.0, 0.0));
-            o.0 += 1.0;
-            o.1 += (-(p as f32) * std::f32::consts::LN_2 / hl).exp();
-            o.2 += (-(p as f32) * std::f32::consts::LN_2 / hl_long).exp();
+            let o = own.entry(e.item).or_insert(Own { first: e.timestamp, last: e.timestamp, ..Own::default() });
+            o.count += 1.0;
+            o.recency += (-(p as f32) * std::f32::consts::LN_2 / hl).exp();
+            o.recency_long += (-(p as f32) * std::f32::consts::LN_2 / hl_long).exp();
+            o.first = o.first.min(e.timestamp);
         }
+        let user_now = history.last().map_or(0, |e| e.timestamp);
         // Neighbours of the newest events.
         let mut recent: HashMap<u32, f32, FastHash> = HashMap::default();
         for (p, e) in history.iter().rev().take(self.params.recent_events).enumerate() {
@@ -282,9 +281,9 @@ impl UserPersonalization {
         }
         // Neighbours of the whole history, undecayed (where order carries no signal).
         let mut whole: HashMap<u32, f32, FastHash> = HashMap::default();
-        for (&j, &(cnt, _, _)) in &own {
+        for (&j, o) in &own {
             for (i, s) in self.sims.cooccurrence(j) {
-                *whole.entry(i).or_insert(0.0) += cnt.ln_1p() * s;
+                *whole.entry(i).or_insert(0.0) += o.count.ln_1p() * s;
             }
         }
         let mut agg: HashMap<u32, f32, FastHash> = HashMap::default();
@@ -326,16 +325,17 @@ impl UserPersonalization {
         let cf: Vec<f32> = items.iter().map(|&i| self.als.score(&x, i)).collect();
         let max_abs = |v: &mut dyn Iterator<Item = f32>| v.fold(0.0f32, |m, a| m.max(a.abs())).max(1e-12);
         let cf_max = max_abs(&mut cf.iter().copied());
-        let cnt_max = max_abs(&mut own.values().map(|o| o.0.ln_1p()));
-        let rec_max = max_abs(&mut own.values().map(|o| o.1));
-        let long_max = max_abs(&mut own.values().map(|o| o.2));
+        let cnt_max = max_abs(&mut own.values().map(|o| o.count.ln_1p()));
+        let rec_max = max_abs(&mut own.values().map(|o| o.recency));
+        let long_max = max_abs(&mut own.values().map(|o| o.recency_long));
         let nb_max = max_abs(&mut items.iter().map(|i| recent.get(i).copied().unwrap_or(0.0)));
         let wh_max = max_abs(&mut items.iter().map(|i| whole.get(i).copied().unwrap_or(0.0)));
         let feats = items
             .iter()
             .zip(&cf)
             .map(|(&i, &c)| {
-                let (cnt, rec, long) = own.get(&i).copied().unwrap_or((0.0, 0.0, 0.0));
+                let o = own.get(&i).copied().unwrap_or_default();
+                let (cnt, rec, long) = (o.count, o.recency, o.recency_long);
                 [
                     c / cf_max,
                     cnt.ln_1p() / cnt_max,
@@ -345,6 +345,7 @@ impl UserPersonalization {
                     if cnt > 0.0 { 1.0 } else { 0.0 },
                     whole.get(&i).copied().unwrap_or(0.0) / wh_max,
                     long / long_max,
+                    o.due(user_now),
                 ]
             })
             .collect();
@@ -476,6 +477,30 @@ impl UserPersonalization {
             }
         }
         Ok(known)
+    }
+}
+
+/// What a user's history says about one of their own items.
+#[derive(Clone, Copy, Debug, Default)]
+struct Own {
+    count: f32,
+    recency: f32,
+    recency_long: f32,
+    first: i64,
+    last: i64,
+}
+
+impl Own {
+    /// How "due" a repeat is: 1 when the time since the last event equals the user's usual gap
+    /// between events on this item, falling off either side (a repurchase cycle). 0 for items had
+    /// once, where there is no cycle to speak of.
+    fn due(&self, now: i64) -> f32 {
+        if self.count < 2.0 || self.last <= self.first {
+            return 0.0;
+        }
+        let gap = (self.last - self.first) as f64 / (self.count as f64 - 1.0);
+        let ratio = (now - self.last).max(0) as f64 / gap;
+        (-(ratio - 1.0).powi(2) / 2.0).exp() as f32
     }
 }
 
