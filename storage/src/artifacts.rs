@@ -38,13 +38,29 @@ impl ArtifactLocation {
     }
 }
 
-/// The number of a version name `v<N>`, or `None` for anything else.
-pub fn version_number(name: &str) -> Option<u64> {
-    let n = name.strip_prefix('v')?;
-    if n.is_empty() || n.starts_with('0') || !n.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
+/// The order of a version name, or `None` if it is not one. Two forms exist: `v<N>` (what
+/// the operator names versions) and a UTC timestamp `YYYYMMDDTHHMMSSZ` (what a standalone
+/// `seer-trainer train` names them by default); numbered versions sort before timestamped ones.
+pub fn version_order(name: &str) -> Option<(u8, u64)> {
+    if let Some(n) = name.strip_prefix('v') {
+        if n.is_empty() || n.starts_with('0') || !n.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        return n.parse().ok().map(|n| (0, n));
     }
-    n.parse().ok()
+    let b = name.as_bytes();
+    let stamp =
+        b.len() == 16 && b[8] == b'T' && b[15] == b'Z' && b[..8].iter().chain(&b[9..15]).all(u8::is_ascii_digit);
+    if stamp {
+        let digits: String = name.chars().filter(char::is_ascii_digit).collect();
+        return digits.parse().ok().map(|n| (1, n));
+    }
+    None
+}
+
+/// A version name for now: `YYYYMMDDTHHMMSSZ` (UTC).
+pub fn timestamp_version() -> String {
+    chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string()
 }
 
 fn check_relative(version_uri: &ObjectUri, path: &str) -> Result<(), StorageError> {
@@ -79,10 +95,10 @@ impl<'a> ArtifactWriter<'a> {
         version: &str,
     ) -> Result<ArtifactWriter<'a>, StorageError> {
         let uri = location.version_uri(version);
-        if version_number(version).is_none() {
+        if version_order(version).is_none() {
             return Err(StorageError::InvalidUri {
                 uri: uri.to_string(),
-                reason: "version names are v1, v2, ...".into(),
+                reason: "version names are v1, v2, ... or UTC timestamps such as 20260101T120000Z".into(),
             });
         }
         if store.head(&uri.join(MANIFEST_FILE)).await?.is_some() {
@@ -134,7 +150,7 @@ impl<'a> ArtifactWriter<'a> {
         })?;
         self.store.put(&manifest_uri, body).await?;
         let newer_exists = match latest_version(self.store, &self.location).await? {
-            Some(current) => version_number(&current) > version_number(&self.version),
+            Some(current) => version_order(&current) > version_order(&self.version),
             None => false,
         };
         if !newer_exists {
@@ -150,7 +166,7 @@ pub async fn latest_version(store: &ObjectStore, location: &ArtifactLocation) ->
     match store.get(&uri).await {
         Ok(bytes) => {
             let text = String::from_utf8_lossy(&bytes).trim().to_string();
-            if version_number(&text).is_none() {
+            if version_order(&text).is_none() {
                 return Err(StorageError::Invalid {
                     uri: uri.to_string(),
                     what: "latest pointer",
@@ -175,10 +191,10 @@ pub async fn list_versions(store: &ObjectStore, location: &ArtifactLocation) -> 
         .filter_map(|o| {
             let rel = o.uri.to_string().strip_prefix(&base_str)?.to_string();
             let (version, file) = rel.split_once('/')?;
-            (file == MANIFEST_FILE && version_number(version).is_some()).then(|| version.to_string())
+            (file == MANIFEST_FILE && version_order(version).is_some()).then(|| version.to_string())
         })
         .collect();
-    versions.sort_by_key(|v| version_number(v));
+    versions.sort_by_key(|v| version_order(v));
     Ok(versions)
 }
 
@@ -278,4 +294,21 @@ pub async fn delete_version(
     store.delete(&uri.join(MANIFEST_FILE)).await?;
     store.delete_prefix(&ObjectUri::parse(&format!("{uri}/"))?).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn version_names_and_their_order() {
+        assert_eq!(version_order("v1"), Some((0, 1)));
+        assert!(version_order("v10") > version_order("v9"));
+        assert!(version_order("20260101T000000Z") > version_order("v999"));
+        assert!(version_order("20260102T000000Z") > version_order("20260101T235959Z"));
+        for bad in ["v0", "v01", "v", "latest", "2026-01-01", "20260101T000000"] {
+            assert_eq!(version_order(bad), None, "{bad}");
+        }
+        assert!(version_order(&timestamp_version()).is_some());
+    }
 }

@@ -12,6 +12,7 @@ pub mod featurize;
 pub mod frequency;
 pub mod ingest;
 pub mod manifests;
+pub mod train_forecast;
 pub mod validate;
 
 pub use error::TrainerError;

@@ -6,7 +6,13 @@ use std::{path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
 use seer_storage::ObjectStore;
-use seer_trainer::{TrainerError, connection, manifests::Manifests, validate};
+use seer_storage::{ObjectUri, artifacts::timestamp_version};
+use seer_trainer::{
+    TrainerError, connection,
+    manifests::Manifests,
+    train_forecast::{self, Destination},
+    validate,
+};
 
 #[derive(Parser)]
 #[command(
@@ -31,6 +37,27 @@ enum Command {
         #[arg(long, env = "SEER_CREDENTIALS_DIR")]
         credentials_dir: Option<PathBuf>,
     },
+    /// Train a version of the Predictor in the files on its DatasetGroup's data and write
+    /// its artifact (model, metrics.json, forecasts/, manifest.json last).
+    Train {
+        /// YAML files with the DatasetGroup and the Predictor (as you would `kubectl apply` them).
+        #[arg(short = 'f', long = "filename", required = true)]
+        files: Vec<PathBuf>,
+        /// Artifact root (`s3://bucket/prefix` or `file:///path`); default: the Predictor's
+        /// `spec.artifacts.uri`, then `$SEER_ARTIFACT_ROOT`.
+        #[arg(long, env = "SEER_ARTIFACT_ROOT")]
+        output: Option<String>,
+        /// Version name (`v3`, as the operator names them); default: the UTC time, `20260101T120000Z`.
+        #[arg(long)]
+        version: Option<String>,
+        /// Folder holding the S3 credentials Secret's keys as files (the operator mounts it).
+        #[arg(long, env = "SEER_CREDENTIALS_DIR")]
+        credentials_dir: Option<PathBuf>,
+    },
+}
+
+fn files_label(files: &[PathBuf]) -> String {
+    files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", ")
 }
 
 /// Where Kubernetes reads a container's termination message from.
@@ -43,7 +70,7 @@ async fn run(cli: Cli) -> Result<(), TrainerError> {
         Command::Validate { files, credentials_dir } => {
             let manifests = Manifests::read(&files)?;
             let group = manifests.dataset_group.ok_or_else(|| TrainerError::Manifest {
-                file: files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", "),
+                file: files_label(&files),
                 message: "no DatasetGroup (apiVersion seer.dev/v1alpha1) in these files".into(),
             })?;
             let settings = connection::s3_settings(group.spec.s3.as_ref(), credentials_dir.as_deref())?;
@@ -52,6 +79,44 @@ async fn run(cli: Cli) -> Result<(), TrainerError> {
             let json = serde_json::to_string_pretty(&report)
                 .map_err(|e| TrainerError::Manifest { file: "<stdout>".into(), message: e.to_string() })?;
             println!("{json}");
+            Ok(())
+        }
+        Command::Train { files, output, version, credentials_dir } => {
+            let manifests = Manifests::read(&files)?;
+            let missing = |what: &str| TrainerError::Manifest {
+                file: files_label(&files),
+                message: format!("no {what} (apiVersion seer.dev/v1alpha1) in these files"),
+            };
+            let group = manifests.dataset_group.ok_or_else(|| missing("DatasetGroup"))?;
+            let Some(predictor) = manifests.predictor else {
+                if manifests.solution.is_some() {
+                    return Err(TrainerError::Manifest {
+                        file: files_label(&files),
+                        message: "training Solutions is not available in this version yet".into(),
+                    });
+                }
+                return Err(missing("Predictor"));
+            };
+            let root = output
+                .or_else(|| predictor.spec.artifacts.as_ref().map(|a| a.uri.clone()))
+                .ok_or_else(|| TrainerError::Manifest {
+                    file: files_label(&files),
+                    message: "no artifact root: pass --output, set SEER_ARTIFACT_ROOT, or set the Predictor's spec.artifacts.uri"
+                        .into(),
+                })?;
+            let destination =
+                Destination { root: ObjectUri::parse(&root)?, version: version.unwrap_or_else(timestamp_version) };
+            let settings = connection::s3_settings(group.spec.s3.as_ref(), credentials_dir.as_deref())?;
+            let store = ObjectStore::connect(&settings).await;
+            let manifest = train_forecast::train(&store, &group, &predictor, &destination).await?;
+            let summary = serde_json::json!({
+                "version": manifest.version,
+                "algorithm": manifest.algorithm,
+                "datasetDigest": manifest.dataset_digest,
+                "metrics": manifest.properties.get("headlineMetrics"),
+                "files": manifest.files.iter().map(|f| &f.path).collect::<Vec<_>>(),
+            });
+            println!("{summary:#}");
             Ok(())
         }
     }

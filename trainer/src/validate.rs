@@ -29,6 +29,16 @@ fn rfc3339(secs: i64) -> Option<String> {
     chrono::DateTime::from_timestamp(secs, 0).map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
 }
 
+/// Every object of every dataset of the group, listed without reading them: what the one
+/// dataset digest is computed from (`validate` prints it, a version's manifest records it).
+pub async fn group_objects(store: &ObjectStore, group: &DatasetGroup) -> Result<Vec<ObjectInfo>, TrainerError> {
+    let mut out = Vec::new();
+    for dataset in &group.spec.datasets {
+        out.extend(ingest::dataset_objects(store, &dataset.uri).await?);
+    }
+    Ok(out)
+}
+
 /// Reads and checks every dataset of the group.
 pub async fn validate(store: &ObjectStore, group: &DatasetGroup) -> Result<ValidationReport, TrainerError> {
     let mut all_objects: Vec<ObjectInfo> = Vec::new();

@@ -1,0 +1,124 @@
+//! `seer-trainer train` for a Predictor, on a folder: a complete version (files, metrics,
+//! forecasts for every item and step, manifest last, `latest`), the same digest `validate`
+//! prints, and bad input refused with nothing written.
+
+use std::process::Command;
+
+use seer_api::{artifact::ArtifactKind, metrics::ForecastMetrics};
+use seer_storage::{
+    ObjectStore, ObjectUri, S3Settings,
+    artifacts::{self, ArtifactLocation},
+};
+
+/// Three items, 10 weeks of daily data with a weekly pattern (item c is intermittent).
+fn data() -> String {
+    let mut s = String::from("item_id,store,timestamp,demand\n");
+    for day in 0..70 {
+        let date = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).expect("date") + chrono::Days::new(day);
+        let pattern = [5.0, 6.0, 7.0, 8.0, 9.0, 20.0, 22.0][(day % 7) as usize];
+        s.push_str(&format!("a,s1,{date},{}\n", pattern));
+        s.push_str(&format!("b,s1,{date},{}\n", pattern * 2.0 + (day % 3) as f64));
+        s.push_str(&format!("c,s2,{date},{}\n", if day % 5 == 0 { 3 } else { 0 }));
+    }
+    s
+}
+
+fn manifests(data_uri: &str, spec_extra: &str) -> String {
+    format!(
+        "apiVersion: seer.dev/v1alpha1\nkind: DatasetGroup\nmetadata: {{name: shop, namespace: team-a}}\nspec:\n  domain: RETAIL\n  datasets:\n  - type: TARGET_TIME_SERIES\n    uri: {data_uri}\n    dataFrequency: D\n---\napiVersion: seer.dev/v1alpha1\nkind: Predictor\nmetadata: {{name: demand, namespace: team-a}}\nspec:\n  datasetGroupRef: {{name: shop}}\n  forecastFrequency: D\n  forecastTypes: [\"0.1\", \"0.5\", \"0.9\", mean]\n  forecastDimensions: [store]\n{spec_extra}"
+    )
+}
+
+fn run(args: &[&str], manifest: &std::path::Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_seer-trainer")).args(args).arg("-f").arg(manifest).output().expect("run trainer")
+}
+
+#[tokio::test]
+async fn trains_a_complete_version() {
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::write(dir.path().join("target.csv"), data()).expect("data");
+    let manifest = dir.path().join("m.yaml");
+    let data_uri = format!("file://{}/target.csv", dir.path().display());
+    std::fs::write(
+        &manifest,
+        manifests(&data_uri, "  forecastHorizon: 7\n  algorithm: AUTO\n  backtest: {windows: 2}\n"),
+    )
+    .expect("manifest");
+    let root = format!("file://{}/artifacts", dir.path().display());
+    let out = run(&["train", "--output", &root, "--version", "v1"], &manifest);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON summary");
+    assert_eq!(summary["version"], "v1");
+    assert!(summary["metrics"]["AverageWeightedQuantileLoss"].as_f64().expect("wQL") >= 0.0);
+
+    let store = ObjectStore::connect(&S3Settings::default()).await;
+    let location = ArtifactLocation {
+        root: ObjectUri::parse(&root).expect("uri"),
+        namespace: "team-a".into(),
+        kind: ArtifactKind::Predictor,
+        name: "demand".into(),
+    };
+    assert_eq!(artifacts::latest_version(&store, &location).await.expect("latest").as_deref(), Some("v1"));
+    let loaded = artifacts::load(&store, &location, "v1").await.expect("a complete, checked version");
+    assert_eq!(loaded.manifest.algorithm, "AUTO");
+
+    // The digest is the one `validate` prints.
+    let validated = run(&["validate"], &manifest);
+    let report: serde_json::Value = serde_json::from_slice(&validated.stdout).expect("validate JSON");
+    assert_eq!(report["digest"], loaded.manifest.dataset_digest);
+
+    let metrics: ForecastMetrics = serde_json::from_slice(&loaded.files["metrics.json"]).expect("metrics.json");
+    assert_eq!(metrics.algorithm, "AUTO");
+    assert_eq!(metrics.predictor_evaluation_results[0].algorithm, "AUTO");
+    assert_eq!(metrics.predictor_evaluation_results[0].test_windows.len(), 3, "a summary and two windows");
+    assert_eq!(metrics.summary.weighted_quantile_losses.len(), 3);
+
+    let csv = String::from_utf8(loaded.files["forecasts/forecasts.csv"].clone()).expect("utf-8");
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("item_id,store,date,p10,p50,p90,mean"));
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 3 * 7, "every item, every step");
+    assert_eq!(rows[0][..3], ["a", "s1", "2024-03-11"], "the day after the data");
+    for r in &rows {
+        let q: Vec<f64> = r[3..6].iter().map(|v| v.parse().expect("number")).collect();
+        assert!(q[0] <= q[1] && q[1] <= q[2], "quantiles in order: {r:?}");
+    }
+    // Item a repeats its week exactly: the p50 of a Saturday (2024-03-16) is about 20.
+    let saturday = rows.iter().find(|r| r[0] == "a" && r[2] == "2024-03-16").expect("row");
+    let p50: f64 = saturday[4].parse().expect("p50");
+    assert!((p50 - 20.0).abs() < 2.0, "{saturday:?}");
+
+    // A second version with the same name is refused; a new one moves `latest`.
+    let again = run(&["train", "--output", &root, "--version", "v1"], &manifest);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+}
+
+#[test]
+fn bad_input_writes_nothing() {
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::write(dir.path().join("target.csv"), data()).expect("data");
+    let data_uri = format!("file://{}/target.csv", dir.path().display());
+    let root = format!("file://{}/artifacts", dir.path().display());
+    let cases = [
+        (
+            "  forecastHorizon: 40\n  algorithm: SEASONAL_NAIVE\n  backtest: {windows: 2}\n",
+            "too long for a history of 70 points",
+        ),
+        ("  forecastHorizon: 7\n  algorithm: DEEPAR\n", "not available in this version"),
+        ("  forecastHorizon: 7\n  forecastDimensions: [region]\n", "forecastDimensions names 'region'"),
+        ("  forecastHorizon: 7\n  algorithmParameters: {seasonality: weekly}\n", "seasonality"),
+    ];
+    for (i, (extra, want)) in cases.iter().enumerate() {
+        let manifest = dir.path().join(format!("m{i}.yaml"));
+        let mut text = manifests(&data_uri, extra);
+        if extra.contains("forecastDimensions") {
+            text = text.replacen("  forecastDimensions: [store]\n", "", 1);
+        }
+        std::fs::write(&manifest, text).expect("manifest");
+        let out = run(&["train", "--output", &root, "--version", "v1"], &manifest);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success() && err.contains(want), "case {i}: {err}");
+    }
+    assert!(!dir.path().join("artifacts").exists(), "nothing is written for refused input");
+}
