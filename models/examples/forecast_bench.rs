@@ -113,7 +113,11 @@ fn read_statsforecast(dir: &Path, ids: &[String], h: usize) -> Result<Vec<SfMode
         let Some(&i) = index.get(id) else { continue };
         let fcs = by_model.entry(model).or_insert_with(|| {
             (0..ids.len())
-                .map(|_| Forecast { levels: LEVELS.to_vec(), quantiles: vec![vec![f64::NAN; h]; 3], mean: vec![f64::NAN; h] })
+                .map(|_| Forecast {
+                    levels: LEVELS.to_vec(),
+                    quantiles: vec![vec![f64::NAN; h]; 3],
+                    mean: vec![f64::NAN; h],
+                })
                 .collect()
         });
         let f = &mut fcs[i];
@@ -154,7 +158,9 @@ fn main() -> Result<(), BoxError> {
     let sets: Vec<String> =
         if args.len() > 2 { args[2..].to_vec() } else { SETS.iter().map(|s| s.to_string()).collect() };
     let cores = rayon::current_num_threads();
-    println!("Cores: {cores}. Quantiles p10/p50/p90; MASE per item, averaged; coverage = share of p10 ≤ y ≤ p90; time ratios are of CPU time.\n");
+    println!(
+        "Cores: {cores}. Quantiles p10/p50/p90; MASE per item, averaged; coverage = share of p10 ≤ y ≤ p90; time ratios are of CPU time.\n"
+    );
     let mut auto_vs_naive: Vec<f64> = Vec::new();
     for set in &sets {
         let dir = data.join(set);
@@ -185,7 +191,12 @@ fn main() -> Result<(), BoxError> {
         let (mut all_secs, mut all_cpu) = (0.0, 0.0);
         for alg in &algs {
             let (fcs, secs, cpu) = run_seer(&series, &spec, *alg)?;
-            rows.push(Row { model: format!("Seer {}", alg.name()), acc: score(&fcs, &test, &scales), seconds: secs, cpu });
+            rows.push(Row {
+                model: format!("Seer {}", alg.name()),
+                acc: score(&fcs, &test, &scales),
+                seconds: secs,
+                cpu,
+            });
             eprintln!("{set}: {} {secs:.1}s wall {cpu:.1}s cpu", alg.name());
             by_alg.push(fcs);
             all_secs += secs;
@@ -194,7 +205,14 @@ fn main() -> Result<(), BoxError> {
         if algs.len() < 10 {
             println!("(subset run)");
             for r in &rows {
-                println!("{} avg wQL {} MASE {} wall {:.2} cpu {:.2}", r.model, fmt(r.acc.average_wql()), fmt(r.acc.mase()), r.seconds, r.cpu);
+                println!(
+                    "{} avg wQL {} MASE {} wall {:.2} cpu {:.2}",
+                    r.model,
+                    fmt(r.acc.average_wql()),
+                    fmt(r.acc.mase()),
+                    r.seconds,
+                    r.cpu
+                );
             }
             continue;
         }
@@ -276,7 +294,10 @@ fn main() -> Result<(), BoxError> {
         }
         let auto_wql = find(&rows, "Seer AUTO").and_then(|(a, _)| a.average_wql());
         let naive_wql = find(&rows, "Seer SEASONAL_NAIVE").and_then(|(a, _)| a.average_wql());
-        let best_sf = sf_rows.iter().filter_map(|r| r.acc.average_wql().map(|w| (w, r.model.clone()))).min_by(|a, b| a.0.total_cmp(&b.0));
+        let best_sf = sf_rows
+            .iter()
+            .filter_map(|r| r.acc.average_wql().map(|w| (w, r.model.clone())))
+            .min_by(|a, b| a.0.total_cmp(&b.0));
         if let (Some(a), Some(n)) = (auto_wql, naive_wql) {
             auto_vs_naive.push(a / n);
             println!("- AUTO / seasonal naive avg wQL: {:.3}", a / n);

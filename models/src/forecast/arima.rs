@@ -230,11 +230,11 @@ pub fn auto_fit(y: &[f64], m: usize) -> Option<Fit> {
         {
             return false;
         }
-        if let Some(f) = fit_order(&w, m, o, start) {
-            if best.as_ref().is_none_or(|b| f.aicc < b.aicc - 1e-9) {
-                *best = Some(f);
-                return true;
-            }
+        if let Some(f) = fit_order(&w, m, o, start)
+            && best.as_ref().is_none_or(|b| f.aicc < b.aicc - 1e-9)
+        {
+            *best = Some(f);
+            return true;
         }
         false
     };
@@ -242,8 +242,7 @@ pub fn auto_fit(y: &[f64], m: usize) -> Option<Fit> {
     for (p, q, sp, sq) in [(2, 2, s1, s1), (0, 0, 0, 0), (1, 0, s1, 0), (0, 1, 0, s0)] {
         consider(Order { p, d, q, sp, sd, sq, constant: allow_constant }, &mut best, &mut tried);
     }
-    loop {
-        let Some(cur) = best.as_ref().map(|b| b.order) else { break };
+    while let Some(cur) = best.as_ref().map(|b| b.order) {
         let mut improved = false;
         let mut moves: Vec<Order> = Vec::with_capacity(16);
         let step = |v: usize, delta: i32| -> Option<usize> { usize::try_from(v as i32 + delta).ok() };

@@ -1,15 +1,18 @@
-//! AUTO: per item, a weighted ensemble of the algorithms that did best in its backtests.
+//! AUTO: a weighted ensemble of the algorithms, chosen on backtests by the optimization metric.
 //!
-//! Like Amazon Forecast's AutoPredictor, the choice is made per item on the optimization
-//! metric. One short window is a noisy judge of one item, so each item's relative scores are
-//! shrunk towards the algorithms' scores over all items before the best `top_k` are kept;
-//! they are weighted by inverse score and combined by averaging their quantiles (which keeps
-//! quantiles ordered and is the combination that provably does no worse in pinball loss than
-//! the members' weighted average loss).
+//! Like Amazon Forecast's AutoPredictor the choice is per item, but through the item's
+//! velocity class (fast, medium, slow, intermittent): measured on the shared datasets, one
+//! short backtest window is too noisy a judge of a single item (per-item picks lost to the
+//! best single model), while a class has enough items to judge well and still separates the
+//! items that need intermittent-demand methods from those that need seasonal ones. Per class,
+//! greedy ensemble selection (Caruana et al. 2004) adds, round by round, the member that
+//! lowers the backtest loss of the combined forecast most, and keeps the best round; members
+//! are combined by averaging their quantiles, which keeps quantiles ordered and never loses
+//! to the members' weighted average pinball loss (the loss is convex in the quantile).
 
 use rayon::prelude::*;
 
-use super::backtest::BacktestReport;
+use super::backtest::{BacktestReport, Velocity};
 use super::metrics::MetricAccumulator;
 use super::{Algorithm, Forecast, ForecastError, ForecastSpec, Series};
 
@@ -40,19 +43,6 @@ impl OptimizationMetric {
             Self::Mape => "MAPE",
         }
     }
-
-    /// One item's score (lower is better). Within an item the denominators of wQL and WAPE
-    /// are the same for every algorithm, so the numerators rank them, and stay defined when
-    /// the item sold nothing in the window.
-    fn item_score(self, acc: &MetricAccumulator) -> f64 {
-        match self {
-            Self::AverageWeightedQuantileLoss => acc.quantile_loss.iter().sum(),
-            Self::Wape => acc.abs_error,
-            Self::Rmse => acc.sq_error,
-            Self::Mase => acc.mase_sum + acc.abs_error * f64::EPSILON,
-            Self::Mape => acc.ape_sum + acc.abs_error * f64::EPSILON,
-        }
-    }
 }
 
 /// How AUTO chooses.
@@ -60,15 +50,13 @@ impl OptimizationMetric {
 pub struct AutoConfig {
     /// The metric to optimise.
     pub metric: OptimizationMetric,
-    /// Members per item.
-    pub top_k: usize,
-    /// Weight (0..1) of the all-items ranking against the item's own.
-    pub shrinkage: f64,
+    /// One ensemble per velocity class (otherwise one for all items).
+    pub per_class: bool,
 }
 
 impl Default for AutoConfig {
     fn default() -> Self {
-        Self { metric: OptimizationMetric::default(), top_k: 3, shrinkage: 0.5 }
+        Self { metric: OptimizationMetric::default(), per_class: true }
     }
 }
 
@@ -79,54 +67,148 @@ pub struct AutoModel {
     pub weights: Vec<Vec<(Algorithm, f64)>>,
 }
 
-/// Per-item relative scores (each algorithm's score over the item's mean score) of the
-/// given windows, or `None` when no window of the item could be scored.
-fn relative_scores(report: &BacktestReport, item: usize, metric: OptimizationMetric, windows: &[usize]) -> Vec<f64> {
-    let it = &report.items[item];
-    let raw: Vec<f64> = (0..report.algorithms.len())
-        .map(|a| {
-            let mut failed = false;
-            let s: f64 = windows
-                .iter()
-                .map(|&w| {
-                    failed |= it.forecasts[w][a].is_none();
-                    metric.item_score(&it.scores[w][a])
-                })
-                .sum();
-            if failed { f64::INFINITY } else { s }
-        })
-        .collect();
-    let finite: Vec<f64> = raw.iter().copied().filter(|v| v.is_finite()).collect();
-    let mean = finite.iter().sum::<f64>() / finite.len().max(1) as f64;
-    raw.iter().map(|v| if mean > 0.0 { v / mean } else if v.is_finite() { 1.0 } else { f64::INFINITY }).collect()
+/// Rounds of greedy ensemble selection (Caruana et al. 2004): each round adds one member
+/// (repeats allowed), so weights are multiples of 1/ROUNDS.
+const ROUNDS: usize = 20;
+/// Velocity classes with fewer backtested items than this use the all-items ensemble.
+const MIN_CLASS_ITEMS: usize = 30;
+
+impl OptimizationMetric {
+    /// Loss of one forecast on one window, in units every item of a dataset shares, so
+    /// that summing over items gives the metric's numerator.
+    fn window_loss(self, f: &Forecast, actual: &[f64], counted: &[bool], levels: &[f64], scale: Option<f64>) -> f64 {
+        let mut loss = 0.0;
+        let mut n = 0usize;
+        for (h, (&y, &c)) in actual.iter().zip(counted).enumerate() {
+            if !c {
+                continue;
+            }
+            n += 1;
+            let e = (y - f.mean[h]).abs();
+            loss += match self {
+                Self::AverageWeightedQuantileLoss => {
+                    levels.iter().zip(&f.quantiles).map(|(tau, q)| super::metrics::pinball2(*tau, y, q[h])).sum()
+                }
+                Self::Wape => e,
+                Self::Rmse => e * e,
+                Self::Mase => e / scale.filter(|s| *s > 0.0).unwrap_or(1.0),
+                Self::Mape => {
+                    if y != 0.0 {
+                        e / y.abs()
+                    } else {
+                        0.0
+                    }
+                }
+            };
+        }
+        if self == Self::Mase && n > 0 { loss / n as f64 } else { loss }
+    }
 }
 
-/// Weights of every backtested item (in report order) from the given windows.
-fn choose(report: &BacktestReport, config: &AutoConfig, windows: &[usize]) -> Vec<Vec<(usize, f64)>> {
+/// Greedy ensemble selection over the given items and windows: start empty, add the
+/// algorithm that lowers the combined forecast's loss most, `ROUNDS` times. Returns
+/// (algorithm index, weight) pairs.
+fn select(
+    report: &BacktestReport,
+    items: &[usize],
+    windows: &[usize],
+    metric: OptimizationMetric,
+) -> Vec<(usize, f64)> {
     let n_alg = report.algorithms.len();
-    let rel: Vec<Vec<f64>> =
-        (0..report.items.len()).map(|i| relative_scores(report, i, config.metric, windows)).collect();
-    let mut global = vec![0.0; n_alg];
-    for a in 0..n_alg {
-        let vals: Vec<f64> = rel.iter().map(|r| r[a]).filter(|v| v.is_finite()).collect();
-        global[a] = if vals.is_empty() { f64::INFINITY } else { vals.iter().sum::<f64>() / vals.len() as f64 };
-    }
-    let lambda = config.shrinkage.clamp(0.0, 1.0);
-    rel.iter()
-        .map(|r| {
-            let mut scored: Vec<(usize, f64)> =
-                (0..n_alg).map(|a| (a, (1.0 - lambda) * r[a] + lambda * global[a])).filter(|(_, s)| s.is_finite()).collect();
-            scored.sort_by(|x, y| x.1.total_cmp(&y.1));
-            scored.truncate(config.top_k.max(1));
-            match scored.first() {
-                Some(&(a, s)) if s <= 1e-12 => vec![(a, 1.0)],
-                _ => {
-                    let total: f64 = scored.iter().map(|(_, s)| 1.0 / s).sum();
-                    scored.into_iter().map(|(a, s)| (a, (1.0 / s) / total)).collect()
-                }
+    // Every algorithm must have forecast every chosen item-window to be combinable there.
+    let mut counts = vec![0usize; n_alg];
+    // Running sums of the ensemble's quantiles and means per (item, window).
+    let mut sums: Vec<Forecast> = Vec::with_capacity(items.len() * windows.len());
+    let mut keys: Vec<(usize, usize)> = Vec::with_capacity(items.len() * windows.len());
+    for &i in items {
+        for &w in windows {
+            let it = &report.items[i];
+            if let Some(Some(f)) = it.forecasts[w].first() {
+                let h = f.horizon();
+                sums.push(Forecast {
+                    levels: f.levels.clone(),
+                    quantiles: vec![vec![0.0; h]; f.levels.len()],
+                    mean: vec![0.0; h],
+                });
+                keys.push((i, w));
             }
-        })
-        .collect()
+        }
+    }
+    let mut scratch: Option<Forecast> = None;
+    let mut best_loss = f64::INFINITY;
+    let mut best_counts = vec![0usize; n_alg];
+    for round in 0..ROUNDS {
+        let mut best: Option<(usize, f64)> = None;
+        for a in 0..n_alg {
+            let mut total = 0.0;
+            let mut ok = true;
+            for (sum, &(i, w)) in sums.iter().zip(&keys) {
+                let it = &report.items[i];
+                let Some(f) = &it.forecasts[w][a] else {
+                    ok = false;
+                    break;
+                };
+                let tmp = scratch.get_or_insert_with(|| f.clone());
+                if tmp.horizon() != f.horizon() {
+                    *tmp = f.clone();
+                }
+                let k = round as f64;
+                for ((t, s), q) in tmp.quantiles.iter_mut().zip(&sum.quantiles).zip(&f.quantiles) {
+                    for ((tv, sv), qv) in t.iter_mut().zip(s).zip(q) {
+                        *tv = (sv + qv) / (k + 1.0);
+                    }
+                }
+                for ((tv, sv), qv) in tmp.mean.iter_mut().zip(&sum.mean).zip(&f.mean) {
+                    *tv = (sv + qv) / (k + 1.0);
+                }
+                let (actual, counted) = &it.actuals[w];
+                total += metric.window_loss(tmp, actual, counted, &report.levels, it.scales[w]);
+            }
+            if ok && best.is_none_or(|(_, b)| total < b) {
+                best = Some((a, total));
+            }
+        }
+        let Some((a, loss)) = best else { break };
+        counts[a] += 1;
+        // Later rounds may overshoot; keep the best ensemble seen.
+        if loss < best_loss {
+            best_loss = loss;
+            best_counts.copy_from_slice(&counts);
+        }
+        for (sum, &(i, w)) in sums.iter_mut().zip(&keys) {
+            if let Some(f) = &report.items[i].forecasts[w][a] {
+                for (s, q) in sum.quantiles.iter_mut().zip(&f.quantiles) {
+                    s.iter_mut().zip(q).for_each(|(sv, qv)| *sv += qv);
+                }
+                sum.mean.iter_mut().zip(&f.mean).for_each(|(sv, qv)| *sv += qv);
+            }
+        }
+    }
+    let total: usize = best_counts.iter().sum();
+    if total == 0 {
+        return vec![(0, 1.0)];
+    }
+    best_counts.iter().enumerate().filter(|(_, c)| **c > 0).map(|(a, c)| (a, *c as f64 / total as f64)).collect()
+}
+
+/// Weights of every backtested item (in report order), chosen on the given windows: one
+/// ensemble per velocity class (so intermittent items get intermittent-demand members and
+/// fast movers theirs), the all-items ensemble for classes too small to judge.
+fn choose(report: &BacktestReport, config: &AutoConfig, windows: &[usize]) -> Vec<Vec<(usize, f64)>> {
+    let all: Vec<usize> = (0..report.items.len()).collect();
+    let global = select(report, &all, windows, config.metric);
+    let mut by_class: std::collections::HashMap<super::backtest::Velocity, Vec<(usize, f64)>> =
+        std::collections::HashMap::new();
+    if config.per_class {
+        for v in [Velocity::Fast, Velocity::Medium, Velocity::Slow, Velocity::Intermittent] {
+            let members: Vec<usize> =
+                all.iter().copied().filter(|&i| report.velocity[report.items[i].item] == v).collect();
+            if members.len() >= MIN_CLASS_ITEMS {
+                by_class.insert(v, select(report, &members, windows, config.metric));
+            }
+        }
+    }
+    report.items.iter().map(|it| by_class.get(&report.velocity[it.item]).unwrap_or(&global).clone()).collect()
 }
 
 impl AutoModel {
@@ -135,15 +217,10 @@ impl AutoModel {
     pub fn from_backtest(report: &BacktestReport, n_items: usize, config: &AutoConfig) -> Self {
         let windows: Vec<usize> = (0..report.windows).collect();
         let chosen = choose(report, config, &windows);
-        let mut fallback: Vec<(usize, f64)> = (0..report.algorithms.len())
-            .map(|a| {
-                let s = report.summary(a);
-                (a, config.metric.item_score(&s))
-            })
-            .collect();
-        fallback.sort_by(|x, y| x.1.total_cmp(&y.1));
-        fallback.truncate(1);
-        let mut weights = vec![vec![(report.algorithms[fallback[0].0], 1.0)]; n_items];
+        let all: Vec<usize> = (0..report.items.len()).collect();
+        let fallback: Vec<(Algorithm, f64)> =
+            select(report, &all, &windows, config.metric).into_iter().map(|(a, x)| (report.algorithms[a], x)).collect();
+        let mut weights = vec![fallback; n_items];
         for (item, w) in report.items.iter().zip(chosen) {
             if item.item < n_items {
                 weights[item.item] = w.into_iter().map(|(a, x)| (report.algorithms[a], x)).collect();
@@ -168,6 +245,14 @@ impl AutoModel {
         Forecast::weighted(&refs).ok_or(ForecastError::NoAlgorithms)
     }
 
+    /// Combines forecasts the members already made (e.g. when every algorithm was run
+    /// anyway): `member(alg)` gives the item's forecast by `alg`.
+    pub fn combine<'a>(&self, item: usize, member: impl Fn(Algorithm) -> Option<&'a Forecast>) -> Option<Forecast> {
+        let members: Vec<(&Forecast, f64)> =
+            self.weights.get(item)?.iter().map(|(a, w)| member(*a).map(|f| (f, *w))).collect::<Option<_>>()?;
+        Forecast::weighted(&members)
+    }
+
     /// AUTO's own backtest score: with two or more windows, each window is scored with
     /// weights chosen on the other windows (so the score is out of sample); with one window
     /// the choice and the score share it and the score is optimistic.
@@ -179,10 +264,8 @@ impl AutoModel {
                 let chosen = choose(report, config, &pick);
                 let mut acc = MetricAccumulator::new(&report.levels);
                 for (item, weights) in report.items.iter().zip(chosen) {
-                    let members: Vec<(&Forecast, f64)> = weights
-                        .iter()
-                        .filter_map(|(a, x)| item.forecasts[w][*a].as_ref().map(|f| (f, *x)))
-                        .collect();
+                    let members: Vec<(&Forecast, f64)> =
+                        weights.iter().filter_map(|(a, x)| item.forecasts[w][*a].as_ref().map(|f| (f, *x))).collect();
                     if let Some(f) = Forecast::weighted(&members) {
                         let (actual, counted) = &item.actuals[w];
                         let skip: Vec<bool> = counted.iter().map(|c| !c).collect();
@@ -201,22 +284,57 @@ mod tests {
     use crate::forecast::{BacktestConfig, backtest};
 
     #[test]
-    fn auto_picks_the_right_model_per_item() {
-        // Item 0 is purely seasonal (seasonal naive is exact); item 1 is a constant level
-        // with rare spikes, where the climatological median is right and seasonal naive is not.
+    fn exact_model_gets_all_the_weight() {
         let pat = [1.0, 9.0, 4.0, 6.0];
-        let seasonal = Series::new((0..64).map(|t| 10.0 + pat[t % 4]).collect());
-        let spiky = Series::new((0..64).map(|t| if t % 7 == 0 { 50.0 } else { 5.0 }).collect());
+        let items: Vec<Series> =
+            (0..5).map(|k| Series::new((0..64).map(|t| 10.0 * k as f64 + pat[t % 4]).collect())).collect();
         let spec = ForecastSpec { horizon: 4, season: 4, quantiles: vec![0.1, 0.5, 0.9] };
         let cfg = BacktestConfig { spec: spec.clone(), windows: 3, offset: None };
-        let algs = [Algorithm::SeasonalNaive, Algorithm::Climatological];
-        let items = [seasonal, spiky];
+        let algs = [Algorithm::Climatological, Algorithm::SeasonalNaive, Algorithm::Npts];
         let report = backtest(&items, &algs, &cfg).expect("bt");
-        let auto = AutoModel::from_backtest(&report, 2, &AutoConfig { top_k: 1, shrinkage: 0.0, ..Default::default() });
+        let auto = AutoModel::from_backtest(&report, items.len(), &AutoConfig::default());
         assert_eq!(auto.weights[0], vec![(Algorithm::SeasonalNaive, 1.0)]);
-        assert_eq!(auto.weights[1], vec![(Algorithm::Climatological, 1.0)]);
         let f = auto.forecast_all(&items, &spec);
-        assert_eq!(f.len(), 2);
         assert!(f.iter().all(|r| r.is_ok()));
+    }
+
+    #[test]
+    fn ensemble_is_no_worse_than_any_member_on_the_backtest() {
+        let mut rng = crate::forecast::stats::Rng::new(8);
+        let items: Vec<Series> = (0..40)
+            .map(|k| {
+                let mut level = 20.0;
+                Series::new(
+                    (0..80)
+                        .map(|t| {
+                            level += rng.uniform() - 0.5;
+                            level + ((t + k) % 6) as f64 + 3.0 * rng.uniform()
+                        })
+                        .collect(),
+                )
+            })
+            .collect();
+        let spec = ForecastSpec { horizon: 6, season: 6, quantiles: vec![0.1, 0.5, 0.9] };
+        let cfg = BacktestConfig { spec, windows: 2, offset: None };
+        let algs = [Algorithm::SeasonalNaive, Algorithm::Npts, Algorithm::Theta, Algorithm::Climatological];
+        let report = backtest(&items, &algs, &cfg).expect("bt");
+        // With the choice made on both windows, the ensemble's in-sample loss is at most the best member's.
+        let config = AutoConfig { per_class: false, ..AutoConfig::default() };
+        let auto = AutoModel::from_backtest(&report, items.len(), &config);
+        let mut acc = crate::forecast::MetricAccumulator::new(&report.levels);
+        for it in &report.items {
+            for w in 0..2 {
+                let f = auto
+                    .combine(it.item, |a| algs.iter().position(|x| *x == a).and_then(|k| it.forecasts[w][k].as_ref()))
+                    .expect("combine");
+                let (y, c) = &it.actuals[w];
+                let skip: Vec<bool> = c.iter().map(|v| !v).collect();
+                acc.add(&f, y, Some(&skip), it.scales[w]).expect("add");
+            }
+        }
+        let ens = acc.average_wql().expect("wql");
+        for a in 0..algs.len() {
+            assert!(ens <= report.summary(a).average_wql().expect("wql") + 1e-12);
+        }
     }
 }

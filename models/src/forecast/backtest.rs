@@ -333,11 +333,14 @@ mod tests {
             windows: 6,
             offset: None,
         };
-        assert_eq!(backtest(&[s.clone()], &[Algorithm::Npts], &cfg).err(), Some(ForecastError::BadWindows(6)));
+        assert_eq!(
+            backtest(std::slice::from_ref(&s), &[Algorithm::Npts], &cfg).err(),
+            Some(ForecastError::BadWindows(6))
+        );
         cfg.windows = 1;
         cfg.spec.horizon = 20;
         assert!(matches!(
-            backtest(&[s.clone()], &[Algorithm::Npts], &cfg),
+            backtest(std::slice::from_ref(&s), &[Algorithm::Npts], &cfg),
             Err(ForecastError::HorizonTooLong { .. })
         ));
         cfg.spec.horizon = 2;

@@ -26,6 +26,9 @@ pub struct MetricAccumulator {
     pub quantile_loss: Vec<f64>,
     /// Per level: points where y ≤ q (calibration and interval coverage).
     pub below: Vec<u64>,
+    /// Per level: points where y < q (with `below`, coverage of intervals that include
+    /// their ends: many zero actuals sit exactly on a p10 of 0).
+    pub below_strict: Vec<u64>,
     /// Σ|y|.
     pub abs_actual: f64,
     /// Σ|y−ŷ| of the mean forecast.
@@ -53,6 +56,7 @@ impl MetricAccumulator {
             levels: levels.to_vec(),
             quantile_loss: vec![0.0; levels.len()],
             below: vec![0; levels.len()],
+            below_strict: vec![0; levels.len()],
             abs_actual: 0.0,
             abs_error: 0.0,
             sq_error: 0.0,
@@ -95,6 +99,9 @@ impl MetricAccumulator {
                 self.quantile_loss[k] += pinball2(tau, y, q);
                 if y <= q {
                     self.below[k] += 1;
+                    if y < q {
+                        self.below_strict[k] += 1;
+                    }
                 }
             }
             let e = y - forecast.mean[h];
@@ -128,6 +135,9 @@ impl MetricAccumulator {
             *a += b;
         }
         for (a, b) in self.below.iter_mut().zip(&other.below) {
+            *a += b;
+        }
+        for (a, b) in self.below_strict.iter_mut().zip(&other.below_strict) {
             *a += b;
         }
         self.abs_actual += other.abs_actual;
@@ -177,6 +187,14 @@ impl MetricAccumulator {
     pub fn share_below(&self, level: f64) -> Option<f64> {
         let k = self.levels.iter().position(|l| (l - level).abs() < 1e-12)?;
         (self.points > 0).then(|| self.below[k] as f64 / self.points as f64)
+    }
+
+    /// Share of points inside the closed interval [q_lo, q_hi] of two levels.
+    pub fn coverage(&self, lo: f64, hi: f64) -> Option<f64> {
+        let k_lo = self.levels.iter().position(|l| (l - lo).abs() < 1e-12)?;
+        let k_hi = self.levels.iter().position(|l| (l - hi).abs() < 1e-12)?;
+        (self.points > 0)
+            .then(|| (self.below[k_hi] as f64 - self.below_strict[k_lo] as f64).max(0.0) / self.points as f64)
     }
 
     /// The wire form `metrics.json` carries, with the AWS names.
@@ -253,6 +271,8 @@ mod tests {
         assert!((acc.mape().expect("mape") - 0.15).abs() < 1e-12);
         assert!((acc.mase().expect("mase") - 0.5).abs() < 1e-12);
         assert_eq!(acc.share_below(0.5), Some(2.0 / 3.0));
+        // [p10, p50] holds y = 5 (5 ≤ 5 ≤ 7) only: 10 > 9 and 0 < 1.
+        assert_eq!(acc.coverage(0.1, 0.5), Some(1.0 / 3.0));
     }
 
     #[test]

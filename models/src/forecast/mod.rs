@@ -215,9 +215,9 @@ pub(crate) fn interpolate(values: &[f64]) -> Vec<f64> {
     }
     for pair in known.windows(2) {
         let (a, b) = (pair[0], pair[1]);
-        for i in a + 1..b {
+        for (i, v) in out.iter_mut().enumerate().take(b).skip(a + 1) {
             let w = (i - a) as f64 / (b - a) as f64;
-            out[i] = values[a] * (1.0 - w) + values[b] * w;
+            *v = values[a] * (1.0 - w) + values[b] * w;
         }
     }
     out

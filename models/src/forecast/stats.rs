@@ -27,7 +27,8 @@ pub fn normal_quantile(p: f64) -> f64 {
         4.374_664_141_464_968,
         2.938_163_982_698_783,
     ];
-    const D: [f64; 4] = [7.784_695_709_041_462e-3, 3.224_671_290_700_398e-1, 2.445_134_137_142_996, 3.754_408_661_907_416];
+    const D: [f64; 4] =
+        [7.784_695_709_041_462e-3, 3.224_671_290_700_398e-1, 2.445_134_137_142_996, 3.754_408_661_907_416];
     if p <= 0.0 {
         return f64::NEG_INFINITY;
     }
@@ -188,7 +189,7 @@ pub fn seasonal_strength(y: &[f64], m: usize) -> f64 {
     let half = m / 2;
     let (mut r_sum, mut r_sq, mut sr_sum, mut sr_sq, mut cnt) = (0.0, 0.0, 0.0, 0.0, 0.0);
     for t in half..n - half {
-        let trend = if m % 2 == 0 {
+        let trend = if m.is_multiple_of(2) {
             let inner: f64 = y[t - half + 1..t + half].iter().sum();
             (inner + 0.5 * (y[t - half] + y[t + half])) / m as f64
         } else {
