@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Addon versions (the Go ones must match the build/<name>/go.mod pins).
 COREDNS_VERSION=v1.14.7
 METRICS_SERVER_VERSION=v0.8.0

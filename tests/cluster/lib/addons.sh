@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Addons of the node tier (sourced by lib/node.sh): CoreDNS, metrics-server, the S3 server.
 source "$CLUSTER_SCRIPTS/lib/addons-versions.sh"
 

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared settings for the test-cluster scripts (sourced, not run).
 # All state lives under $SEER_CLUSTER_DIR; all binaries under $SEER_CACHE.
 

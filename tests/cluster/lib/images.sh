@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # OCI images for the test cluster, built with buildah FROM scratch (sourced).
 # Storage: vfs driver under $SEER_CACHE/buildah (no mounts; works on any root filesystem).
 # Results: $SEER_CACHE/images/<name>_<tag>_<key>.tar (docker-archive), keyed by content.

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The node tier of the test cluster (sourced by up.sh after the control plane is up):
 # containerd + runc, CNI bridge, kubelet, kube-proxy, images, and the addons.
 source "$CLUSTER_SCRIPTS/lib/images.sh"

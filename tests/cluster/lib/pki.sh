@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # PKI for the test cluster (sourced by up.sh). ECDSA P-256 keys, made with openssl in well
 # under a second; regenerated whenever the cluster dir is new.
 
