@@ -8,11 +8,15 @@ export CARGO_TARGET_DIR ?= $(SEER_CACHE)/target
 S3S_FS_VERSION := 0.14.1
 S3S_FS := $(SEER_CACHE)/tools/s3s-fs-$(S3S_FS_VERSION)/bin/s3s-fs
 
-.PHONY: help test tools fmt fmt-check clippy unit crds crds-check build quickstart quickstart-down
+.PHONY: help test tools fmt fmt-check clippy unit crds build quickstart quickstart-down \
+	cluster-deps cluster-up cluster-up-cp cluster-down cluster-test images
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 
 help:
 	@echo "make quickstart    the main job: the example resources on a real local API server"
-	@echo "make test          fmt check, clippy -D warnings, every test (what CI runs)"
+	@echo "make test          fmt check, clippy -D warnings, every test incl. the cluster tier (what CI runs; root)"
+	@echo "make unit          the tests that need no cluster (cargo test --workspace)"
+	@echo "make cluster-test  the tests on a real local cluster: admission cases, node smoke test, leftovers"
 	@echo "make tools         install the test tools into $(SEER_CACHE) (s3s-fs)"
 	@echo "make crds          regenerate crds/ from the Rust types"
 	@echo "make fmt           format the code"
@@ -41,7 +45,34 @@ crds:
 build:
 	cargo build --workspace
 
-test: tools fmt-check clippy unit
+test: tools fmt-check clippy unit cluster-test
+
+## The real local cluster of tests/cluster/ (root; binaries built once, cached by version).
+cluster-deps:
+	bash tests/cluster/deps.sh
+
+cluster-up:
+	bash tests/cluster/up.sh
+
+cluster-up-cp:
+	bash tests/cluster/up.sh --control-plane-only
+
+cluster-down:
+	bash tests/cluster/down.sh
+
+images:
+	cargo build --release --bins
+	bash tests/cluster/images.sh --version $(VERSION)
+
+# Control-plane tier: the CRDs install and every admission case gets the same answer from the
+# real API server. Node tier: a Job of the seer-trainer image, a NodePort Service, S3 from a
+# pod, `kubectl top`. Each run checks that nothing of the cluster is left afterwards.
+cluster-test: tools cluster-deps
+	cargo build --release -p seer-trainer
+	bash tests/cluster/leftovers-test.sh --control-plane-only -- \
+	  cargo test -p seer-operator --test crd_admission_cluster -- --ignored
+	bash tests/cluster/leftovers-test.sh -- bash -c 'tests/cluster/images.sh --version $(VERSION) seer-trainer && \
+	  SMOKE_JOB_IMAGE=localhost/seer/seer-trainer:$(VERSION) tests/cluster/smoke-test.sh'
 
 quickstart: tools
 	tests/quickstart/run.sh

@@ -48,6 +48,30 @@ for group in forecast recommendations; do
     "$CARGO_TARGET_DIR/debug/seer-trainer" validate -f "$repo/examples/$group/dataset-group.yaml"
 done
 
+step "The example Predictor trained on that data (seer-trainer train; AUTO backtests every model per item)"
+cargo build -q --release -p seer-trainer
+printf -- '---\n' | cat "$repo/examples/forecast/dataset-group.yaml" - "$repo/examples/forecast/predictor.yaml" \
+  > "$state/forecast.yaml"
+AWS_ENDPOINT_URL="http://127.0.0.1:$s3_port" AWS_ACCESS_KEY_ID=seer-quickstart \
+  AWS_SECRET_ACCESS_KEY=seer-quickstart-secret AWS_REGION=us-east-1 \
+  "$CARGO_TARGET_DIR/release/seer-trainer" train -f "$state/forecast.yaml" \
+  --output "file://$state/artifacts" --version v1
+version_dir="$state/artifacts/default/predictor/retail-demand/v1"
+python3 - "$version_dir/metrics.json" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+print(f"{'algorithm':<26}{'avg wQL':>9}{'wQL p10':>9}{'wQL p50':>9}{'wQL p90':>9}{'WAPE':>8}{'MASE':>8}")
+for e in m["PredictorEvaluationResults"]:
+    s = e["TestWindows"][0]["Metrics"]
+    q = {round(w["Quantile"], 3): w["LossValue"] for w in s["WeightedQuantileLosses"]}
+    err = s["ErrorMetrics"][0] if s["ErrorMetrics"] else {}
+    f = lambda v: f"{v:.3f}" if isinstance(v, (int, float)) else "-"
+    print(f"{e['Algorithm']:<26}{f(s.get('AverageWeightedQuantileLoss')):>9}{f(q.get(0.1)):>9}{f(q.get(0.5)):>9}"
+          f"{f(q.get(0.9)):>9}{f(err.get('WAPE')):>8}{f(err.get('MASE')):>8}")
+PY
+echo; echo "First forecasts (forecasts/forecasts.csv):"
+head -6 "$version_dir/forecasts/forecasts.csv"
+
 step "The four CRDs (generated from the Rust types)"
 cargo run -q -p seer-operator --bin crdgen -- --stdout | "$kubectl" apply --server-side -f -
 "$kubectl" wait --for=condition=Established --timeout=60s \
@@ -76,6 +100,7 @@ Done. The API is live on a real kube-apiserver:
   $kubectl describe predictor retail-demand -n $ns
 The example data is in s3://seer-examples on http://127.0.0.1:$s3_port
 (access key seer-quickstart / seer-quickstart-secret).
-Training, serving and the operator join this quickstart as they land.
+The trained version is in $state/artifacts (manifest.json, metrics.json, forecasts/).
+Serving (Campaigns) and the operator join this quickstart as they land.
 Stop it all with: make quickstart-down
 EOT
