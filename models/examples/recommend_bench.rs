@@ -178,6 +178,15 @@ fn seer(dir: &Path, work: &Path) -> Res<()> {
     if let Ok(v) = std::env::var("SEER_ALPHA") {
         params.als.alpha = v.parse()?;
     }
+    if let Ok(v) = std::env::var("SEER_WINDOW") {
+        params.sims.window = v.parse()?;
+    }
+    if let Ok(v) = std::env::var("SEER_GAMMA") {
+        params.sims.distance_decay = v.parse()?;
+    }
+    if let Ok(v) = std::env::var("SEER_DAMPING") {
+        params.sims.popularity_damping = v.parse()?;
+    }
     if let Ok(v) = std::env::var("SEER_VAL_USERS") {
         params.max_validation_users = v.parse()?;
     }
@@ -261,6 +270,14 @@ fn report(works: &[String]) -> Res<()> {
         println!("\n### {set} ({} test users)\n", relevant.len());
         println!("| method | NDCG@10 | precision@10 | MRR@25 | coverage | train s | UP NDCG@10 ÷ this |");
         println!("|---|---:|---:|---:|---:|---:|---:|");
+        let best_anchor = rows.iter().filter(|r| r.0.starts_with("anchor_")).max_by(|a, b| {
+            a.1.normalized_discounted_cumulative_gain_at_10.total_cmp(&b.1.normalized_discounted_cumulative_gain_at_10)
+        });
+        let best_als = rows.iter().filter(|r| r.0.starts_with("anchor_als_")).max_by(|a, b| {
+            a.1.normalized_discounted_cumulative_gain_at_10.total_cmp(&b.1.normalized_discounted_cumulative_gain_at_10)
+        });
+        let pop = rows.iter().find(|r| r.0 == "anchor_popularity");
+        let up_row = rows.iter().find(|r| r.0 == "seer_user_personalization");
         for (method, m, t) in &rows {
             let ratio = up.map_or("–".to_string(), |u| {
                 let d = m.normalized_discounted_cumulative_gain_at_10;
@@ -273,6 +290,26 @@ fn report(works: &[String]) -> Res<()> {
                 m.mean_reciprocal_rank_at_25,
                 m.coverage,
                 t
+            );
+        }
+        if let (Some(up), Some(best), Some(pop)) = (up_row, best_anchor, pop) {
+            let u = up.1.normalized_discounted_cumulative_gain_at_10;
+            let b = best.1.normalized_discounted_cumulative_gain_at_10;
+            let p = pop.1.normalized_discounted_cumulative_gain_at_10;
+            println!(
+                "\nUSER_PERSONALIZATION NDCG@10 {u:.4}: {:.3}× the strongest anchor ({}, {b:.4}; target ≥ 1.05), {:.2}× popularity ({p:.4}; target ≥ 2)",
+                u / b,
+                best.0,
+                u / p
+            );
+        }
+        if let (Some(up), Some(als)) = (up_row, best_als) {
+            println!(
+                "Training: USER_PERSONALIZATION {:.1} s, implicit ALS best grid point ({}) {:.1} s: ratio {:.2} (target ≤ 2)",
+                up.2,
+                als.0,
+                als.2,
+                up.2 / als.2
             );
         }
     }

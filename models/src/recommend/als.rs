@@ -37,7 +37,8 @@ pub struct AlsParams {
 
 impl Default for AlsParams {
     fn default() -> Self {
-        Self { factors: 64, regularization: 0.1, alpha: 1.0, iterations: 15, cg_steps: 3, seed: 42, threads: 0 }
+        // alpha 10: on all three benchmark sets the validation split preferred it to 1.
+        Self { factors: 64, regularization: 0.1, alpha: 10.0, iterations: 15, cg_steps: 3, seed: 42, threads: 0 }
     }
 }
 

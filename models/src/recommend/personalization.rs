@@ -223,12 +223,16 @@ impl UserPersonalization {
             }
             total / prepared.len().max(1) as f64
         };
-        const GRID: [f32; 15] = [-8.0, -4.0, -2.0, -1.0, -0.5, -0.25, -0.1, 0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0];
+        // The collaborative weight stays 1 (scores are scale-free); the others move relative to it.
+        const GRID: [f32; 19] = [
+            -8.0, -4.0, -2.0, -1.0, -0.5, -0.25, -0.1, -0.05, -0.02, 0.0, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0,
+            8.0,
+        ];
         let mut best_w = [1.0, 0.5, 0.5, 0.5, 0.0, 0.0, 0.0, 0.0, 0.0];
         let mut best = eval(&best_w);
         for pass in 0..4 {
             let before = best;
-            for f in 0..SIGNALS {
+            for f in 1..SIGNALS {
                 // Coarse grid first, then relative refinements around the current weight.
                 let tries: Vec<f32> = if pass < 2 {
                     GRID.to_vec()

@@ -34,11 +34,14 @@ pub struct SimsParams {
     pub neighbors: usize,
     /// Events at which behaviour and metadata weigh the same (κ).
     pub metadata_prior_events: f32,
+    /// A pair `d` positions apart counts `d^-γ` (γ = 1: adjacency matters; 0: any pair in the
+    /// window counts the same, for histories whose order means nothing).
+    pub distance_decay: f32,
 }
 
 impl Default for SimsParams {
     fn default() -> Self {
-        Self { window: 10, popularity_damping: 0.5, neighbors: 50, metadata_prior_events: 5.0 }
+        Self { window: 10, popularity_damping: 0.5, neighbors: 50, metadata_prior_events: 5.0, distance_decay: 1.0 }
     }
 }
 
@@ -90,6 +93,7 @@ impl SimilarItems {
         }
         let beta = params.popularity_damping;
         let damp: Vec<f32> = counts.iter().map(|&c| c.max(1.0).powf(beta)).collect();
+        let gamma = params.distance_decay;
         let mut scratch = vec![0f32; n];
         let mut touched: Vec<u32> = Vec::new();
         let mut tri = TriMat::new((n, n));
@@ -106,7 +110,7 @@ impl SimilarItems {
                     if *slot == 0.0 {
                         touched.push(b.item);
                     }
-                    *slot += 1.0 / k.abs_diff(k2) as f32;
+                    *slot += (k.abs_diff(k2) as f32).powf(-gamma);
                 }
             }
             let na = counts[a].max(1.0).powf(1.0 - beta);
