@@ -51,7 +51,12 @@ for name in "${names[@]}"; do
     *) die "unknown image $name (seer-operator, seer-trainer, seer-server, s3s-fs)" ;;
   esac
   # (the s3s-fs image is the same as the one lib/addons.sh makes: same ref, files and entrypoint)
-  build_image "$ref" tar 65532:65532 "[\"/usr/local/bin/$name\"]" "$bin+libs:/usr/local/bin/$name"
+  files=("$bin+libs:/usr/local/bin/$name")
+  # Seer's binaries speak TLS to S3 and other endpoints: give them the system's CA bundle, as
+  # the Containerfiles beside the crates do.
+  ca=/etc/ssl/certs/ca-certificates.crt
+  [[ $name == seer-* && -f $ca ]] && files+=("$(readlink -f "$ca"):$ca")
+  build_image "$ref" tar 65532:65532 "[\"/usr/local/bin/$name\"]" "${files[@]}"
   if (( import )); then import_image "$tar"; log "imported $ref"; fi
   echo "$ref $tar"
 done
