@@ -8,7 +8,7 @@ export CARGO_TARGET_DIR ?= $(SEER_CACHE)/target
 S3S_FS_VERSION := 0.14.1
 S3S_FS := $(SEER_CACHE)/tools/s3s-fs-$(S3S_FS_VERSION)/bin/s3s-fs
 
-.PHONY: help test tools fmt fmt-check clippy unit crds build quickstart quickstart-down \
+.PHONY: help test tools fmt fmt-check clippy layering unit crds build quickstart quickstart-down \
 	cluster-deps cluster-up cluster-up-cp cluster-down cluster-test images
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 
@@ -45,7 +45,15 @@ crds:
 build:
 	cargo build --workspace
 
-test: tools fmt-check clippy unit cluster-test
+test: tools fmt-check clippy layering unit cluster-test
+
+# Dependencies point one way (DESIGN §3): the server and the models link no Kubernetes crate,
+# the operator never links the algorithms.
+layering:
+	@! cargo tree -q -e normal -p seer-server | grep -E ' (kube|k8s-openapi) ' || { echo "seer-server links Kubernetes crates"; exit 1; }
+	@! cargo tree -q -e normal -p seer-models | grep -E ' (kube|k8s-openapi|seer-storage|tokio) ' || { echo "seer-models links I/O or Kubernetes crates"; exit 1; }
+	@! cargo tree -q -e normal -p seer-operator | grep -E ' seer-models ' || { echo "seer-operator links the algorithms"; exit 1; }
+	@echo "layering: ok"
 
 ## The real local cluster of tests/cluster/ (root; binaries built once, cached by version).
 cluster-deps:
