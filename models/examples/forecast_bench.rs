@@ -285,7 +285,7 @@ fn main() -> Result<(), BoxError> {
         ] {
             if let (Some((a, ta)), Some((b, tb))) = (find(&rows, seer), find(&sf_rows, sf)) {
                 println!(
-                    "- {seer} / {sf}: CPU time {:.2}×, MASE {}×, avg wQL {}×",
+                    "- {seer} / {sf}: CPU time {:.4}×, MASE {}×, avg wQL {}×",
                     ta / tb,
                     fmt(a.mase().zip(b.mase()).map(|(x, y)| x / y)),
                     fmt(a.average_wql().zip(b.average_wql()).map(|(x, y)| x / y)),

@@ -43,7 +43,8 @@ pub fn ndcg_at(list: &RankedList<'_>, k: usize) -> f64 {
         .map(|(r, _)| disc(r + 1))
         .sum();
     let ideal: f64 = (1..=list.relevant.len().min(k)).map(disc).sum();
-    if ideal > 0.0 { dcg / ideal } else { 0.0 }
+    // `+ 0.0`: an empty float sum is -0.0, which would print as "-0.0000".
+    if ideal > 0.0 { dcg / ideal + 0.0 } else { 0.0 }
 }
 
 /// Reciprocal rank of the first relevant item within the top `k` (0 when none).
@@ -55,7 +56,7 @@ pub fn reciprocal_rank_at(list: &RankedList<'_>, k: usize) -> f64 {
 /// items (the top 25 of each list count as recommended).
 pub fn evaluate(lists: &[RankedList<'_>], catalog_size: usize) -> RecommendationMetrics {
     let n = lists.len().max(1) as f64;
-    let mean = |f: &dyn Fn(&RankedList<'_>) -> f64| lists.iter().map(f).sum::<f64>() / n;
+    let mean = |f: &dyn Fn(&RankedList<'_>) -> f64| lists.iter().map(f).sum::<f64>() / n + 0.0;
     let mut seen: Vec<u32> = lists.iter().flat_map(|l| l.recommended.iter().take(25).copied()).collect();
     seen.sort_unstable();
     seen.dedup();

@@ -31,14 +31,13 @@ use sprs::TriMat;
 
 use super::als::{Als, AlsParams};
 use super::data::{Dataset, Event};
-use super::metrics::{RankedList, ndcg_at};
 use super::popularity::{Popularity, Trending};
 use super::sims::{FastHash, SimilarItems, SimsParams};
 use super::split::{TestCase, personalize_split};
 use super::{RecommendError, Scored, top_n};
 
 /// Number of blended signals.
-pub const SIGNALS: usize = 9;
+pub const SIGNALS: usize = 11;
 /// Names of the signals, in weight order (for logs and metrics).
 pub const SIGNAL_NAMES: [&str; SIGNALS] = [
     "collaborative",
@@ -50,6 +49,8 @@ pub const SIGNAL_NAMES: [&str; SIGNALS] = [
     "history_neighbors",
     "own_recency_long",
     "own_due",
+    "own_item_repeat_rate",
+    "own_user_repeat_share",
 ];
 
 /// USER_PERSONALIZATION hyperparameters.
@@ -111,6 +112,9 @@ pub struct UserPersonalization {
     item_born: Vec<Option<i64>>,
     now: i64,
     max_log_pop: f32,
+    /// Per item: the share of its buyers who had it more than once (smoothed). Some items are
+    /// bought again and again (milk), others once (a kettle); this is learned across users.
+    repeat_rate: Vec<f32>,
 }
 
 /// Candidate items and their signals.
@@ -178,17 +182,19 @@ impl UserPersonalization {
             }
         }
         let max_log_pop = popularity.scores().iter().copied().fold(0.0f32, f32::max).ln_1p().max(1e-6);
+        let repeat_rate = repeat_rates(ds);
         Ok(Self {
             params: params.clone(),
             als,
             sims,
             popularity,
             trending,
-            weights: [1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+            weights: [1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
             validation_ndcg: 0.0,
             item_born,
             now: ds.max_timestamp().unwrap_or(0),
             max_log_pop,
+            repeat_rate,
         })
     }
 
@@ -209,44 +215,78 @@ impl UserPersonalization {
 
     /// Coordinate ascent on mean NDCG@10 over the validation users.
     fn learn_weights(&mut self, cases: &[&TestCase]) -> Result<(), RecommendError> {
-        let prepared: Vec<(Candidates, &[u32])> = cases
-            .iter()
-            .map(|c| Ok((self.candidates(&c.history, None)?, c.relevant.as_slice())))
-            .collect::<Result<_, RecommendError>>()?;
-        let eval = |w: &[f32; SIGNALS]| -> f64 {
+        // Per validation user: signals column by column, whether each candidate is relevant, and
+        // how many relevant items there are (for the ideal DCG).
+        struct User {
+            columns: Vec<Vec<f32>>,
+            hit: Vec<bool>,
+            ideal: f64,
+            scores: Vec<f32>,
+        }
+        let disc: Vec<f64> = (1..=10).map(|r| 1.0 / ((r + 1) as f64).log2()).collect();
+        let mut users: Vec<User> = Vec::with_capacity(cases.len());
+        let mut best_w = [1.0, 0.5, 0.5, 0.5, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0];
+        for c in cases {
+            let (items, feats) = self.candidates(&c.history, None)?;
+            let columns: Vec<Vec<f32>> = (0..SIGNALS).map(|f| feats.iter().map(|r| r[f]).collect()).collect();
+            let hit: Vec<bool> = items.iter().map(|i| c.relevant.contains(i)).collect();
+            let ideal: f64 = disc.iter().take(c.relevant.len()).sum();
+            let scores = feats.iter().map(|r| r.iter().zip(&best_w).map(|(a, b)| a * b).sum()).collect();
+            users.push(User { columns, hit, ideal, scores });
+        }
+        // Mean NDCG@10 when signal `f`'s weight moves by `d`: only that column changes, so each
+        // trial costs one pass over the candidates instead of a full re-scoring.
+        let eval = |users: &[User], f: usize, d: f32| -> f64 {
             let mut total = 0.0;
-            for ((items, feats), relevant) in &prepared {
-                let scored: Vec<Scored> =
-                    items.iter().zip(feats).map(|(&i, f)| (i, f.iter().zip(w).map(|(a, b)| a * b).sum())).collect();
-                let top: Vec<u32> = top_n(scored, 10).into_iter().map(|s| s.0).collect();
-                total += ndcg_at(&RankedList { recommended: &top, relevant }, 10);
+            let mut top: Vec<(f32, usize)> = Vec::with_capacity(11);
+            for u in users {
+                if u.ideal <= 0.0 {
+                    continue;
+                }
+                top.clear();
+                let col = &u.columns[f];
+                for (j, (&s, &x)) in u.scores.iter().zip(col).enumerate() {
+                    let v = s + d * x;
+                    if top.len() < 10 || v > top[top.len() - 1].0 {
+                        let at = top.iter().position(|t| v > t.0).unwrap_or(top.len());
+                        top.insert(at, (v, j));
+                        top.truncate(10);
+                    }
+                }
+                let dcg: f64 = top.iter().enumerate().filter(|(_, t)| u.hit[t.1]).map(|(r, _)| disc[r]).sum();
+                total += dcg / u.ideal;
             }
-            total / prepared.len().max(1) as f64
+            total / users.len().max(1) as f64
         };
         // The collaborative weight stays 1 (scores are scale-free); the others move relative to it.
         const GRID: [f32; 19] = [
             -8.0, -4.0, -2.0, -1.0, -0.5, -0.25, -0.1, -0.05, -0.02, 0.0, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0,
             8.0,
         ];
-        let mut best_w = [1.0, 0.5, 0.5, 0.5, 0.0, 0.0, 0.0, 0.0, 0.0];
-        let mut best = eval(&best_w);
+        let mut best = eval(&users, 0, 0.0);
         for pass in 0..4 {
             let before = best;
-            for f in 1..SIGNALS {
+            for (f, w) in best_w.iter_mut().enumerate().skip(1) {
                 // Coarse grid first, then relative refinements around the current weight.
                 let tries: Vec<f32> = if pass < 2 {
                     GRID.to_vec()
                 } else {
-                    [0.5, 0.7, 0.85, 1.2, 1.4, 2.0].iter().map(|m| m * best_w[f]).collect()
+                    [0.5, 0.7, 0.85, 1.2, 1.4, 2.0].iter().map(|m| m * *w).collect()
                 };
+                let mut chosen = *w;
                 for g in tries {
-                    let mut w = best_w;
-                    w[f] = g;
-                    let v = eval(&w);
+                    let v = eval(&users, f, g - *w);
                     if v > best + 1e-9 {
                         best = v;
-                        best_w = w;
+                        chosen = g;
                     }
+                }
+                let d = chosen - *w;
+                if d != 0.0 {
+                    for u in &mut users {
+                        u.scores.iter_mut().zip(&u.columns[f]).for_each(|(s, x)| *s += d * x);
+                    }
+                    *w = chosen;
                 }
             }
             if pass == 3 && best <= before + 1e-6 {
@@ -275,6 +315,8 @@ impl UserPersonalization {
             o.first = o.first.min(e.timestamp);
         }
         let user_now = history.last().map_or(0, |e| e.timestamp);
+        // How much of this user's history is coming back to something they had before.
+        let user_repeat_share = if history.is_empty() { 0.0 } else { 1.0 - own.len() as f32 / history.len() as f32 };
         // Neighbours of the newest events.
         let mut recent: HashMap<u32, f32, FastHash> = HashMap::default();
         for (p, e) in history.iter().rev().take(self.params.recent_events).enumerate() {
@@ -350,6 +392,8 @@ impl UserPersonalization {
                     whole.get(&i).copied().unwrap_or(0.0) / wh_max,
                     long / long_max,
                     o.due(user_now),
+                    if cnt > 0.0 { self.repeat_rate.get(i as usize).copied().unwrap_or(0.0) } else { 0.0 },
+                    if cnt > 0.0 { user_repeat_share } else { 0.0 },
                 ]
             })
             .collect();
@@ -482,6 +526,28 @@ impl UserPersonalization {
         }
         Ok(known)
     }
+}
+
+/// Per item, (users with ≥ 2 events on it + 1·prior) / (users with any + 1), with the catalog-wide
+/// share as the prior, so rarely seen items fall back to the average.
+fn repeat_rates(ds: &Dataset) -> Vec<f32> {
+    let mut users = vec![0f32; ds.n_items()];
+    let mut repeaters = vec![0f32; ds.n_items()];
+    let mut seen: HashMap<u32, u32, FastHash> = HashMap::default();
+    for u in 0..ds.n_users() as u32 {
+        seen.clear();
+        for e in ds.user_events(u) {
+            *seen.entry(e.item).or_insert(0) += 1;
+        }
+        for (&i, &c) in &seen {
+            users[i as usize] += 1.0;
+            if c >= 2 {
+                repeaters[i as usize] += 1.0;
+            }
+        }
+    }
+    let prior = repeaters.iter().sum::<f32>() / users.iter().sum::<f32>().max(1.0);
+    users.iter().zip(&repeaters).map(|(&n, &r)| (r + prior) / (n + 1.0)).collect()
 }
 
 /// What a user's history says about one of their own items.
