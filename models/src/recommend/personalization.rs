@@ -5,17 +5,22 @@
 //! - **collaborative**: implicit ALS, with the user's factors folded in from their history at
 //!   request time (so a user's new events move them at once, and unknown users work as soon as they
 //!   have one event);
-//! - **repeat consumption**: how often and how recently the user had the item. Whether people come
-//!   back to what they had (groceries: yes, half the time; films and reviews: almost never) is not
-//!   a switch: the blend learns a weight for each of these signals, positive where people repeat
-//!   and negative where they don't;
+//! - **repeat consumption**: how often and how recently the user had the item, whether a repeat
+//!   is "due" (time since the last event against the user's usual gap for that item), how often
+//!   the item's buyers come back to it (milk vs a kettle, learned across users) and how much of
+//!   this user's history is repeats. Whether people come back to what they had (groceries: yes,
+//!   half the time; films and reviews: almost never) is not a switch: the blend learns a weight
+//!   for each of these signals, positive where people repeat and negative where they don't;
 //! - **recent events**: item-to-item neighbours ([`SimilarItems`]) of the user's newest events,
-//!   decayed by position, so what was just viewed changes what comes next;
+//!   decayed by position, so what was just viewed changes what comes next; and the neighbours of
+//!   the whole history, undecayed, for data whose order means little;
 //! - **popularity**, as a prior.
 //!
 //! The weights are fit by coordinate ascent on NDCG@10 over a validation split made the same way
-//! as Personalize's test split (10% of the training users, their newest 10% of events), with the
-//! models trained on everything but those held-out events. Each signal is normalised per user
+//! as Personalize's test split (10% of the training users — more, up to half, until there are
+//! about 1000 of them — and their newest 10% of events), with the models trained on everything
+//! but those held-out events, which costs little data. The served model is that one (no second
+//! training), so training time stays one ALS fit. Each signal is normalised per user
 //! (divided by its largest value among the candidates), so the weights transfer between users.
 //!
 //! Exploration: with weight `w` > 0, up to ⌈w·n/2⌉ of the `n` slots go to new items (created or
