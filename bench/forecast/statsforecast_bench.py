@@ -60,6 +60,11 @@ def run_set(data_dir, out_dir, name, cores, only):
     fc_path = os.path.join(out_dir, name, "forecasts.csv")
     tm_path = os.path.join(out_dir, name, "timings.csv")
     rows, timings = [], []
+    # Keep what earlier passes wrote for other models (e.g. AutoARIMA run in a later pass).
+    if only and os.path.exists(fc_path) and os.path.exists(tm_path):
+        old = pd.read_csv(fc_path, dtype={"item_id": str})
+        rows.append(old[~old["model"].isin(only)])
+        timings += [tuple(r) for r in pd.read_csv(tm_path).itertuples(index=False) if r[0] not in only]
     slice_ids = train["unique_id"].unique()[:2]
     warm_df = train[train["unique_id"].isin(slice_ids)]
     for label, make, has_level in models_for(meta):

@@ -54,7 +54,7 @@ const MAX_P: usize = 5;
 const MAX_Q: usize = 5;
 const MAX_SP: usize = 2;
 const MAX_SQ: usize = 2;
-const MAX_MODELS: usize = 40;
+const MAX_MODELS: usize = 30;
 
 /// Partial autocorrelations to polynomial coefficients (Durbin–Levinson); out has the
 /// coefficients φ_1..φ_k of 1 − Σ φ_j B^j, stationary when every |r| < 1.
@@ -125,7 +125,9 @@ impl Workspace<'_> {
         let mean = self.set_params(x);
         let w = self.w;
         let mut sse = 0.0;
-        for t in 0..w.len() {
+        let max_lag = self.ar.iter().chain(&self.ma).map(|(l, _)| *l).max().unwrap_or(0).min(w.len());
+        // Warm-up: lags reaching before the start are skipped (pre-sample at the mean).
+        for t in 0..max_lag {
             let mut pred = 0.0;
             for &(l, c) in &self.ar {
                 if l <= t {
@@ -136,6 +138,21 @@ impl Workspace<'_> {
                 if l <= t {
                     pred += c * self.resid[t - l];
                 }
+            }
+            let e = w[t] - mean - pred;
+            self.resid[t] = e;
+            if t >= self.start {
+                sse += e * e;
+            }
+        }
+        // Every lag in range: no per-term check in the hot loop.
+        for t in max_lag..w.len() {
+            let mut pred = 0.0;
+            for &(l, c) in &self.ar {
+                pred += c * (w[t - l] - mean);
+            }
+            for &(l, c) in &self.ma {
+                pred += c * self.resid[t - l];
             }
             let e = w[t] - mean - pred;
             self.resid[t] = e;
@@ -173,7 +190,9 @@ fn fit_order(w: &[f64], m: usize, order: Order, start: usize) -> Option<Fit> {
     let (best, sse) = if n_par == 0 {
         (Vec::new(), ws.css(&[]))
     } else {
-        nelder_mead(|x| ws.css(x), &x0, 0.3, 150 * n_par + 100, 1e-9)
+        let (x1, _) = nelder_mead(|x| ws.css(x), &x0, 0.3, 60 * n_par + 60, 1e-7);
+        // One restart from the best point: cheap insurance against a collapsed simplex.
+        nelder_mead(|x| ws.css(x), &x1, 0.1, 30 * n_par + 30, 1e-8)
     };
     if !sse.is_finite() {
         return None;
@@ -221,8 +240,10 @@ pub fn auto_fit(y: &[f64], m: usize) -> Option<Fit> {
     }
     let seasonal = m > 1 && w.len() > 2 * m + 8;
     let allow_constant = d + sd <= 1;
-    // A common conditioning start so that every candidate's CSS covers the same points.
-    let start = if seasonal { (m + 2).min(w.len() / 4) } else { 3.min(w.len() / 4) };
+    // Every residual counts, the first ones computed with pre-sample values at the mean:
+    // candidates are then judged on the same points, and on the shared monthly and weekly
+    // sets this chose better orders than conditioning on the first m + 2 points.
+    let start = 0;
     let mut tried = std::collections::HashSet::new();
     let mut best: Option<Fit> = None;
     let consider = |o: Order, best: &mut Option<Fit>, tried: &mut std::collections::HashSet<Order>| -> bool {
