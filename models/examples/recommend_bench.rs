@@ -181,6 +181,9 @@ fn seer(dir: &Path, work: &Path) -> Res<()> {
     if let Ok(v) = std::env::var("SEER_WINDOW") {
         params.sims.window = v.parse()?;
     }
+    if let Ok(v) = std::env::var("SEER_REFIT") {
+        params.refit_on_all = v == "1";
+    }
     if let Ok(v) = std::env::var("SEER_GAMMA") {
         params.sims.distance_decay = v.parse()?;
     }

@@ -83,6 +83,9 @@ pub struct PersonalizationParams {
     pub max_validation_users: usize,
     /// Seed of the validation split.
     pub seed: u64,
+    /// Train the signals again on all events (the validation hold-out included) once the blend is
+    /// learned: a little more data for twice the training time.
+    pub refit_on_all: bool,
 }
 
 impl Default for PersonalizationParams {
@@ -99,6 +102,7 @@ impl Default for PersonalizationParams {
             use_event_value: false,
             max_validation_users: 1000,
             seed: 42,
+            refit_on_all: false,
         }
     }
 }
@@ -162,6 +166,12 @@ impl UserPersonalization {
         cases.truncate(params.max_validation_users);
         if !cases.is_empty() {
             model.learn_weights(&cases)?;
+        }
+        if params.refit_on_all {
+            let mut full = Self::fit_signals(ds, params)?;
+            full.weights = model.weights;
+            full.validation_ndcg = model.validation_ndcg;
+            return Ok(full);
         }
         Ok(model)
     }
