@@ -339,7 +339,7 @@ impl Fit {
         let ar_sum: f64 = self.ar.iter().map(|(_, c)| c).sum();
         let constant = self.mean * (1.0 - ar_sum);
         let n = y.len();
-        let offset = n - self.resid.len();
+        let offset = n.saturating_sub(self.resid.len());
         let mut ext = y.to_vec();
         ext.reserve(h);
         let mut mean = Vec::with_capacity(h);

@@ -182,6 +182,9 @@ pub fn fit(y: &[f64], m: usize, spec: Spec) -> Option<Fit> {
     let n = y.len();
     let m = if spec.season == Season::None { 1 } else { m };
     let multiplicative_season = spec.season == Season::Multiplicative;
+    if n < 3 || (spec.season != Season::None && (m < 2 || n < 2 * m)) {
+        return None;
+    }
     let season0 = if spec.season == Season::None {
         vec![if multiplicative_season { 1.0 } else { 0.0 }]
     } else {

@@ -133,3 +133,56 @@ impl Input<'_> {
         self.spec.season
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec() -> ForecastSpec {
+        ForecastSpec { horizon: 3, season: 2, quantiles: vec![0.1, 0.5, 0.9] }
+    }
+
+    #[test]
+    fn bad_input_is_a_typed_error_for_every_algorithm() {
+        for alg in Algorithm::ALL {
+            assert_eq!(alg.forecast(&[], &spec()), Err(ForecastError::EmptySeries), "{alg:?}");
+            assert_eq!(alg.forecast(&[f64::NAN; 4], &spec()), Err(ForecastError::AllMissing), "{alg:?}");
+            let mut s = spec();
+            s.quantiles = vec![0.0];
+            assert_eq!(alg.forecast(&[1.0; 4], &s), Err(ForecastError::QuantileOutOfRange(0.0)), "{alg:?}");
+            s = spec();
+            s.horizon = 0;
+            assert_eq!(alg.forecast(&[1.0; 4], &s), Err(ForecastError::ZeroHorizon), "{alg:?}");
+            s = spec();
+            s.season = 0;
+            assert_eq!(alg.forecast(&[1.0; 4], &s), Err(ForecastError::ZeroSeason), "{alg:?}");
+        }
+    }
+
+    #[test]
+    fn tiny_gappy_and_long_horizon_inputs_still_forecast() {
+        // One point, gaps, a season longer than the history, a horizon far past it: no panic,
+        // ordered quantiles of the asked length.
+        let inputs: [&[f64]; 3] = [&[5.0], &[1.0, f64::NAN, 3.0, f64::NAN, 5.0], &[0.0, 0.0, 2.0]];
+        let s = ForecastSpec { horizon: 40, season: 12, quantiles: vec![0.1, 0.5, 0.9] };
+        for alg in Algorithm::ALL {
+            for y in inputs {
+                let f = alg.forecast(y, &s).expect("forecast");
+                assert_eq!(f.horizon(), 40);
+                for h in 0..40 {
+                    assert!(f.quantiles[0][h] <= f.quantiles[1][h] + 1e-9, "{alg:?} {y:?}");
+                    assert!(f.quantiles[1][h] <= f.quantiles[2][h] + 1e-9, "{alg:?} {y:?}");
+                    assert!(f.mean[h].is_finite());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for alg in Algorithm::ALL {
+            assert_eq!(Algorithm::from_name(alg.name()), Some(alg));
+        }
+        assert_eq!(Algorithm::from_name("ets"), Some(Algorithm::Ets));
+    }
+}
