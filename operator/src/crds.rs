@@ -8,11 +8,40 @@ use seer_api::{Campaign, DatasetGroup, Predictor, Solution};
 /// Every CRD with the file name it is written to under `crds/`.
 pub fn all() -> Vec<(&'static str, CustomResourceDefinition)> {
     vec![
-        ("datasetgroups.seer.dev.yaml", DatasetGroup::crd()),
-        ("predictors.seer.dev.yaml", Predictor::crd()),
-        ("solutions.seer.dev.yaml", Solution::crd()),
-        ("campaigns.seer.dev.yaml", Campaign::crd()),
+        ("datasetgroups.seer.dev.yaml", readable(DatasetGroup::crd())),
+        ("predictors.seer.dev.yaml", readable(Predictor::crd())),
+        ("solutions.seer.dev.yaml", readable(Solution::crd())),
+        ("campaigns.seer.dev.yaml", readable(Campaign::crd())),
     ]
+}
+
+/// Doc comments are wrapped at the source's line width; `kubectl explain` wraps again, so
+/// the source's line breaks would cut sentences in the middle. Joins the lines of each
+/// paragraph of every description (blank lines still separate paragraphs).
+fn readable(crd: CustomResourceDefinition) -> CustomResourceDefinition {
+    fn walk(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Object(map) => {
+                for (k, child) in map.iter_mut() {
+                    match child {
+                        serde_json::Value::String(text) if k == "description" => {
+                            *text = text
+                                .split("\n\n")
+                                .map(|p| p.lines().map(str::trim).collect::<Vec<_>>().join(" "))
+                                .collect::<Vec<_>>()
+                                .join("\n\n");
+                        }
+                        _ => walk(child),
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    let Ok(mut value) = serde_json::to_value(&crd) else { return crd };
+    walk(&mut value);
+    serde_json::from_value(value).unwrap_or(crd)
 }
 
 /// The YAML document of one CRD, exactly as committed in `crds/`.
