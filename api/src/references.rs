@@ -39,9 +39,9 @@ pub struct AccessKeySecretRef {
     pub secret_access_key_key: String,
 }
 
-fn default_access_key_id_key() -> String {
+pub(crate) fn default_access_key_id_key() -> String {
     "AWS_ACCESS_KEY_ID".into()
 }
-fn default_secret_access_key_key() -> String {
+pub(crate) fn default_secret_access_key_key() -> String {
     "AWS_SECRET_ACCESS_KEY".into()
 }

@@ -39,9 +39,17 @@ pub struct S3Connection {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct S3CredentialsSecretRef {
-    /// The Secret and the keys of the access key pair in it.
-    #[serde(flatten)]
-    pub keys: crate::AccessKeySecretRef,
+    // Not `#[serde(flatten)]` of AccessKeySecretRef: flattening hides misspelt fields from
+    // unknown-field checks (examples_typed), so the three fields are spelled out.
+    /// Name of the Secret.
+    #[schemars(length(min = 1, max = 253))]
+    pub name: String,
+    /// Key of the access key ID within the Secret.
+    #[serde(default = "crate::references::default_access_key_id_key")]
+    pub access_key_id_key: String,
+    /// Key of the secret access key within the Secret.
+    #[serde(default = "crate::references::default_secret_access_key_key")]
+    pub secret_access_key_key: String,
     /// Key of an optional session token within the Secret.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_token_key: Option<String>,

@@ -80,4 +80,11 @@ fn a_misspelt_field_is_reported() {
     let doc: serde_yaml::Value = serde_yaml::from_str(text).expect("yaml");
     let err = strict::<seer_api::Predictor>(doc).expect_err("misspelt field must fail");
     assert!(err.contains("spec.forcastTypes"), "{err}");
+
+    // Deeper down too, e.g. in a credentials reference.
+    let text = "apiVersion: seer.dev/v1alpha1\nkind: DatasetGroup\nmetadata: {name: x}\nspec:\n  domain: RETAIL\n  datasets: [{type: TARGET_TIME_SERIES, uri: 's3://b/k'}]\n  s3: {credentialsSecretRef: {name: s, accessKeyIDKey: K}}\n";
+    let doc: serde_yaml::Value = serde_yaml::from_str(text).expect("yaml");
+    let err = strict::<seer_api::DatasetGroup>(doc).expect_err("misspelt nested field must fail");
+    // (serde_ignored writes `?` for each Option level of the path)
+    assert!(err.contains("credentialsSecretRef") && err.contains("accessKeyIDKey"), "{err}");
 }

@@ -31,11 +31,7 @@ pub fn s3_settings(
     if let Some(dir) = credentials_dir {
         let keys = connection.and_then(|c| c.credentials_secret_ref.as_ref());
         let (id_key, secret_key, token_key) = match keys {
-            Some(k) => (
-                k.keys.access_key_id_key.as_str(),
-                k.keys.secret_access_key_key.as_str(),
-                k.session_token_key.as_deref(),
-            ),
+            Some(k) => (k.access_key_id_key.as_str(), k.secret_access_key_key.as_str(), k.session_token_key.as_deref()),
             None => ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", None),
         };
         let read = |key: &str| -> Result<String, TrainerError> {
