@@ -12,6 +12,7 @@ use seer_api::{
 };
 use seer_models::forecast::{
     Algorithm, AutoConfig, AutoModel, BacktestConfig, ForecastSpec, auto::OptimizationMetric, backtest,
+    backtest::evaluation_of,
 };
 use seer_storage::{
     ObjectStore, ObjectUri,
@@ -238,28 +239,8 @@ pub async fn train(
     let mut evaluations: Vec<_> = (0..algorithms.len()).map(|a| report.evaluation(a, &label)).collect();
     let (algorithm_name, summary, velocity) = if spec.algorithm == ForecastAlgorithm::Auto {
         let windows = AutoModel::evaluate(&report, &auto_config);
-        let mut total = seer_models::forecast::MetricAccumulator::new(&report.levels);
-        for w in &windows {
-            total.merge(w).map_err(|e| manifest_error(predictor, e.to_string()))?;
-        }
-        let mut test_windows = vec![seer_api::metrics::TestWindow {
-            test_window_start: label(report.windows - 1).0,
-            test_window_end: label(0).1,
-            item_count: report.items.len() as u64,
-            evaluation_type: "SUMMARY".into(),
-            metrics: total.to_accuracy_metrics(),
-        }];
-        for (w, acc) in windows.iter().enumerate() {
-            let (start, end) = label(w);
-            test_windows.push(seer_api::metrics::TestWindow {
-                test_window_start: start,
-                test_window_end: end,
-                item_count: report.items.len() as u64,
-                evaluation_type: "COMPUTED".into(),
-                metrics: acc.to_accuracy_metrics(),
-            });
-        }
-        evaluations.insert(0, seer_api::metrics::AlgorithmEvaluation { algorithm: "AUTO".into(), test_windows });
+        let (auto, total) = evaluation_of("AUTO", &report.levels, &windows, report.items.len(), &label);
+        evaluations.insert(0, auto);
         ("AUTO".to_string(), total.to_accuracy_metrics(), Vec::new())
     } else {
         let velocity = report

@@ -260,28 +260,47 @@ impl BacktestReport {
         a: usize,
         window_label: &dyn Fn(usize) -> (String, String),
     ) -> seer_api::metrics::AlgorithmEvaluation {
-        let mut test_windows = Vec::with_capacity(self.windows + 1);
-        let (first_start, _) = window_label(self.windows - 1);
-        let (_, last_end) = window_label(0);
-        test_windows.push(seer_api::metrics::TestWindow {
-            test_window_start: first_start,
-            test_window_end: last_end,
-            item_count: self.items.len() as u64,
-            evaluation_type: "SUMMARY".to_string(),
-            metrics: self.summary(a).to_accuracy_metrics(),
-        });
-        for w in 0..self.windows {
-            let (start, end) = window_label(w);
-            test_windows.push(seer_api::metrics::TestWindow {
-                test_window_start: start,
-                test_window_end: end,
-                item_count: self.items.len() as u64,
-                evaluation_type: "COMPUTED".to_string(),
-                metrics: self.window_metrics(a, w).to_accuracy_metrics(),
-            });
-        }
-        seer_api::metrics::AlgorithmEvaluation { algorithm: self.algorithms[a].name().to_string(), test_windows }
+        let windows: Vec<MetricAccumulator> = (0..self.windows).map(|w| self.window_metrics(a, w)).collect();
+        evaluation_of(self.algorithms[a].name(), &self.levels, &windows, self.items.len(), window_label).0
     }
+}
+
+/// The wire form of an evaluation from its per-window accumulators (window 0 = the latest):
+/// the `SUMMARY` over all windows first, then one `COMPUTED` entry per window. Also returns
+/// the summary accumulator. Used for single algorithms and for AUTO's out-of-sample score.
+pub fn evaluation_of(
+    algorithm: &str,
+    levels: &[f64],
+    windows: &[MetricAccumulator],
+    item_count: usize,
+    window_label: &dyn Fn(usize) -> (String, String),
+) -> (seer_api::metrics::AlgorithmEvaluation, MetricAccumulator) {
+    let mut summary = MetricAccumulator::new(levels);
+    for w in windows {
+        // Same levels by construction: merge cannot fail.
+        let _ = summary.merge(w);
+    }
+    let mut test_windows = Vec::with_capacity(windows.len() + 1);
+    if !windows.is_empty() {
+        test_windows.push(seer_api::metrics::TestWindow {
+            test_window_start: window_label(windows.len() - 1).0,
+            test_window_end: window_label(0).1,
+            item_count: item_count as u64,
+            evaluation_type: "SUMMARY".to_string(),
+            metrics: summary.to_accuracy_metrics(),
+        });
+    }
+    for (w, acc) in windows.iter().enumerate() {
+        let (start, end) = window_label(w);
+        test_windows.push(seer_api::metrics::TestWindow {
+            test_window_start: start,
+            test_window_end: end,
+            item_count: item_count as u64,
+            evaluation_type: "COMPUTED".to_string(),
+            metrics: acc.to_accuracy_metrics(),
+        });
+    }
+    (seer_api::metrics::AlgorithmEvaluation { algorithm: algorithm.to_string(), test_windows }, summary)
 }
 
 #[cfg(test)]
