@@ -45,6 +45,21 @@ impl std::fmt::Debug for S3Settings {
 }
 
 impl S3Settings {
+    /// A self-hosted S3-compatible server at `endpoint` with a static key pair: path-style,
+    /// region us-east-1 (what tests and the quickstart's embedded server use).
+    pub fn static_endpoint(endpoint: &str, access_key_id: &str, secret_access_key: &str) -> S3Settings {
+        S3Settings {
+            endpoint: Some(endpoint.to_string()),
+            region: Some("us-east-1".to_string()),
+            force_path_style: true,
+            credentials: Some(StaticCredentials {
+                access_key_id: access_key_id.to_string(),
+                secret_access_key: secret_access_key.to_string(),
+                session_token: None,
+            }),
+        }
+    }
+
     /// Settings from the environment: `AWS_ENDPOINT_URL`, `AWS_REGION`, and
     /// `SEER_S3_FORCE_PATH_STYLE=true` (on by default when an endpoint is set, since
     /// self-hosted servers rarely resolve bucket subdomains).

@@ -3,7 +3,7 @@
 
 use std::{path::PathBuf, process::Command};
 
-use seer_storage::{ObjectStore, ObjectUri, S3Settings, s3::StaticCredentials};
+use seer_storage::{ObjectStore, ObjectUri, S3Settings};
 use seer_testkit::s3::S3Server;
 
 fn repo() -> PathBuf {
@@ -31,17 +31,9 @@ async fn upload_to_s3_then_read_back() {
         .output()
         .expect("run upload.sh");
     assert!(out.status.success(), "upload.sh failed: {}", String::from_utf8_lossy(&out.stderr));
-    let store = ObjectStore::connect(&S3Settings {
-        endpoint: Some(server.endpoint.clone()),
-        region: Some("us-east-1".into()),
-        force_path_style: true,
-        credentials: Some(StaticCredentials {
-            access_key_id: server.access_key.clone(),
-            secret_access_key: server.secret_key.clone(),
-            session_token: None,
-        }),
-    })
-    .await;
+    let store =
+        ObjectStore::connect(&S3Settings::static_endpoint(&server.endpoint, &server.access_key, &server.secret_key))
+            .await;
     for f in FILES {
         let uri = ObjectUri::parse(&format!("s3://seer-examples/{f}")).expect("uri");
         let want = std::fs::read(repo().join("examples").join(f)).expect("example file");

@@ -8,22 +8,11 @@ use seer_storage::{
     ObjectStore, ObjectUri, S3Settings, StorageError,
     artifacts::{self, ArtifactLocation, ArtifactWriter},
     digest::dataset_digest,
-    s3::StaticCredentials,
 };
 use seer_testkit::s3::S3Server;
 
 async fn s3_store(server: &S3Server, secret: &str) -> ObjectStore {
-    ObjectStore::connect(&S3Settings {
-        endpoint: Some(server.endpoint.clone()),
-        region: Some("us-east-1".into()),
-        force_path_style: true,
-        credentials: Some(StaticCredentials {
-            access_key_id: server.access_key.clone(),
-            secret_access_key: secret.to_string(),
-            session_token: None,
-        }),
-    })
-    .await
+    ObjectStore::connect(&S3Settings::static_endpoint(&server.endpoint, &server.access_key, secret)).await
 }
 
 /// Runs every check against storage rooted at `root`.

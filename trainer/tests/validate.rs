@@ -4,7 +4,7 @@
 
 use std::{io::Write, path::Path, process::Command, sync::Arc};
 
-use seer_storage::{ObjectStore, ObjectUri, S3Settings, s3::StaticCredentials};
+use seer_storage::{ObjectStore, ObjectUri, S3Settings};
 use seer_testkit::s3::S3Server;
 use seer_trainer::{manifests::Manifests, validate::validate};
 
@@ -152,17 +152,9 @@ fn parquet_bytes() -> Vec<u8> {
 #[tokio::test]
 async fn reads_parquet_from_a_real_s3_server() {
     let server = S3Server::start();
-    let store = ObjectStore::connect(&S3Settings {
-        endpoint: Some(server.endpoint.clone()),
-        region: Some("us-east-1".into()),
-        force_path_style: true,
-        credentials: Some(StaticCredentials {
-            access_key_id: server.access_key.clone(),
-            secret_access_key: server.secret_key.clone(),
-            session_token: None,
-        }),
-    })
-    .await;
+    let store =
+        ObjectStore::connect(&S3Settings::static_endpoint(&server.endpoint, &server.access_key, &server.secret_key))
+            .await;
     store.create_bucket(&ObjectUri::parse("s3://data").expect("uri")).await.expect("bucket");
     store.put(&ObjectUri::parse("s3://data/ts/part-0.parquet").expect("uri"), parquet_bytes()).await.expect("put");
     store.put(&ObjectUri::parse("s3://data/ts/part-1.parquet").expect("uri"), parquet_bytes()).await.expect("put");
