@@ -7,6 +7,7 @@
 //!   last, then the `latest` pointer; reads verify every checksum.
 //! - [`digest`]: the dataset digest (from object keys, sizes and ETags) that versions record
 //!   and `onlyIfDataChanged` compares.
+//! - [`events`]: where the inference servers' event log lives, which the next training reads.
 //!
 //! Depends on `seer-api` for the manifest types. Must never depend on Kubernetes crates or
 //! the algorithms: the trainer, the server and the operator all reach storage through here.
@@ -14,6 +15,7 @@
 pub mod artifacts;
 pub mod digest;
 mod error;
+pub mod events;
 mod file;
 pub mod s3;
 mod store;

@@ -12,6 +12,7 @@ pub mod filter;
 pub mod metrics;
 pub mod personalization;
 pub mod popularity;
+pub mod recipe;
 pub mod rng;
 pub mod sims;
 pub mod split;
@@ -21,6 +22,7 @@ pub use filter::{BoundFilter, Filter, FilterContext, FilterError, parse_filter_v
 pub use metrics::{RankedList, evaluate};
 pub use personalization::{PersonalizationParams, UserPersonalization};
 pub use popularity::{Popularity, Trending};
+pub use recipe::{RecipeModel, RecipeParams, evaluate_offline};
 pub use sims::{SimilarItems, SimsParams};
 pub use split::{PersonalizeSplit, TestCase, personalize_split};
 
