@@ -17,7 +17,8 @@ use super::RecommendError;
 use super::rng::SplitMix64;
 
 /// ALS hyperparameters.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AlsParams {
     /// Latent factors.
     pub factors: usize,
@@ -91,8 +92,30 @@ impl Als {
         if item_factors.iter().chain(&user_factors).any(|v| !v.is_finite()) {
             return Err(RecommendError::Numerical("ALS factors"));
         }
+        Ok(Self::from_factors(params, user_factors, item_factors))
+    }
+
+    /// A model from its factors (row-major, `factors` columns), as [`super::persist`] reads them
+    /// back. The caller checks the shapes.
+    pub(super) fn from_factors(params: &AlsParams, user_factors: Vec<f32>, item_factors: Vec<f32>) -> Self {
+        let k = params.factors;
         let yty = gram(&item_factors, k);
-        Ok(Self { k, regularization: params.regularization, alpha: params.alpha, user_factors, item_factors, yty })
+        Self { k, regularization: params.regularization, alpha: params.alpha, user_factors, item_factors, yty }
+    }
+
+    /// Number of training users.
+    pub fn n_users(&self) -> usize {
+        self.user_factors.len() / self.k.max(1)
+    }
+
+    /// All user factors (users × factors, row-major).
+    pub(super) fn user_factors(&self) -> &[f32] {
+        &self.user_factors
+    }
+
+    /// All item factors (items × factors, row-major).
+    pub(super) fn item_factors(&self) -> &[f32] {
+        &self.item_factors
     }
 
     /// Number of factors.

@@ -30,6 +30,23 @@ impl IdMap {
         Ok(i)
     }
 
+    /// A map from names in index order; an error naming the first name that repeats.
+    pub fn from_names(names: Vec<String>) -> Result<Self, String> {
+        let mut index = HashMap::with_capacity(names.len());
+        for (i, n) in names.iter().enumerate() {
+            let i = u32::try_from(i).map_err(|_| "more than 2^32 ids".to_string())?;
+            if index.insert(n.clone(), i).is_some() {
+                return Err(format!("id {n:?} appears twice"));
+            }
+        }
+        Ok(Self { names, index })
+    }
+
+    /// The names, in index order.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
     /// Index of a known `name`.
     pub fn get(&self, name: &str) -> Option<u32> {
         self.index.get(name).copied()

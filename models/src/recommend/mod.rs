@@ -5,11 +5,14 @@
 //! event types, so every model works on plain arrays), splits it with [`split::personalize_split`]
 //! exactly as Personalize does, fits a recipe and scores it with [`metrics`]. The server keeps the
 //! fitted model and asks it for recommendations with the user's live events and a [`filter`].
+//! Between the two, [`persist`] turns a fitted recipe into files (a JSON header and safetensors)
+//! and back.
 
 pub mod als;
 pub mod data;
 pub mod filter;
 pub mod metrics;
+pub mod persist;
 pub mod personalization;
 pub mod popularity;
 pub mod recipe;
@@ -20,6 +23,7 @@ pub mod split;
 pub use data::{Attributes, Dataset, DatasetBuilder, Event, IdMap};
 pub use filter::{BoundFilter, Filter, FilterContext, FilterError, parse_filter_value};
 pub use metrics::{RankedList, evaluate};
+pub use persist::{ModelFileError, TrainedModel};
 pub use personalization::{PersonalizationParams, UserPersonalization};
 pub use popularity::{Popularity, Trending};
 pub use recipe::{RecipeModel, RecipeParams, evaluate_offline};

@@ -59,7 +59,8 @@ pub const SIGNAL_NAMES: [&str; SIGNALS] = [
 ];
 
 /// USER_PERSONALIZATION hyperparameters.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PersonalizationParams {
     /// The collaborative model.
     pub als: AlsParams,
@@ -110,20 +111,20 @@ impl Default for PersonalizationParams {
 /// A fitted USER_PERSONALIZATION model.
 #[derive(Clone, Debug)]
 pub struct UserPersonalization {
-    params: PersonalizationParams,
-    als: Als,
-    sims: SimilarItems,
-    popularity: Popularity,
-    trending: Trending,
-    weights: [f32; SIGNALS],
-    validation_ndcg: f64,
+    pub(super) params: PersonalizationParams,
+    pub(super) als: Als,
+    pub(super) sims: SimilarItems,
+    pub(super) popularity: Popularity,
+    pub(super) trending: Trending,
+    pub(super) weights: [f32; SIGNALS],
+    pub(super) validation_ndcg: f64,
     /// First event (or creation) time per item, for the exploration age cutoff.
-    item_born: Vec<Option<i64>>,
-    now: i64,
-    max_log_pop: f32,
+    pub(super) item_born: Vec<Option<i64>>,
+    pub(super) now: i64,
+    pub(super) max_log_pop: f32,
     /// Per item: the share of its buyers who had it more than once (smoothed). Some items are
     /// bought again and again (milk), others once (a kettle); this is learned across users.
-    repeat_rate: Vec<f32>,
+    pub(super) repeat_rate: Vec<f32>,
 }
 
 /// Candidate items and their signals.

@@ -11,7 +11,7 @@ use super::{RecommendError, Scored, top_n};
 /// POPULARITY_COUNT: items by number of events.
 #[derive(Clone, Debug)]
 pub struct Popularity {
-    counts: Vec<f32>,
+    pub(super) counts: Vec<f32>,
 }
 
 impl Popularity {
@@ -43,7 +43,10 @@ impl Popularity {
 /// TRENDING_NOW: growth of popularity between the newest window and the one before.
 #[derive(Clone, Debug)]
 pub struct Trending {
-    scores: Vec<f32>,
+    pub(super) scores: Vec<f32>,
+    /// Window (timestamp units) and its end, as fitted.
+    pub(super) window: i64,
+    pub(super) now: i64,
 }
 
 impl Trending {
@@ -69,7 +72,7 @@ impl Trending {
             .zip(&before)
             .map(|(&r, &b)| if r > 0.0 { (r - b) / (b + 1.0).sqrt() } else { f32::NEG_INFINITY })
             .collect();
-        Ok(Self { scores })
+        Ok(Self { scores, window, now })
     }
 
     /// Per-item growth scores (`-inf` for items with no recent event).

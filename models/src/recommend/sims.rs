@@ -24,7 +24,8 @@ use super::data::Dataset;
 use super::{RecommendError, Scored, top_n};
 
 /// SIMS hyperparameters.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SimsParams {
     /// How many following events of the same user count as co-occurring.
     pub window: usize,
@@ -51,13 +52,15 @@ impl Default for SimsParams {
 #[derive(Clone, Debug)]
 pub struct SimilarItems {
     /// items × items, top neighbours per row, co-occurrence similarity.
-    neighbors: CsMat<f32>,
-    counts: Vec<f32>,
+    pub(super) neighbors: CsMat<f32>,
+    pub(super) counts: Vec<f32>,
     /// Attribute tokens per item (sorted), and IDF per token.
-    item_tokens: Vec<Vec<u32>>,
-    postings: Vec<Vec<u32>>,
-    idf: Vec<f32>,
-    kappa: f32,
+    pub(super) item_tokens: Vec<Vec<u32>>,
+    pub(super) postings: Vec<Vec<u32>>,
+    pub(super) idf: Vec<f32>,
+    pub(super) kappa: f32,
+    /// The parameters it was fitted with (kept for the saved model's header).
+    pub(super) params: SimsParams,
 }
 
 impl SimilarItems {
@@ -128,7 +131,15 @@ impl SimilarItems {
             }
         }
         let (item_tokens, postings, idf) = tokenize(ds)?;
-        Ok(Self { neighbors: tri.to_csr(), counts, item_tokens, postings, idf, kappa: params.metadata_prior_events })
+        Ok(Self {
+            neighbors: tri.to_csr(),
+            counts,
+            item_tokens,
+            postings,
+            idf,
+            kappa: params.metadata_prior_events,
+            params: params.clone(),
+        })
     }
 
     /// Co-occurrence neighbours of `i` with their similarity (unsorted).
@@ -201,6 +212,19 @@ impl SimilarItems {
     }
 }
 
+/// For each of `n_tokens` tokens, the items that have it (ascending).
+pub(super) fn postings(item_tokens: &[Vec<u32>], n_tokens: usize) -> Vec<Vec<u32>> {
+    let mut postings: Vec<Vec<u32>> = vec![Vec::new(); n_tokens];
+    for (i, toks) in item_tokens.iter().enumerate() {
+        for &t in toks {
+            if let Some(p) = postings.get_mut(t as usize) {
+                p.push(i as u32);
+            }
+        }
+    }
+    postings
+}
+
 /// A multiply-shift hasher for `u32` keys: the co-occurrence counts do tens of millions of
 /// lookups, and SipHash's protection against crafted keys buys nothing for dense indices.
 #[derive(Clone, Copy, Default)]
@@ -266,14 +290,11 @@ fn tokenize(ds: &Dataset) -> Result<Tokens, RecommendError> {
             }
         }
     }
-    let mut postings: Vec<Vec<u32>> = vec![Vec::new(); dict.len()];
-    for (i, toks) in item_tokens.iter_mut().enumerate() {
+    for toks in item_tokens.iter_mut() {
         toks.sort_unstable();
         toks.dedup();
-        for &t in toks.iter() {
-            postings[t as usize].push(i as u32);
-        }
     }
+    let postings = postings(&item_tokens, dict.len());
     let with_any = item_tokens.iter().filter(|t| !t.is_empty()).count().max(1) as f32;
     let idf = postings.iter().map(|p| (with_any / p.len().max(1) as f32).ln().max(0.0) + 0.1).collect();
     Ok((item_tokens, postings, idf))
