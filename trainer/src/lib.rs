@@ -12,7 +12,9 @@ pub mod featurize;
 pub mod frequency;
 pub mod ingest;
 pub mod manifests;
+pub mod recommend_data;
 pub mod train_forecast;
+pub mod train_recommend;
 pub mod validate;
 
 pub use error::TrainerError;

@@ -28,6 +28,19 @@ pub enum Cell {
     Time(i64),
 }
 
+impl Cell {
+    /// The value as text (an attribute value, an id written as a number), `None` when missing.
+    pub fn to_text(&self) -> Option<String> {
+        match self {
+            Cell::Missing => None,
+            Cell::Str(s) => Some(s.clone()),
+            Cell::Int(i) | Cell::Time(i) => Some(i.to_string()),
+            Cell::Float(f) => Some(f.to_string()),
+            Cell::Bool(b) => Some(b.to_string()),
+        }
+    }
+}
+
 /// One row, aligned with [`ResolvedSchema::columns`], and where it came from.
 pub struct Row<'a> {
     pub cells: &'a [Cell],
