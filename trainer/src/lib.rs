@@ -12,6 +12,9 @@ pub mod featurize;
 pub mod frequency;
 pub mod ingest;
 pub mod manifests;
+pub mod progress;
+pub mod shard;
+pub mod sharded;
 pub mod train_forecast;
 pub mod validate;
 
