@@ -123,6 +123,9 @@ async fn exercise(store: &ObjectStore, root: &ObjectUri) {
     w6.abort().await.expect("abort");
     assert!(store.head(&location.version_uri("v6").join("model.json")).await.expect("head").is_none());
     assert_eq!(artifacts::delete_shards(store, &location, "v6").await.expect("delete shards"), 2);
+    if let ObjectUri::File { path } = location.version_uri("v6") {
+        assert!(!std::path::Path::new(&path).join("shards").exists(), "no empty folders left");
+    }
     assert!(ShardId::new(2, 2).is_err() && ShardId::new(0, 0).is_err());
 
     // Deleting a version removes the manifest first, then the files.
