@@ -113,16 +113,25 @@ fn predictor_job(
     Ok((group, predictor, ObjectUri::parse(&root)?))
 }
 
+/// One document on standard output; a closed pipe (`| head`) is not worth a panic.
+fn print_stdout(text: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stdout().lock(), "{text}");
+}
+
 fn print_summary(manifest: &seer_api::artifact::ArtifactManifest) {
-    let summary = serde_json::json!({
+    let mut summary = serde_json::json!({
         "version": manifest.version,
         "algorithm": manifest.algorithm,
         "datasetDigest": manifest.dataset_digest,
         "metrics": manifest.properties.get("headlineMetrics"),
-        "shard": manifest.properties.get(seer_storage::artifacts::SHARD_PROPERTY),
         "files": manifest.files.iter().map(|f| &f.path).collect::<Vec<_>>(),
     });
-    println!("{summary:#}");
+    let shard = seer_storage::artifacts::SHARD_PROPERTY;
+    if let (Some(value), Some(map)) = (manifest.properties.get(shard), summary.as_object_mut()) {
+        map.insert(shard.to_string(), value.clone());
+    }
+    print_stdout(&format!("{summary:#}"));
 }
 
 fn files_label(files: &[PathBuf]) -> String {
@@ -147,7 +156,7 @@ async fn run(cli: Cli) -> Result<(), TrainerError> {
             let report = validate::validate(&store, &group).await?;
             let json = serde_json::to_string_pretty(&report)
                 .map_err(|e| TrainerError::Manifest { file: "<stdout>".into(), message: e.to_string() })?;
-            println!("{json}");
+            print_stdout(&json);
             Ok(())
         }
         Command::Train { files, output, version, shard, credentials_dir } => {
