@@ -52,9 +52,10 @@ enum Command {
         /// Version name (`v3`, as the operator names them); default: the UTC time, `20260101T120000Z`.
         #[arg(long)]
         version: Option<String>,
-        /// Train only shard i of n (`0/4`; for a Kubernetes Indexed Job, i is the completion
-        /// index): the items whose key hashes to i. Writes `<version>/shards/i-of-n/`, not the
-        /// version; `merge` joins the shards. Needs --version, the same in every shard.
+        /// Train only shard i of n (`0/4`): the items whose key hashes to i. In a Kubernetes
+        /// Indexed Job, pass `--shard $(JOB_COMPLETION_INDEX)/n` (Kubernetes expands it in
+        /// args). Writes `<version>/shards/i-of-n/`, not the version; `merge` joins the
+        /// shards. Needs --version, the same in every shard.
         #[arg(long, value_parser = shard::parse_shard, requires = "version")]
         shard: Option<ShardId>,
         /// Folder holding the S3 credentials Secret's keys as files (the operator mounts it).

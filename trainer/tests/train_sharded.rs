@@ -206,3 +206,39 @@ async fn a_single_algorithm_in_shards_on_a_folder_equals_one_run() {
     let err = trainer.fails(&["train", "--version", "v4", "--shard", "2/2"]);
     assert!(err.contains("0 ≤ i < n"), "{err}");
 }
+
+#[test]
+fn shards_do_not_depend_on_row_order_and_may_be_empty() {
+    // Unsharded on the rows as written; 5 shards (some empty) on the rows reversed.
+    let dir = tempfile::tempdir().expect("tmp");
+    let text = data();
+    let mut lines: Vec<&str> = text.lines().collect();
+    let header = lines.remove(0);
+    let few: Vec<&str> = lines.into_iter().filter(|l| l.starts_with("item_1,") || l.starts_with("item_2,")).collect();
+    std::fs::write(dir.path().join("a.csv"), format!("{header}\n{}\n", few.join("\n"))).expect("a");
+    let reversed: Vec<&str> = few.iter().rev().copied().collect();
+    std::fs::write(dir.path().join("b.csv"), format!("{header}\n{}\n", reversed.join("\n"))).expect("b");
+    let root = format!("file://{}/artifacts", dir.path().display());
+    let write_manifest = |name: &str, csv: &str| {
+        let path = dir.path().join(name);
+        let uri = format!("file://{}/{csv}", dir.path().display());
+        std::fs::write(&path, manifests(&uri, "", "  algorithm: SEASONAL_NAIVE\n")).expect("manifest");
+        path
+    };
+    let (ma, mb) = (write_manifest("a.yaml", "a.csv"), write_manifest("b.yaml", "b.csv"));
+    let ta = Trainer { manifest: &ma, root: &root, credentials: None };
+    let tb = Trainer { manifest: &mb, root: &root, credentials: None };
+    ta.ok(&["train", "--version", "v1"]);
+    // Two items in five shards: at least three shards are empty.
+    for i in 0..5 {
+        tb.ok(&["train", "--version", "v2", "--shard", &format!("{i}/5")]);
+    }
+    tb.ok(&["merge", "--version", "v2", "--shards", "5"]);
+    let read = |v: &str, f: &str| {
+        std::fs::read(dir.path().join(format!("artifacts/team-a/predictor/demand/{v}/{f}"))).expect(f)
+    };
+    assert_eq!(read("v1", "forecasts/forecasts.csv"), read("v2", "forecasts/forecasts.csv"));
+    assert_eq!(read("v1", "model.json"), read("v2", "model.json"));
+    let json = |v: &str| -> serde_json::Value { serde_json::from_slice(&read(v, "metrics.json")).expect("json") };
+    assert_close(&json("v1"), &json("v2"), "metrics");
+}
