@@ -241,4 +241,13 @@ fn shards_do_not_depend_on_row_order_and_may_be_empty() {
     assert_eq!(read("v1", "model.json"), read("v2", "model.json"));
     let json = |v: &str| -> serde_json::Value { serde_json::from_slice(&read(v, "metrics.json")).expect("json") };
     assert_close(&json("v1"), &json("v2"), "metrics");
+
+    // Data that changes between shards is refused by the merge, naming the digests.
+    tb.ok(&["train", "--version", "v3", "--shard", "0/2"]);
+    let mut more = std::fs::read_to_string(dir.path().join("b.csv")).expect("b");
+    more.push_str("item_1,s1,2024-03-11,5\n");
+    std::fs::write(dir.path().join("b.csv"), more).expect("b");
+    tb.ok(&["train", "--version", "v3", "--shard", "1/2"]);
+    let err = tb.fails(&["merge", "--version", "v3", "--shards", "2"]);
+    assert!(err.contains("shard 1/2 disagrees on the dataset digest") && err.contains("(shard 0/2)"), "{err}");
 }
