@@ -181,8 +181,7 @@ pub async fn merge(
         ));
     }
 
-    // Read and check every shard.
-    // The first shard's digest and calendar, which every other must share.
+    // Read and check every shard; the first one's digest and calendar are every other's.
     let mut first: Option<(ShardId, String, i64, i64)> = None;
     let mut all: Vec<(u32, ShardItem)> = Vec::new();
     let algorithm_names: Vec<String> = plan.algorithms.iter().map(|a| a.name().to_string()).collect();
