@@ -4,6 +4,13 @@
 //! then the `latest` pointer beside the version folders. A version without a manifest does
 //! not exist, so a trainer that dies half-way leaves nothing a reader would take.
 //! Reading: the manifest, then each file checked against it.
+//!
+//! Sharded training (a Kubernetes Indexed Job, one pod per shard) writes each shard's
+//! partial output under the version folder, in `shards/<index>-of-<count>/` with its own
+//! `manifest.json` (written last, like a version's), and never the version's manifest or
+//! `latest`: a version folder with only `shards/` in it does not exist yet. The merge step
+//! reads the shards, writes the version's files and manifest, moves `latest`, then removes
+//! `shards/`.
 
 use std::collections::BTreeMap;
 
@@ -36,6 +43,44 @@ impl ArtifactLocation {
     pub fn latest_uri(&self) -> ObjectUri {
         self.resource_uri().join(LATEST_POINTER)
     }
+    /// `<version>/shards`: the partial outputs of a version trained in shards.
+    pub fn shards_uri(&self, version: &str) -> ObjectUri {
+        self.version_uri(version).join(SHARDS_FOLDER)
+    }
+    /// `<version>/shards/<index>-of-<count>`: where one shard writes.
+    pub fn shard_uri(&self, version: &str, shard: ShardId) -> ObjectUri {
+        self.shards_uri(version).join(&shard.folder())
+    }
+}
+
+/// The folder under a version where shards write their partial outputs.
+pub const SHARDS_FOLDER: &str = "shards";
+
+/// Shard `index` of `count` (`0 <= index < count`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ShardId {
+    pub index: u32,
+    pub count: u32,
+}
+
+impl ShardId {
+    /// A shard, or why not.
+    pub fn new(index: u32, count: u32) -> Result<ShardId, String> {
+        if count == 0 || index >= count {
+            return Err(format!("shard {index}/{count}: expected i/n with n ≥ 1 and 0 ≤ i < n"));
+        }
+        Ok(ShardId { index, count })
+    }
+    /// `<index>-of-<count>`, the shard's folder name.
+    pub fn folder(self) -> String {
+        format!("{}-of-{}", self.index, self.count)
+    }
+}
+
+impl std::fmt::Display for ShardId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
 }
 
 /// The order of a version name, or `None` if it is not one. Two forms exist: `v<N>` (what
@@ -67,22 +112,27 @@ fn check_relative(version_uri: &ObjectUri, path: &str) -> Result<(), StorageErro
     let bad = path.is_empty()
         || path.starts_with('/')
         || path.split('/').any(|s| s.is_empty() || s == "." || s == "..")
-        || path == MANIFEST_FILE;
+        || path == MANIFEST_FILE
+        || path.split('/').next() == Some(SHARDS_FOLDER);
     if bad {
         return Err(StorageError::InvalidUri {
             uri: version_uri.join(path).to_string(),
-            reason: "artifact file paths are relative, without '.', '..' or empty parts, and not manifest.json".into(),
+            reason: "artifact file paths are relative, without '.', '..' or empty parts, and neither manifest.json \
+                     nor under shards/"
+                .into(),
         });
     }
     Ok(())
 }
 
-/// Writes one new version. Files go up as they are added; [`ArtifactWriter::commit`]
-/// writes the manifest and moves `latest`.
+/// Writes one new version (or one shard of it). Files go up as they are added;
+/// [`ArtifactWriter::commit`] writes the manifest and moves `latest` (a shard's: only its
+/// own manifest); [`ArtifactWriter::abort`] removes what was written.
 pub struct ArtifactWriter<'a> {
     store: &'a ObjectStore,
     location: ArtifactLocation,
     version: String,
+    shard: Option<ShardId>,
     files: BTreeMap<String, ArtifactFile>,
 }
 
@@ -108,28 +158,66 @@ impl<'a> ArtifactWriter<'a> {
                 message: "this version already exists and is never overwritten".into(),
             });
         }
-        Ok(ArtifactWriter { store, location, version: version.to_string(), files: BTreeMap::new() })
+        Ok(ArtifactWriter { store, location, version: version.to_string(), shard: None, files: BTreeMap::new() })
+    }
+
+    /// Starts one shard's partial output of a version, in `<version>/shards/<i>-of-<n>/`.
+    /// Fails like [`ArtifactWriter::create`] when the version is complete already. A shard
+    /// written again (a retried pod) replaces its files and manifest.
+    pub async fn create_shard(
+        store: &'a ObjectStore,
+        location: ArtifactLocation,
+        version: &str,
+        shard: ShardId,
+    ) -> Result<ArtifactWriter<'a>, StorageError> {
+        let mut writer = ArtifactWriter::create(store, location, version).await?;
+        writer.shard = Some(shard);
+        // A shard manifest left by an earlier try describes files about to be replaced.
+        store.delete(&writer.base_uri().join(MANIFEST_FILE)).await?;
+        Ok(writer)
+    }
+
+    /// The folder files go to: the version's, or the shard's.
+    fn base_uri(&self) -> ObjectUri {
+        match self.shard {
+            Some(shard) => self.location.shard_uri(&self.version, shard),
+            None => self.location.version_uri(&self.version),
+        }
     }
 
     /// Uploads one file of the version (relative path such as `model.safetensors` or `forecasts/part-0.csv`).
     pub async fn put_file(&mut self, path: &str, data: Vec<u8>) -> Result<(), StorageError> {
-        let version_uri = self.location.version_uri(&self.version);
-        check_relative(&version_uri, path)?;
+        let base = self.base_uri();
+        check_relative(&base, path)?;
         let entry = ArtifactFile { path: path.to_string(), size: data.len() as u64, sha256: sha256_hex(&data) };
-        self.store.put(&version_uri.join(path), data).await?;
+        self.store.put(&base.join(path), data).await?;
         self.files.insert(path.to_string(), entry);
         Ok(())
     }
 
+    /// Gives up: removes the files uploaded so far (no manifest was written, so the version
+    /// never existed), leaving nothing behind.
+    pub async fn abort(self) -> Result<(), StorageError> {
+        let base = self.base_uri();
+        for path in self.files.keys() {
+            self.store.delete(&base.join(path)).await?;
+        }
+        Ok(())
+    }
+
     /// Writes the manifest (making the version exist), then points `latest` at it unless a
-    /// newer version is already there.
+    /// newer version is already there. A shard writes only its own manifest (with a `shard`
+    /// property `{index, count}`).
     pub async fn commit(
         self,
         algorithm: &str,
         dataset_digest: &str,
-        properties: BTreeMap<String, serde_json::Value>,
+        mut properties: BTreeMap<String, serde_json::Value>,
     ) -> Result<ArtifactManifest, StorageError> {
-        let version_uri = self.location.version_uri(&self.version);
+        let base = self.base_uri();
+        if let Some(shard) = self.shard {
+            properties.insert(SHARD_PROPERTY.into(), serde_json::json!({"index": shard.index, "count": shard.count}));
+        }
         let manifest = ArtifactManifest {
             schema_version: MANIFEST_SCHEMA_VERSION,
             kind: self.location.kind,
@@ -142,13 +230,16 @@ impl<'a> ArtifactWriter<'a> {
             files: self.files.into_values().collect(),
             properties,
         };
-        let manifest_uri = version_uri.join(MANIFEST_FILE);
+        let manifest_uri = base.join(MANIFEST_FILE);
         let body = serde_json::to_vec_pretty(&manifest).map_err(|e| StorageError::Invalid {
             uri: manifest_uri.to_string(),
             what: "manifest",
             message: e.to_string(),
         })?;
         self.store.put(&manifest_uri, body).await?;
+        if self.shard.is_some() {
+            return Ok(manifest);
+        }
         let newer_exists = match latest_version(self.store, &self.location).await? {
             Some(current) => version_order(&current) > version_order(&self.version),
             None => false,
@@ -198,13 +289,66 @@ pub async fn list_versions(store: &ObjectStore, location: &ArtifactLocation) -> 
     Ok(versions)
 }
 
+/// The property of a shard's manifest that names the shard.
+pub const SHARD_PROPERTY: &str = "shard";
+
 /// Reads and checks a version's manifest.
 pub async fn read_manifest(
     store: &ObjectStore,
     location: &ArtifactLocation,
     version: &str,
 ) -> Result<ArtifactManifest, StorageError> {
-    let uri = location.version_uri(version).join(MANIFEST_FILE);
+    read_manifest_at(store, location, version, &location.version_uri(version)).await
+}
+
+/// Reads and checks one shard's manifest; `NotFound` when the shard has not finished.
+pub async fn read_shard_manifest(
+    store: &ObjectStore,
+    location: &ArtifactLocation,
+    version: &str,
+    shard: ShardId,
+) -> Result<ArtifactManifest, StorageError> {
+    let base = location.shard_uri(version, shard);
+    let manifest = read_manifest_at(store, location, version, &base).await?;
+    let recorded = manifest.properties.get(SHARD_PROPERTY);
+    let expected = serde_json::json!({"index": shard.index, "count": shard.count});
+    if recorded != Some(&expected) {
+        return Err(StorageError::Invalid {
+            uri: base.join(MANIFEST_FILE).to_string(),
+            what: "manifest",
+            message: format!("records shard {recorded:?}, expected {expected}"),
+        });
+    }
+    Ok(manifest)
+}
+
+/// Reads one file of a shard and checks it against the shard's manifest.
+pub async fn read_shard_file(
+    store: &ObjectStore,
+    location: &ArtifactLocation,
+    manifest: &ArtifactManifest,
+    shard: ShardId,
+    path: &str,
+) -> Result<Vec<u8>, StorageError> {
+    read_file_at(store, &location.shard_uri(&manifest.version, shard), manifest, path).await
+}
+
+/// Removes a version's `shards/` folder (after a merge); returns how many objects.
+pub async fn delete_shards(
+    store: &ObjectStore,
+    location: &ArtifactLocation,
+    version: &str,
+) -> Result<usize, StorageError> {
+    store.delete_prefix(&ObjectUri::parse(&format!("{}/", location.shards_uri(version)))?).await
+}
+
+async fn read_manifest_at(
+    store: &ObjectStore,
+    location: &ArtifactLocation,
+    version: &str,
+    base: &ObjectUri,
+) -> Result<ArtifactManifest, StorageError> {
+    let uri = base.join(MANIFEST_FILE);
     let bytes = store.get(&uri).await?;
     let manifest: ArtifactManifest = serde_json::from_slice(&bytes).map_err(|e| StorageError::Invalid {
         uri: uri.to_string(),
@@ -217,13 +361,7 @@ pub async fn read_manifest(
             manifest.schema_version
         ))
     } else if manifest.kind != location.kind || manifest.name != location.name || manifest.version != version {
-        Some(format!(
-            "describes {}/{} {} but was found at {}",
-            manifest.kind,
-            manifest.name,
-            manifest.version,
-            location.version_uri(version)
-        ))
+        Some(format!("describes {}/{} {} but was found at {}", manifest.kind, manifest.name, manifest.version, base))
     } else {
         None
     };
@@ -240,7 +378,16 @@ pub async fn read_file(
     manifest: &ArtifactManifest,
     path: &str,
 ) -> Result<Vec<u8>, StorageError> {
-    let uri = location.version_uri(&manifest.version).join(path);
+    read_file_at(store, &location.version_uri(&manifest.version), manifest, path).await
+}
+
+async fn read_file_at(
+    store: &ObjectStore,
+    base: &ObjectUri,
+    manifest: &ArtifactManifest,
+    path: &str,
+) -> Result<Vec<u8>, StorageError> {
+    let uri = base.join(path);
     let entry = manifest
         .files
         .iter()

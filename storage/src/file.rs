@@ -124,3 +124,38 @@ pub(crate) async fn delete(uri: &ObjectUri, path: &str) -> Result<(), StorageErr
         Err(e) => Err(io(uri, "delete", e)),
     }
 }
+
+/// After a prefix's files were deleted: removes the folders under `path` (a folder prefix
+/// ending in `/`) that are left empty, and `path` itself when it is, so that a deleted
+/// version or `shards/` leaves no empty tree behind. Folders with files stay.
+pub(crate) async fn prune_empty_folders(uri: &ObjectUri, path: &str) -> Result<(), StorageError> {
+    let Some(folder) = path.strip_suffix('/') else { return Ok(()) };
+    let folder = std::path::PathBuf::from(folder);
+    let uri = uri.clone();
+    tokio::task::spawn_blocking(move || prune(&folder).map_err(|e| io(&uri, "remove empty folders", e))).await.map_err(
+        |e| StorageError::Io { uri: path.to_string(), operation: "remove empty folders", message: e.to_string() },
+    )?
+}
+
+/// Removes the empty folders under `dir`, depth first, then `dir` if it is empty.
+fn prune(dir: &Path) -> std::io::Result<()> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    for entry in entries {
+        let entry = entry?;
+        if entry.file_type()?.is_dir() {
+            prune(&entry.path())?;
+        }
+    }
+    match std::fs::remove_dir(dir) {
+        Ok(()) => Ok(()),
+        // Not empty (it holds files), or gone already: both fine.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound || e.kind() == std::io::ErrorKind::DirectoryNotEmpty => {
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
+}

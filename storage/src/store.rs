@@ -86,6 +86,9 @@ impl ObjectStore {
         for o in &objects {
             self.delete(&o.uri).await?;
         }
+        if let ObjectUri::File { path } = prefix {
+            file::prune_empty_folders(prefix, path).await?;
+        }
         Ok(objects.len())
     }
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use seer_api::artifact::ArtifactKind;
 use seer_storage::{
     ObjectStore, ObjectUri, S3Settings, StorageError,
-    artifacts::{self, ArtifactLocation, ArtifactWriter},
+    artifacts::{self, ArtifactLocation, ArtifactWriter, ShardId},
     digest::dataset_digest,
 };
 use seer_testkit::s3::S3Server;
@@ -100,6 +100,33 @@ async fn exercise(store: &ObjectStore, root: &ObjectUri) {
     let mut w5 = ArtifactWriter::create(store, location.clone(), "v5").await.expect("v5");
     let err = w5.put_file("../escape", vec![]).await.expect_err("path escape");
     assert!(err.to_string().contains("'..'"), "{err}");
+
+    // Shards write under <version>/shards/<i>-of-<n>/ with their own manifest, never the
+    // version's manifest or `latest`; an aborted writer leaves nothing.
+    let shard = ShardId::new(1, 2).expect("shard");
+    let mut s1 = ArtifactWriter::create_shard(store, location.clone(), "v6", shard).await.expect("shard writer");
+    s1.put_file("shard.bin", b"partial".to_vec()).await.expect("shard file");
+    s1.commit("AUTO", "sha256:abc", BTreeMap::new()).await.expect("shard commit");
+    assert_eq!(artifacts::latest_version(store, &location).await.expect("latest").as_deref(), Some("v4"));
+    assert!(artifacts::read_manifest(store, &location, "v6").await.is_err(), "the version does not exist yet");
+    assert!(!artifacts::list_versions(store, &location).await.expect("versions").contains(&"v6".to_string()));
+    let m = artifacts::read_shard_manifest(store, &location, "v6", shard).await.expect("shard manifest");
+    assert_eq!(artifacts::read_shard_file(store, &location, &m, shard, "shard.bin").await.expect("read"), b"partial");
+    assert!(location.shard_uri("v6", shard).to_string().ends_with("/v6/shards/1-of-2"));
+    match artifacts::read_shard_manifest(store, &location, "v6", ShardId::new(0, 2).expect("shard")).await {
+        Err(StorageError::NotFound { uri }) => assert!(uri.ends_with("v6/shards/0-of-2/manifest.json"), "{uri}"),
+        other => panic!("expected NotFound, got {other:?}"),
+    }
+    let mut w6 = ArtifactWriter::create(store, location.clone(), "v6").await.expect("v6");
+    assert!(w6.put_file("shards/x", vec![]).await.is_err(), "shards/ is reserved");
+    w6.put_file("model.json", b"{}".to_vec()).await.expect("model");
+    w6.abort().await.expect("abort");
+    assert!(store.head(&location.version_uri("v6").join("model.json")).await.expect("head").is_none());
+    assert_eq!(artifacts::delete_shards(store, &location, "v6").await.expect("delete shards"), 2);
+    if let ObjectUri::File { path } = location.version_uri("v6") {
+        assert!(!std::path::Path::new(&path).join("shards").exists(), "no empty folders left");
+    }
+    assert!(ShardId::new(2, 2).is_err() && ShardId::new(0, 0).is_err());
 
     // Deleting a version removes the manifest first, then the files.
     artifacts::delete_version(store, &location, "v1").await.expect("delete v1");

@@ -88,14 +88,25 @@ pub struct TargetCollector {
 impl TargetCollector {
     /// One observation (`value` NaN when missing in the data).
     pub fn push(&mut self, key: ItemKey, time: i64, value: f64) {
+        self.observe(time);
+        self.rows.entry(key).or_default().push((time, value));
+    }
+
+    /// A row of an item that is not collected (another shard's): it still counts for the
+    /// dataset's time range, so that every shard has the same grid and end.
+    pub fn observe(&mut self, time: i64) {
         self.earliest = Some(self.earliest.map_or(time, |e| e.min(time)));
         self.latest = Some(self.latest.map_or(time, |l| l.max(time)));
-        self.rows.entry(key).or_default().push((time, value));
     }
 
     /// Earliest timestamp seen (the grid's anchor).
     pub fn earliest(&self) -> Option<i64> {
         self.earliest
+    }
+
+    /// Latest timestamp seen (its period is where every series ends).
+    pub fn latest(&self) -> Option<i64> {
+        self.latest
     }
 
     /// Builds every item's series on `grid`, in item order.

@@ -6,10 +6,12 @@ use std::{path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
 use seer_storage::ObjectStore;
+use seer_storage::artifacts::ShardId;
 use seer_storage::{ObjectUri, artifacts::timestamp_version};
 use seer_trainer::{
     TrainerError, connection,
     manifests::Manifests,
+    shard, sharded,
     train_forecast::{self, Destination},
     validate,
 };
@@ -50,10 +52,87 @@ enum Command {
         /// Version name (`v3`, as the operator names them); default: the UTC time, `20260101T120000Z`.
         #[arg(long)]
         version: Option<String>,
+        /// Train only shard i of n (`0/4`): the items whose key hashes to i. In a Kubernetes
+        /// Indexed Job, pass `--shard $(JOB_COMPLETION_INDEX)/n` (Kubernetes expands it in
+        /// args). Writes `<version>/shards/i-of-n/`, not the version; `merge` joins the
+        /// shards. Needs --version, the same in every shard.
+        #[arg(long, value_parser = shard::parse_shard, requires = "version")]
+        shard: Option<ShardId>,
         /// Folder holding the S3 credentials Secret's keys as files (the operator mounts it).
         #[arg(long, env = "SEER_CREDENTIALS_DIR")]
         credentials_dir: Option<PathBuf>,
     },
+    /// Join the shards of a version trained with `train --shard i/n` into the version:
+    /// forecasts, models and metrics of all items, manifest.json last, then `latest`.
+    Merge {
+        /// YAML files with the DatasetGroup and the Predictor (the same as the shards had).
+        #[arg(short = 'f', long = "filename", required = true)]
+        files: Vec<PathBuf>,
+        /// Artifact root, as for `train`.
+        #[arg(long, env = "SEER_ARTIFACT_ROOT")]
+        output: Option<String>,
+        /// The version the shards wrote.
+        #[arg(long)]
+        version: String,
+        /// How many shards there are (the n of `--shard i/n`).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        shards: u32,
+        /// Folder holding the S3 credentials Secret's keys as files (the operator mounts it).
+        #[arg(long, env = "SEER_CREDENTIALS_DIR")]
+        credentials_dir: Option<PathBuf>,
+    },
+}
+
+/// What `train` and `merge` need from the files: the group, the Predictor, the root.
+fn predictor_job(
+    files: &[PathBuf],
+    output: Option<String>,
+) -> Result<(seer_api::DatasetGroup, seer_api::Predictor, ObjectUri), TrainerError> {
+    let manifests = Manifests::read(files)?;
+    let missing = |what: &str| TrainerError::Manifest {
+        file: files_label(files),
+        message: format!("no {what} (apiVersion seer.dev/v1alpha1) in these files"),
+    };
+    let group = manifests.dataset_group.ok_or_else(|| missing("DatasetGroup"))?;
+    let Some(predictor) = manifests.predictor else {
+        if manifests.solution.is_some() {
+            return Err(TrainerError::Manifest {
+                file: files_label(files),
+                message: "training Solutions is not available in this version yet".into(),
+            });
+        }
+        return Err(missing("Predictor"));
+    };
+    let root = output.or_else(|| predictor.spec.artifacts.as_ref().map(|a| a.uri.clone())).ok_or_else(|| {
+        TrainerError::Manifest {
+            file: files_label(files),
+            message:
+                "no artifact root: pass --output, set SEER_ARTIFACT_ROOT, or set the Predictor's spec.artifacts.uri"
+                    .into(),
+        }
+    })?;
+    Ok((group, predictor, ObjectUri::parse(&root)?))
+}
+
+/// One document on standard output; a closed pipe (`| head`) is not worth a panic.
+fn print_stdout(text: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stdout().lock(), "{text}");
+}
+
+fn print_summary(manifest: &seer_api::artifact::ArtifactManifest) {
+    let mut summary = serde_json::json!({
+        "version": manifest.version,
+        "algorithm": manifest.algorithm,
+        "datasetDigest": manifest.dataset_digest,
+        "metrics": manifest.properties.get("headlineMetrics"),
+        "files": manifest.files.iter().map(|f| &f.path).collect::<Vec<_>>(),
+    });
+    let shard = seer_storage::artifacts::SHARD_PROPERTY;
+    if let (Some(value), Some(map)) = (manifest.properties.get(shard), summary.as_object_mut()) {
+        map.insert(shard.to_string(), value.clone());
+    }
+    print_stdout(&format!("{summary:#}"));
 }
 
 fn files_label(files: &[PathBuf]) -> String {
@@ -78,45 +157,28 @@ async fn run(cli: Cli) -> Result<(), TrainerError> {
             let report = validate::validate(&store, &group).await?;
             let json = serde_json::to_string_pretty(&report)
                 .map_err(|e| TrainerError::Manifest { file: "<stdout>".into(), message: e.to_string() })?;
-            println!("{json}");
+            print_stdout(&json);
             Ok(())
         }
-        Command::Train { files, output, version, credentials_dir } => {
-            let manifests = Manifests::read(&files)?;
-            let missing = |what: &str| TrainerError::Manifest {
-                file: files_label(&files),
-                message: format!("no {what} (apiVersion seer.dev/v1alpha1) in these files"),
-            };
-            let group = manifests.dataset_group.ok_or_else(|| missing("DatasetGroup"))?;
-            let Some(predictor) = manifests.predictor else {
-                if manifests.solution.is_some() {
-                    return Err(TrainerError::Manifest {
-                        file: files_label(&files),
-                        message: "training Solutions is not available in this version yet".into(),
-                    });
-                }
-                return Err(missing("Predictor"));
-            };
-            let root = output
-                .or_else(|| predictor.spec.artifacts.as_ref().map(|a| a.uri.clone()))
-                .ok_or_else(|| TrainerError::Manifest {
-                    file: files_label(&files),
-                    message: "no artifact root: pass --output, set SEER_ARTIFACT_ROOT, or set the Predictor's spec.artifacts.uri"
-                        .into(),
-                })?;
-            let destination =
-                Destination { root: ObjectUri::parse(&root)?, version: version.unwrap_or_else(timestamp_version) };
+        Command::Train { files, output, version, shard, credentials_dir } => {
+            let (group, predictor, root) = predictor_job(&files, output)?;
+            let destination = Destination { root, version: version.unwrap_or_else(timestamp_version) };
             let settings = connection::s3_settings(group.spec.s3.as_ref(), credentials_dir.as_deref())?;
             let store = ObjectStore::connect(&settings).await;
-            let manifest = train_forecast::train(&store, &group, &predictor, &destination).await?;
-            let summary = serde_json::json!({
-                "version": manifest.version,
-                "algorithm": manifest.algorithm,
-                "datasetDigest": manifest.dataset_digest,
-                "metrics": manifest.properties.get("headlineMetrics"),
-                "files": manifest.files.iter().map(|f| &f.path).collect::<Vec<_>>(),
-            });
-            println!("{summary:#}");
+            let manifest = match shard {
+                Some(shard) => sharded::train_shard(&store, &group, &predictor, &destination, shard).await?,
+                None => train_forecast::train(&store, &group, &predictor, &destination).await?,
+            };
+            print_summary(&manifest);
+            Ok(())
+        }
+        Command::Merge { files, output, version, shards, credentials_dir } => {
+            let (group, predictor, root) = predictor_job(&files, output)?;
+            let destination = Destination { root, version };
+            let settings = connection::s3_settings(group.spec.s3.as_ref(), credentials_dir.as_deref())?;
+            let store = ObjectStore::connect(&settings).await;
+            let manifest = sharded::merge(&store, &predictor, &destination, shards).await?;
+            print_summary(&manifest);
             Ok(())
         }
     }

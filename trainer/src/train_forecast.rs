@@ -2,17 +2,27 @@
 //! forecast frequency, backtest the algorithms, choose (AUTO: a per-item weighted ensemble),
 //! forecast the horizon after the data, and write the versioned artifact — `model.json`,
 //! `metrics.json`, `forecasts/forecasts.csv`, and `manifest.json` last.
+//!
+//! The parts are shared with sharded training ([`crate::sharded`]): [`Plan`] (what the
+//! Predictor asks for), [`target_series`], [`backtest_items`] and [`assemble`] (the backtest,
+//! item by item), [`score`] (AUTO's choice and `metrics.json`) and [`write_version`].
+//!
+//! Every core is used: the backtest and the final forecasts run item by item on rayon's
+//! pool ([`backtest_items`], [`train`], and the shards' candidate forecasts).
 
 use std::{collections::BTreeMap, fmt::Write as _};
 
+use rayon::prelude::*;
 use seer_api::{
     DatasetGroup, DatasetType, ForecastAlgorithm, Predictor,
     artifact::{ArtifactKind, ArtifactManifest, METRICS_FILE},
     metrics::{ForecastMetrics, VelocityMetrics},
 };
 use seer_models::forecast::{
-    Algorithm, AutoConfig, AutoModel, BacktestConfig, ForecastSpec, auto::OptimizationMetric, backtest,
-    backtest::evaluation_of,
+    Algorithm, AutoConfig, AutoModel, BacktestConfig, BacktestReport, Forecast, ForecastSpec,
+    auto::OptimizationMetric,
+    backtest,
+    backtest::{ItemBacktest, evaluation_of, velocity_classes},
 };
 use seer_storage::{
     ObjectStore, ObjectUri,
@@ -25,6 +35,7 @@ use crate::{
     featurize::{ItemKey, ItemSeries, TargetCollector, TargetFilling},
     frequency::{Frequency, Grid},
     ingest::{self, Cell, Role},
+    progress::Progress,
 };
 
 /// Where and under which name a version is written.
@@ -73,6 +84,96 @@ fn optimization_metric(m: seer_api::OptimizationMetric) -> OptimizationMetric {
     }
 }
 
+/// What a Predictor asks to be trained, checked before any data is read.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    pub frequency: Frequency,
+    pub horizon: usize,
+    pub season: usize,
+    /// Candidate algorithms: all of them for AUTO, else the one.
+    pub algorithms: Vec<Algorithm>,
+    /// Horizon, season and quantile levels (0.5 alone when only `mean` was asked for).
+    pub spec: ForecastSpec,
+    pub backtest: BacktestConfig,
+    pub auto: AutoConfig,
+    /// `AUTO`, or the single algorithm's name: the version's `algorithm`.
+    pub algorithm_name: String,
+}
+
+impl Plan {
+    /// The plan of a Predictor, or the first thing wrong with its spec.
+    pub fn from_predictor(predictor: &Predictor) -> Result<Plan, TrainerError> {
+        let spec = &predictor.spec;
+        let frequency = Frequency::parse(&spec.forecast_frequency).map_err(|m| manifest_error(predictor, m))?;
+        let horizon =
+            usize::try_from(spec.forecast_horizon).ok().filter(|h| (1..=500).contains(h)).ok_or_else(|| {
+                manifest_error(predictor, format!("forecastHorizon {} is not between 1 and 500", spec.forecast_horizon))
+            })?;
+        let mut quantiles = Vec::new();
+        for t in spec.forecast_types.iter().filter(|t| *t != "mean") {
+            match t.parse::<f64>() {
+                Ok(q) if q > 0.0 && q < 1.0 => quantiles.push(q),
+                _ => {
+                    return Err(manifest_error(
+                        predictor,
+                        format!("forecastTypes: {t:?} is not a quantile in (0, 1) or mean"),
+                    ));
+                }
+            }
+        }
+        if quantiles.is_empty() {
+            quantiles.push(0.5); // the mean alone still needs a distribution to be scored
+        }
+        let season = match spec.algorithm_parameters.get("seasonality") {
+            Some(s) => s.parse::<usize>().ok().filter(|s| *s >= 1).ok_or_else(|| {
+                manifest_error(predictor, format!("algorithmParameters.seasonality: {s:?} is not a whole number ≥ 1"))
+            })?,
+            None => frequency.default_season(),
+        };
+        let algorithms = algorithms_for(spec.algorithm).map_err(|m| manifest_error(predictor, m))?;
+        let forecast_spec = ForecastSpec { horizon, season, quantiles };
+        let backtest = BacktestConfig {
+            spec: forecast_spec.clone(),
+            windows: usize::try_from(spec.backtest.windows).unwrap_or(1),
+            offset: spec.backtest.offset.and_then(|o| usize::try_from(o).ok()),
+        };
+        backtest.validate().map_err(|e| manifest_error(predictor, format!("backtest: {e}")))?;
+        let algorithm_name = if spec.algorithm == ForecastAlgorithm::Auto {
+            "AUTO".to_string()
+        } else {
+            algorithms.first().map(|a| a.name().to_string()).unwrap_or_default()
+        };
+        Ok(Plan {
+            frequency,
+            horizon,
+            season,
+            algorithms,
+            spec: forecast_spec,
+            backtest,
+            auto: AutoConfig { metric: optimization_metric(spec.optimization_metric), ..AutoConfig::default() },
+            algorithm_name,
+        })
+    }
+
+    /// Every Predictor setting that shapes training, as one JSON line: shards record it and
+    /// the merge refuses shards trained with other settings.
+    pub fn fingerprint(predictor: &Predictor) -> String {
+        let s = &predictor.spec;
+        serde_json::json!({
+            "forecastHorizon": s.forecast_horizon,
+            "forecastFrequency": s.forecast_frequency,
+            "forecastTypes": s.forecast_types,
+            "forecastDimensions": s.forecast_dimensions,
+            "algorithm": s.algorithm,
+            "algorithmParameters": s.algorithm_parameters,
+            "backtest": s.backtest,
+            "featurization": s.featurization,
+            "optimizationMetric": s.optimization_metric,
+        })
+        .to_string()
+    }
+}
+
 /// `model.json`: what was chosen for each series and how to read the grid.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -96,17 +197,41 @@ struct ModelItem {
     ensemble: Vec<(String, f64)>,
 }
 
-fn manifest_error(predictor: &Predictor, message: String) -> TrainerError {
+pub(crate) fn manifest_error(predictor: &Predictor, message: String) -> TrainerError {
     TrainerError::Manifest { file: format!("Predictor {}", predictor.metadata.name.as_deref().unwrap_or("?")), message }
 }
 
-/// Reads the target series of a DatasetGroup onto the Predictor's frequency.
+/// An item as messages name it: `item a` or `item a (s1)` with its dimension values.
+pub fn item_label(key: &ItemKey) -> String {
+    if key.dimensions.is_empty() {
+        format!("item {}", key.item_id)
+    } else {
+        format!("item {} ({})", key.item_id, key.dimensions.join(", "))
+    }
+}
+
+/// The target series of a DatasetGroup on the Predictor's frequency.
+pub struct Target {
+    /// The grid, anchored at the earliest timestamp of the whole dataset.
+    pub grid: Grid,
+    /// That earliest timestamp (unix seconds).
+    pub anchor: i64,
+    /// The last period of the dataset: every series ends there (backfilled).
+    pub end: i64,
+    /// The series kept, in item order.
+    pub items: Vec<ItemSeries>,
+}
+
+/// Reads the target series of a DatasetGroup onto the Predictor's frequency, keeping the
+/// items `keep` accepts. The grid and the end come from every row, kept or not, so that a
+/// shard sees the calendar of the whole dataset.
 pub async fn target_series(
     store: &ObjectStore,
     group: &DatasetGroup,
     predictor: &Predictor,
     frequency: Frequency,
-) -> Result<(Grid, Vec<ItemSeries>), TrainerError> {
+    keep: &dyn Fn(&ItemKey) -> bool,
+) -> Result<Target, TrainerError> {
     let spec = &predictor.spec;
     let dataset = group
         .spec
@@ -154,94 +279,120 @@ pub async fn target_series(
                 Cell::Missing => String::new(),
             })
             .collect();
-        collector.push(ItemKey { item_id: item.clone(), dimensions }, *t, value);
+        let key = ItemKey { item_id: item.clone(), dimensions };
+        if keep(&key) {
+            collector.push(key, *t, value);
+        } else {
+            collector.observe(*t);
+        }
         Ok(())
     })
     .await?;
-    let earliest = collector
-        .earliest()
-        .ok_or_else(|| TrainerError::data(&dataset.uri, "no rows with an item_id and a timestamp"))?;
-    let grid = Grid::new(frequency, earliest);
+    let (Some(anchor), Some(latest)) = (collector.earliest(), collector.latest()) else {
+        return Err(TrainerError::data(&dataset.uri, "no rows with an item_id and a timestamp"));
+    };
+    let grid = Grid::new(frequency, anchor);
     let filling = TargetFilling::from_spec(&spec.featurization, group.spec.domain.target_field())
         .map_err(|m| manifest_error(predictor, format!("featurization: {m}")))?;
-    let series = collector.build(&grid, spec.featurization.aggregation, filling);
-    Ok((grid, series))
+    let end = grid.period(latest);
+    let items = collector.build(&grid, spec.featurization.aggregation, filling);
+    Ok(Target { grid, anchor, end, items })
 }
 
-/// Trains one version and writes its artifact.
-pub async fn train(
-    store: &ObjectStore,
-    group: &DatasetGroup,
-    predictor: &Predictor,
-    destination: &Destination,
-) -> Result<ArtifactManifest, TrainerError> {
-    let spec = &predictor.spec;
-    let frequency = Frequency::parse(&spec.forecast_frequency).map_err(|m| manifest_error(predictor, m))?;
-    let horizon = usize::try_from(spec.forecast_horizon).ok().filter(|h| (1..=500).contains(h)).ok_or_else(|| {
-        manifest_error(predictor, format!("forecastHorizon {} is not between 1 and 500", spec.forecast_horizon))
-    })?;
-    let mut quantiles = Vec::new();
-    for t in spec.forecast_types.iter().filter(|t| *t != "mean") {
-        match t.parse::<f64>() {
-            Ok(q) if q > 0.0 && q < 1.0 => quantiles.push(q),
-            _ => {
-                return Err(manifest_error(
-                    predictor,
-                    format!("forecastTypes: {t:?} is not a quantile in (0, 1) or mean"),
-                ));
+/// Backtests every item on rayon's pool, one item per task (so progress can be counted):
+/// `None` for items too short for the windows. An item's backtest depends on that item
+/// alone, so this computes what one `backtest` call over all items does.
+pub fn backtest_items(
+    items: &[ItemSeries],
+    plan: &Plan,
+    progress: &Progress,
+) -> Result<Vec<Option<ItemBacktest>>, TrainerError> {
+    let needed = plan.backtest.needed_history();
+    items
+        .par_iter()
+        .map(|it| {
+            let result = if it.series.values.len() < needed {
+                Ok(None)
+            } else {
+                backtest(std::slice::from_ref(&it.series), &plan.algorithms, &plan.backtest)
+                    .map(|mut report| report.items.pop())
+                    .map_err(|e| TrainerError::data(item_label(&it.key), format!("backtest: {e}")))
+            };
+            progress.inc();
+            result
+        })
+        .collect()
+}
+
+/// The backtest report of all items (in item order) from their own backtests: what one
+/// `backtest` call over them returns, velocity classes (terciles over all items) included.
+pub fn assemble(plan: &Plan, backtests: Vec<Option<ItemBacktest>>, items: &[ItemSeries]) -> BacktestReport {
+    let mut done = Vec::new();
+    let mut skipped = Vec::new();
+    for (i, b) in backtests.into_iter().enumerate() {
+        match b {
+            Some(mut b) => {
+                b.item = i;
+                done.push(b);
             }
+            None => skipped.push(i),
         }
     }
-    if quantiles.is_empty() {
-        quantiles.push(0.5); // the mean alone still needs a distribution to be scored
+    let histories: Vec<&[f64]> = items.iter().map(|i| i.series.values.as_slice()).collect();
+    BacktestReport {
+        algorithms: plan.algorithms.clone(),
+        levels: plan.backtest.spec.quantiles.clone(),
+        items: done,
+        skipped,
+        velocity: velocity_classes(&histories),
+        windows: plan.backtest.windows,
     }
-    let season = match spec.algorithm_parameters.get("seasonality") {
-        Some(s) => s.parse::<usize>().ok().filter(|s| *s >= 1).ok_or_else(|| {
-            manifest_error(predictor, format!("algorithmParameters.seasonality: {s:?} is not a whole number ≥ 1"))
-        })?,
-        None => frequency.default_season(),
-    };
-    let algorithms = algorithms_for(spec.algorithm).map_err(|m| manifest_error(predictor, m))?;
+}
 
-    let (grid, items) = target_series(store, group, predictor, frequency).await?;
-    let series: Vec<_> = items.iter().map(|i| i.series.clone()).collect();
-    let forecast_spec = ForecastSpec { horizon, season, quantiles: quantiles.clone() };
-    let config = BacktestConfig {
-        spec: forecast_spec.clone(),
-        windows: usize::try_from(spec.backtest.windows).unwrap_or(1),
-        offset: spec.backtest.offset.and_then(|o| usize::try_from(o).ok()),
-    };
-    let report = backtest(&series, &algorithms, &config).map_err(|e| manifest_error(predictor, e.to_string()))?;
+/// AUTO's choice (or the single algorithm) and `metrics.json`.
+pub struct Scored {
+    pub model: AutoModel,
+    pub metrics: ForecastMetrics,
+}
+
+/// Chooses and scores from the backtest report of all items. Every metric comes from
+/// adding the items' sums ([`seer_models::forecast::MetricAccumulator::merge`]).
+pub fn score(
+    plan: &Plan,
+    predictor: &Predictor,
+    report: &BacktestReport,
+    target: &Target,
+) -> Result<Scored, TrainerError> {
+    let spec = &predictor.spec;
     if report.items.is_empty() {
-        let longest = series.iter().map(|s| s.values.len()).max().unwrap_or(0);
+        let longest = target.items.iter().map(|s| s.series.values.len()).max().unwrap_or(0);
+        let needed = plan.backtest.needed_history();
+        let too_long =
+            seer_models::forecast::ForecastError::HorizonTooLong { horizon: plan.horizon, history: longest, needed };
         return Err(manifest_error(
             predictor,
             format!(
-                "the history is too short for {} backtest window(s) of {horizon} periods: the longest series has {longest} \
-                 periods at frequency {}, {} are needed; shorten forecastHorizon or backtest, or add data",
-                config.windows,
-                spec.forecast_frequency,
-                config.needed_history()
+                "backtest: {too_long}, the longest series at frequency {} with {} window(s); shorten \
+                 forecastHorizon or backtest, or add data",
+                spec.forecast_frequency, plan.backtest.windows
             ),
         ));
     }
-
-    // Choose and score.
-    let auto_config = AutoConfig { metric: optimization_metric(spec.optimization_metric), ..AutoConfig::default() };
-    let model = AutoModel::from_backtest(&report, series.len(), &auto_config);
-    let end = series.iter().map(|s| s.start + s.values.len() as i64 - 1).max().unwrap_or(0);
-    let offset = config.offset.unwrap_or(horizon).max(horizon) as i64;
-    let h = horizon as i64;
+    let model = AutoModel::from_backtest(report, target.items.len(), &plan.auto);
+    let end = target.end;
+    let offset = plan.backtest.offset.unwrap_or(plan.horizon).max(plan.horizon) as i64;
+    let h = plan.horizon as i64;
+    let grid = &target.grid;
     let label = |w: usize| {
         let first = end + 1 - offset - (w as i64) * h;
         (grid.label(first), grid.label(first + h - 1))
     };
-    let mut evaluations: Vec<_> = (0..algorithms.len()).map(|a| report.evaluation(a, &label)).collect();
-    let (algorithm_name, summary, velocity) = if spec.algorithm == ForecastAlgorithm::Auto {
-        let windows = AutoModel::evaluate(&report, &auto_config);
+    let mut evaluations: Vec<_> = (0..plan.algorithms.len()).map(|a| report.evaluation(a, &label)).collect();
+    let (summary, velocity) = if spec.algorithm == ForecastAlgorithm::Auto {
+        let windows = AutoModel::evaluate(report, &plan.auto);
         let (auto, total) = evaluation_of("AUTO", &report.levels, &windows, report.items.len(), &label);
         evaluations.insert(0, auto);
-        ("AUTO".to_string(), total.to_accuracy_metrics(), Vec::new())
+        (total.to_accuracy_metrics(), Vec::new())
     } else {
         let velocity = report
             .by_velocity(0)
@@ -252,18 +403,82 @@ pub async fn train(
                 metrics: acc.to_accuracy_metrics(),
             })
             .collect();
-        (algorithms[0].name().to_string(), report.summary(0).to_accuracy_metrics(), velocity)
+        (report.summary(0).to_accuracy_metrics(), velocity)
     };
     let metrics = ForecastMetrics {
-        optimization_metric: auto_config.metric.name().to_string(),
-        algorithm: algorithm_name.clone(),
+        optimization_metric: plan.auto.metric.name().to_string(),
+        algorithm: plan.algorithm_name.clone(),
         summary,
         predictor_evaluation_results: evaluations,
         velocity_breakdown: velocity,
     };
+    Ok(Scored { model, metrics })
+}
 
-    // Forecast the horizon after the data.
-    let forecasts = model.forecast_all(&series, &forecast_spec);
+/// Where a Predictor's versions live under a root.
+pub fn location_of(predictor: &Predictor, root: &ObjectUri) -> ArtifactLocation {
+    ArtifactLocation {
+        root: root.clone(),
+        namespace: predictor.metadata.namespace.clone().unwrap_or_else(|| "default".into()),
+        kind: ArtifactKind::Predictor,
+        name: predictor.metadata.name.clone().unwrap_or_else(|| "predictor".into()),
+    }
+}
+
+/// Trains one version and writes its artifact.
+pub async fn train(
+    store: &ObjectStore,
+    group: &DatasetGroup,
+    predictor: &Predictor,
+    destination: &Destination,
+) -> Result<ArtifactManifest, TrainerError> {
+    let plan = Plan::from_predictor(predictor)?;
+    let target = target_series(store, group, predictor, plan.frequency, &|_| true).await?;
+    // An existing version is refused before the work, not after it.
+    let writer = ArtifactWriter::create(store, location_of(predictor, &destination.root), &destination.version).await?;
+
+    let progress = Progress::start("backtested", "items", target.items.len());
+    let backtests = backtest_items(&target.items, &plan, &progress)?;
+    progress.finish();
+    let report = assemble(&plan, backtests, &target.items);
+    let scored = score(&plan, predictor, &report, &target)?;
+
+    // Forecast the horizon after the data, each item with its ensemble.
+    let progress = Progress::start("forecast", "items", target.items.len());
+    let forecasts: Vec<Forecast> = target
+        .items
+        .par_iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let f = scored
+                .model
+                .forecast(i, &item.series.values, &plan.spec)
+                .map_err(|e| TrainerError::data(item_label(&item.key), format!("cannot forecast: {e}")));
+            progress.inc();
+            f
+        })
+        .collect::<Result<_, _>>()?;
+    progress.finish();
+
+    // The one dataset digest, over every dataset of the group (as `validate` prints it), not
+    // only the target series read here.
+    let digest = seer_storage::digest::dataset_digest(&crate::validate::group_objects(store, group).await?);
+    write_version(writer, predictor, &plan, &target, &forecasts, &scored, &digest).await
+}
+
+/// Writes a version's files, then its manifest and `latest`; on a failure before the
+/// manifest, removes what it wrote, so that nothing partial is left.
+pub async fn write_version(
+    mut writer: ArtifactWriter<'_>,
+    predictor: &Predictor,
+    plan: &Plan,
+    target: &Target,
+    forecasts: &[Forecast],
+    scored: &Scored,
+    digest: &str,
+) -> Result<ArtifactManifest, TrainerError> {
+    let spec = &predictor.spec;
+    let (grid, end, horizon) = (&target.grid, target.end, plan.horizon);
     let mut csv = String::new();
     let columns: Vec<String> = spec.forecast_types.iter().map(|t| column_name(t)).collect();
     let _ = writeln!(
@@ -272,10 +487,7 @@ pub async fn train(
         spec.forecast_dimensions.iter().map(|d| format!("{d},")).collect::<String>(),
         columns.join(",")
     );
-    for (item, forecast) in items.iter().zip(&forecasts) {
-        let f = forecast
-            .as_ref()
-            .map_err(|e| TrainerError::data(format!("item {}", item.key.item_id), format!("cannot forecast: {e}")))?;
+    for (item, f) in target.items.iter().zip(forecasts) {
         for step in 0..horizon {
             let period = end + 1 + step as i64;
             let mut line = csv_field(&item.key.item_id);
@@ -286,11 +498,11 @@ pub async fn train(
             let _ = write!(line, ",{}", grid.label(period));
             for t in &spec.forecast_types {
                 let v = if t == "mean" {
-                    f.mean[step]
+                    f.mean.get(step).copied()
                 } else {
-                    t.parse::<f64>().ok().and_then(|q| f.quantile(q)).map(|q| q[step]).unwrap_or(f64::NAN)
+                    t.parse::<f64>().ok().and_then(|q| f.quantile(q)).and_then(|q| q.get(step).copied())
                 };
-                let _ = write!(line, ",{}", round(v));
+                let _ = write!(line, ",{}", round(v.unwrap_or(f64::NAN)));
             }
             csv.push_str(&line);
             csv.push('\n');
@@ -300,14 +512,15 @@ pub async fn train(
     let model_file = ModelFile {
         format_version: 1,
         frequency: &spec.forecast_frequency,
-        season,
+        season: plan.season,
         horizon,
         forecast_types: &spec.forecast_types,
         forecast_dimensions: &spec.forecast_dimensions,
         first_forecast_date: grid.label(end + 1),
-        items: items
+        items: target
+            .items
             .iter()
-            .zip(&model.weights)
+            .zip(&scored.model.weights)
             .map(|(i, w)| ModelItem {
                 item_id: i.key.item_id.clone(),
                 dimensions: i.key.dimensions.clone(),
@@ -315,29 +528,27 @@ pub async fn train(
             })
             .collect(),
     };
-
-    let location = ArtifactLocation {
-        root: destination.root.clone(),
-        namespace: predictor.metadata.namespace.clone().unwrap_or_else(|| "default".into()),
-        kind: ArtifactKind::Predictor,
-        name: predictor.metadata.name.clone().unwrap_or_else(|| "predictor".into()),
-    };
-    let mut writer = ArtifactWriter::create(store, location, &destination.version).await?;
-    writer.put_file("model.json", encode(predictor, &model_file)?).await?;
-    writer.put_file(METRICS_FILE, encode(predictor, &metrics)?).await?;
-    writer.put_file("forecasts/forecasts.csv", csv.into_bytes()).await?;
     let properties = BTreeMap::from([
         ("forecastHorizon".to_string(), serde_json::json!(horizon)),
         ("forecastFrequency".to_string(), serde_json::json!(spec.forecast_frequency)),
         ("forecastTypes".to_string(), serde_json::json!(spec.forecast_types)),
         ("forecastDimensions".to_string(), serde_json::json!(spec.forecast_dimensions)),
-        ("items".to_string(), serde_json::json!(items.len())),
-        ("headlineMetrics".to_string(), serde_json::json!(metrics.headline())),
+        ("items".to_string(), serde_json::json!(target.items.len())),
+        ("headlineMetrics".to_string(), serde_json::json!(scored.metrics.headline())),
     ]);
-    // The one dataset digest, over every dataset of the group (as `validate` prints it), not
-    // only the target series read here.
-    let digest = seer_storage::digest::dataset_digest(&crate::validate::group_objects(store, group).await?);
-    Ok(writer.commit(&algorithm_name, &digest, properties).await?)
+    let files = [
+        ("model.json", encode(predictor, &model_file)?),
+        (METRICS_FILE, encode(predictor, &scored.metrics)?),
+        ("forecasts/forecasts.csv", csv.into_bytes()),
+    ];
+    for (path, data) in files {
+        if let Err(e) = writer.put_file(path, data).await {
+            // Best effort: the error to report is the first one.
+            let _ = writer.abort().await;
+            return Err(e.into());
+        }
+    }
+    Ok(writer.commit(&plan.algorithm_name, digest, properties).await?)
 }
 
 fn round(v: f64) -> String {
@@ -348,7 +559,7 @@ fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
 }
 
-fn encode<T: Serialize>(predictor: &Predictor, value: &T) -> Result<Vec<u8>, TrainerError> {
+pub(crate) fn encode<T: Serialize>(predictor: &Predictor, value: &T) -> Result<Vec<u8>, TrainerError> {
     serde_json::to_vec_pretty(value).map_err(|e| manifest_error(predictor, format!("cannot encode: {e}")))
 }
 

@@ -46,6 +46,26 @@ async fn counts_rows_items_and_time_range_from_a_folder() {
 }
 
 #[tokio::test]
+async fn named_time_zones_follow_daylight_saving() {
+    // Hourly local times in Los Angeles around the spring-forward night (2024-03-10, 02:00
+    // PST becomes 03:00 PDT) and on the fall-back night (2024-11-03, 01:00 happens twice).
+    let dir = tempfile::tempdir().expect("tmp");
+    let csv = "item_id,timestamp,demand\na,2024-03-10 01:00:00,1\na,2024-03-10 03:00:00,2\na,2024-11-03 01:30:00,3\n";
+    let uri = write(dir.path(), "la.csv", csv.as_bytes());
+    let extra = "    timestampFormat: yyyy-MM-dd HH:mm:ss\n    timeZone: America/Los_Angeles\n";
+    let report = run_validate(&group(&uri, extra), &local_store().await).await.expect("valid");
+    let d = &report.datasets[0];
+    // 01:00 PST is 09:00 UTC; 01:30 on the fall-back night is the first one, PDT: 08:30 UTC.
+    assert_eq!(d.start_time.as_deref(), Some("2024-03-10T09:00:00Z"));
+    assert_eq!(d.end_time.as_deref(), Some("2024-11-03T08:30:00Z"));
+
+    let err = run_validate(&group(&uri, "    timeZone: America/Springfield\n"), &local_store().await)
+        .await
+        .expect_err("unknown zone");
+    assert!(err.contains("la.csv") && err.contains("timeZone: unknown time zone \"America/Springfield\""), "{err}");
+}
+
+#[tokio::test]
 async fn reads_a_prefix_of_gzip_parts_and_skips_rows_without_keys() {
     let dir = tempfile::tempdir().expect("tmp");
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());

@@ -86,7 +86,7 @@ pub async fn read_dataset(
 ) -> Result<(ResolvedSchema, Vec<ObjectInfo>), TrainerError> {
     let objects = dataset_objects(store, &dataset.uri).await?;
     let timestamps = TimestampParser::new(dataset.timestamp_format.as_deref(), dataset.time_zone.as_deref())
-        .map_err(|m| TrainerError::data(&dataset.uri, format!("timestampFormat: {m}")))?;
+        .map_err(|m| TrainerError::data(&dataset.uri, m))?;
     let mut resolved: Option<ResolvedSchema> = None;
     for object in &objects {
         let uri = object.uri.to_string();

@@ -1,7 +1,22 @@
 //! Timestamps as Amazon Forecast and Personalize accept them: a Java-style pattern
 //! (`yyyy-MM-dd`, `yyyy-MM-dd HH:mm:ss`), `epoch` seconds, and ISO 8601 always.
+//!
+//! Timestamps without an offset are read in the dataset's `timeZone`: UTC by default, a
+//! fixed offset (`+02:00`), or an IANA name (`America/Los_Angeles`) whose daylight-saving
+//! rules apply. Local times that a DST change makes ambiguous or skips are resolved as
+//! Java's `ZonedDateTime` does (Amazon Forecast ran on the JVM): in the autumn overlap the
+//! earlier instant (the summer offset); in the spring gap the time is moved later by the
+//! length of the gap (02:30 on a spring-forward night in Los Angeles is 03:30 PDT).
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
+use chrono::{DateTime, Duration, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, Offset, TimeZone};
+use chrono_tz::Tz;
+
+/// The zone of local timestamps.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Zone {
+    Fixed(FixedOffset),
+    Named(Tz),
+}
 
 /// Parses the timestamps of one dataset.
 #[derive(Clone, Debug)]
@@ -9,25 +24,36 @@ pub struct TimestampParser {
     /// The pattern translated to chrono's syntax, and whether it has a time part.
     pattern: Option<(String, bool)>,
     epoch: bool,
-    offset: FixedOffset,
+    zone: Zone,
 }
 
 impl TimestampParser {
     /// `format`: a pattern of `yyyy MM dd HH mm ss` and literal separators (`'T'` quoted),
-    /// or `epoch`. `time_zone`: UTC (default) or a fixed offset such as `+02:00`.
+    /// or `epoch`. `time_zone`: UTC (default), a fixed offset such as `+02:00`, or an IANA
+    /// name such as `Europe/Berlin`. Errors start with the field they are about
+    /// (`timestampFormat:` or `timeZone:`).
     pub fn new(format: Option<&str>, time_zone: Option<&str>) -> Result<TimestampParser, String> {
-        let offset = match time_zone.map(str::trim) {
-            None | Some("") | Some("UTC") | Some("Etc/UTC") | Some("Z") => FixedOffset::east_opt(0).ok_or("offset")?,
-            Some(tz) => tz
-                .parse::<FixedOffset>()
-                .map_err(|_| format!("time zone {tz:?}: only UTC and fixed offsets such as +02:00 are supported"))?,
+        let zone = match time_zone.map(str::trim) {
+            None | Some("") | Some("UTC") | Some("Etc/UTC") | Some("Z") => {
+                Zone::Fixed(FixedOffset::east_opt(0).ok_or("timeZone: UTC offset")?)
+            }
+            Some(tz) if tz.starts_with(['+', '-']) => Zone::Fixed(
+                tz.parse::<FixedOffset>()
+                    .map_err(|_| format!("timeZone: {tz:?} is not an offset such as +02:00 or -05:30"))?,
+            ),
+            Some(tz) => Zone::Named(tz.parse::<Tz>().map_err(|_| {
+                format!(
+                    "timeZone: unknown time zone {tz:?} (expected an IANA name such as America/Los_Angeles or \
+                     Europe/Berlin, UTC, or an offset such as +02:00)"
+                )
+            })?),
         };
         let (pattern, epoch) = match format.map(str::trim) {
             None | Some("") => (None, false),
             Some(f) if f.eq_ignore_ascii_case("epoch") => (None, true),
-            Some(f) => (Some(translate(f)?), false),
+            Some(f) => (Some(translate(f).map_err(|m| format!("timestampFormat: {m}"))?), false),
         };
-        Ok(TimestampParser { pattern, epoch, offset })
+        Ok(TimestampParser { pattern, epoch, zone })
     }
 
     /// Unix seconds (UTC) of one value, or why not.
@@ -64,7 +90,27 @@ impl TimestampParser {
     }
 
     fn to_utc(&self, dt: NaiveDateTime) -> Result<i64, String> {
-        dt.and_local_timezone(self.offset).single().map(|d| d.timestamp()).ok_or_else(|| format!("{dt} is ambiguous"))
+        match self.zone {
+            Zone::Fixed(offset) => dt
+                .and_local_timezone(offset)
+                .single()
+                .map(|d| d.timestamp())
+                .ok_or_else(|| format!("{dt} is out of range")),
+            Zone::Named(tz) => match tz.from_local_datetime(&dt) {
+                LocalResult::Single(d) => Ok(d.timestamp()),
+                // Autumn overlap: the earlier instant, as Java does.
+                LocalResult::Ambiguous(earlier, _) => Ok(earlier.timestamp()),
+                // Spring gap: read with the offset in force before the gap, which moves the
+                // time later by the gap's length, as Java does.
+                LocalResult::None => {
+                    let before = dt
+                        .checked_sub_signed(Duration::days(1))
+                        .and_then(|d| tz.from_local_datetime(&d).earliest())
+                        .ok_or_else(|| format!("{dt} does not exist in time zone {tz}"))?;
+                    Ok((dt - before.offset().fix()).and_utc().timestamp())
+                }
+            },
+        }
     }
 }
 
@@ -133,6 +179,32 @@ mod tests {
         assert_eq!(p.parse("2024-01-02T01:00:00Z").unwrap(), 1_704_157_200);
         assert!(p.parse("yesterday").unwrap_err().contains("cannot read \"yesterday\""));
         assert!(TimestampParser::new(Some("yyyy-MM-dd hh"), None).unwrap_err().contains("unsupported"));
-        assert!(TimestampParser::new(None, Some("Europe/Berlin")).unwrap_err().contains("fixed offsets"));
+        assert!(TimestampParser::new(None, Some("+25:00")).unwrap_err().starts_with("timeZone:"));
+        let err = TimestampParser::new(None, Some("Mars/Olympus_Mons")).unwrap_err();
+        assert!(err.starts_with("timeZone: unknown time zone \"Mars/Olympus_Mons\""), "{err}");
+        assert!(TimestampParser::new(Some("yyyy-MM-dd hh"), None).unwrap_err().starts_with("timestampFormat:"));
+    }
+
+    #[test]
+    fn named_zones_follow_daylight_saving() {
+        let p = TimestampParser::new(Some("yyyy-MM-dd HH:mm:ss"), Some("America/Los_Angeles")).unwrap();
+        let utc = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().timestamp();
+        // Winter: PST (-08:00); summer: PDT (-07:00).
+        assert_eq!(p.parse("2024-01-15 12:00:00").unwrap(), utc("2024-01-15T20:00:00Z"));
+        assert_eq!(p.parse("2024-07-15 12:00:00").unwrap(), utc("2024-07-15T19:00:00Z"));
+        // Spring forward, 2024-03-10: 01:59 PST is followed by 03:00 PDT, one hour of UTC apart...
+        assert_eq!(p.parse("2024-03-10 01:00:00").unwrap(), utc("2024-03-10T09:00:00Z"));
+        assert_eq!(p.parse("2024-03-10 03:00:00").unwrap(), utc("2024-03-10T10:00:00Z"));
+        // ...and 02:30 does not exist: moved later by the gap, to 03:30 PDT.
+        assert_eq!(p.parse("2024-03-10 02:30:00").unwrap(), utc("2024-03-10T10:30:00Z"));
+        // Fall back, 2024-11-03: 01:30 happens twice; the earlier (PDT) is taken.
+        assert_eq!(p.parse("2024-11-03 01:30:00").unwrap(), utc("2024-11-03T08:30:00Z"));
+        assert_eq!(p.parse("2024-11-03 03:00:00").unwrap(), utc("2024-11-03T11:00:00Z"));
+        // An explicit offset in the value wins over the zone.
+        assert_eq!(p.parse("2024-01-15T12:00:00Z").unwrap(), utc("2024-01-15T12:00:00Z"));
+        // Dates are local midnights: a day in Berlin starts at 23:00 or 22:00 UTC.
+        let p = TimestampParser::new(Some("yyyy-MM-dd"), Some("Europe/Berlin")).unwrap();
+        assert_eq!(p.parse("2024-01-02").unwrap(), utc("2024-01-01T23:00:00Z"));
+        assert_eq!(p.parse("2024-07-02").unwrap(), utc("2024-07-01T22:00:00Z"));
     }
 }

@@ -1,0 +1,307 @@
+//! Sharded training for Kubernetes Indexed Jobs: `train --shard i/n` trains the items whose
+//! key hashes to `i` modulo `n`, and `merge --shards n` joins the shards into one version.
+//!
+//! Which shard an item belongs to depends only on its key — item_id and forecast dimension
+//! values — through FNV-1a (64-bit, fixed by its specification, unlike Rust's `Hash`, which
+//! may change between releases), so every pod agrees without talking, whatever the order of
+//! the files, and every item lands in exactly one shard.
+//!
+//! What a shard persists (`shard.bin`, postcard-encoded [`ShardFile`]): for each of its
+//! items the regular series, the backtest of every candidate algorithm (forecasts, actuals,
+//! MASE scales and the metric sums), and every candidate's forecast of the horizon after
+//! the data. AUTO chooses its ensembles per velocity class *across all items* (and the
+//! classes are terciles over all items), so no shard can choose alone; the merge rebuilds
+//! the whole backtest report from the shards, in the order an unsharded run has, and makes
+//! the same choice, the same sums and the same forecasts — bit for bit.
+
+use seer_api::metrics::AccuracyMetrics;
+use seer_models::forecast::{Forecast, Series, backtest::ItemBacktest, metrics::MetricAccumulator};
+use seer_storage::artifacts::ShardId;
+use serde::{Deserialize, Serialize};
+
+use crate::featurize::{ItemKey, ItemSeries};
+
+/// The file a shard writes beside its manifest.
+pub const SHARD_FILE: &str = "shard.bin";
+/// Version of [`ShardFile`]'s layout; a merge refuses shards of another.
+pub const SHARD_FORMAT: u32 = 1;
+
+/// Parses `--shard i/n`.
+pub fn parse_shard(text: &str) -> Result<ShardId, String> {
+    let (i, n) = text.split_once('/').ok_or_else(|| format!("--shard {text:?}: expected i/n, such as 0/4"))?;
+    let i: u32 = i.trim().parse().map_err(|_| format!("--shard {text:?}: {i:?} is not a whole number"))?;
+    let n: u32 = n.trim().parse().map_err(|_| format!("--shard {text:?}: {n:?} is not a whole number"))?;
+    ShardId::new(i, n).map_err(|m| format!("--shard: {m}"))
+}
+
+/// FNV-1a, 64-bit, of the key: each part as its length (8 bytes, little-endian) and its
+/// UTF-8 bytes, so that `("ab", ["c"])` and `("a", ["bc"])` differ.
+pub fn key_hash(key: &ItemKey) -> u64 {
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    let mut h = OFFSET;
+    let mut eat = |bytes: &[u8]| {
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(PRIME);
+        }
+    };
+    for part in std::iter::once(&key.item_id).chain(&key.dimensions) {
+        eat(&(part.len() as u64).to_le_bytes());
+        eat(part.as_bytes());
+    }
+    h
+}
+
+/// Whether an item belongs to a shard.
+pub fn shard_of(key: &ItemKey, count: u32) -> u32 {
+    (key_hash(key) % u64::from(count.max(1))) as u32
+}
+
+/// A shard's partial output. Every float is stored bit for bit.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ShardFile {
+    pub format: u32,
+    pub shard: (u32, u32),
+    /// What was trained, as [`crate::train_forecast::Plan::fingerprint`] writes it: shards
+    /// and the merge must agree.
+    pub plan: String,
+    /// The dataset digest the shard read.
+    pub dataset_digest: String,
+    /// Candidate algorithms, by name, in the order of every per-algorithm vector.
+    pub algorithms: Vec<String>,
+    /// Earliest timestamp of the whole dataset (the grid's anchor) and the last period.
+    pub anchor: i64,
+    pub end: i64,
+    pub items: Vec<ShardItem>,
+}
+
+/// One item of a shard.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ShardItem {
+    pub item_id: String,
+    pub dimensions: Vec<String>,
+    pub start: i64,
+    pub values: Vec<f64>,
+    pub filled: Option<Vec<bool>>,
+    /// `None` when the history is too short for the backtest windows.
+    pub backtest: Option<BacktestWire>,
+    /// Per candidate: its forecast of the horizon after the data, or why it failed.
+    pub candidates: Vec<Result<ForecastWire, String>>,
+}
+
+impl ShardItem {
+    /// The item and its series.
+    pub fn series(&self) -> ItemSeries {
+        ItemSeries {
+            key: ItemKey { item_id: self.item_id.clone(), dimensions: self.dimensions.clone() },
+            series: Series { start: self.start, values: self.values.clone(), filled: self.filled.clone() },
+        }
+    }
+}
+
+/// A forecast: quantiles per level, and the mean.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ForecastWire {
+    pub levels: Vec<f64>,
+    pub quantiles: Vec<Vec<f64>>,
+    pub mean: Vec<f64>,
+}
+
+impl From<&Forecast> for ForecastWire {
+    fn from(f: &Forecast) -> Self {
+        ForecastWire { levels: f.levels.clone(), quantiles: f.quantiles.clone(), mean: f.mean.clone() }
+    }
+}
+
+impl From<ForecastWire> for Forecast {
+    fn from(f: ForecastWire) -> Self {
+        Forecast { levels: f.levels, quantiles: f.quantiles, mean: f.mean }
+    }
+}
+
+/// The raw sums of a [`MetricAccumulator`]: numerators and denominators, never ratios, so
+/// that adding them across shards gives the metrics of the union exactly.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SumsWire {
+    pub levels: Vec<f64>,
+    pub quantile_loss: Vec<f64>,
+    pub below: Vec<u64>,
+    pub below_strict: Vec<u64>,
+    pub abs_actual: f64,
+    pub abs_error: f64,
+    pub sq_error: f64,
+    pub points: u64,
+    pub ape_sum: f64,
+    pub ape_points: u64,
+    pub mase_sum: f64,
+    pub mase_items: u64,
+    pub items: u64,
+}
+
+impl From<&MetricAccumulator> for SumsWire {
+    fn from(a: &MetricAccumulator) -> Self {
+        SumsWire {
+            levels: a.levels.clone(),
+            quantile_loss: a.quantile_loss.clone(),
+            below: a.below.clone(),
+            below_strict: a.below_strict.clone(),
+            abs_actual: a.abs_actual,
+            abs_error: a.abs_error,
+            sq_error: a.sq_error,
+            points: a.points,
+            ape_sum: a.ape_sum,
+            ape_points: a.ape_points,
+            mase_sum: a.mase_sum,
+            mase_items: a.mase_items,
+            items: a.items,
+        }
+    }
+}
+
+impl From<SumsWire> for MetricAccumulator {
+    fn from(s: SumsWire) -> Self {
+        MetricAccumulator {
+            levels: s.levels,
+            quantile_loss: s.quantile_loss,
+            below: s.below,
+            below_strict: s.below_strict,
+            abs_actual: s.abs_actual,
+            abs_error: s.abs_error,
+            sq_error: s.sq_error,
+            points: s.points,
+            ape_sum: s.ape_sum,
+            ape_points: s.ape_points,
+            mase_sum: s.mase_sum,
+            mase_items: s.mase_items,
+            items: s.items,
+        }
+    }
+}
+
+impl SumsWire {
+    /// The metrics these sums give.
+    pub fn metrics(&self) -> AccuracyMetrics {
+        MetricAccumulator::from(self.clone()).to_accuracy_metrics()
+    }
+}
+
+/// One item's backtest: per window (0 = latest) and candidate.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct BacktestWire {
+    pub forecasts: Vec<Vec<Option<ForecastWire>>>,
+    pub scores: Vec<Vec<SumsWire>>,
+    pub actuals: Vec<(Vec<f64>, Vec<bool>)>,
+    pub scales: Vec<Option<f64>>,
+}
+
+impl From<&ItemBacktest> for BacktestWire {
+    fn from(b: &ItemBacktest) -> Self {
+        BacktestWire {
+            forecasts: b
+                .forecasts
+                .iter()
+                .map(|w| w.iter().map(|f| f.as_ref().map(ForecastWire::from)).collect())
+                .collect(),
+            scores: b.scores.iter().map(|w| w.iter().map(SumsWire::from).collect()).collect(),
+            actuals: b.actuals.clone(),
+            scales: b.scales.clone(),
+        }
+    }
+}
+
+impl BacktestWire {
+    /// Back to the models' form, as item `item` of a report.
+    pub fn into_backtest(self, item: usize) -> ItemBacktest {
+        ItemBacktest {
+            item,
+            forecasts: self
+                .forecasts
+                .into_iter()
+                .map(|w| w.into_iter().map(|f| f.map(Forecast::from)).collect())
+                .collect(),
+            scores: self.scores.into_iter().map(|w| w.into_iter().map(MetricAccumulator::from).collect()).collect(),
+            actuals: self.actuals,
+            scales: self.scales,
+        }
+    }
+}
+
+impl ShardFile {
+    /// The bytes of `shard.bin`.
+    pub fn encode(&self) -> Result<Vec<u8>, String> {
+        postcard::to_stdvec(self).map_err(|e| format!("cannot encode the shard: {e}"))
+    }
+
+    /// Reads `shard.bin`.
+    pub fn decode(bytes: &[u8]) -> Result<ShardFile, String> {
+        postcard::from_bytes(bytes).map_err(|e| format!("not a shard file of format {SHARD_FORMAT}: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(id: &str, dims: &[&str]) -> ItemKey {
+        ItemKey { item_id: id.into(), dimensions: dims.iter().map(|d| d.to_string()).collect() }
+    }
+
+    #[test]
+    fn shard_arguments() {
+        assert_eq!(parse_shard("1/4").unwrap(), ShardId { index: 1, count: 4 });
+        assert!(parse_shard("4/4").unwrap_err().contains("0 ≤ i < n"));
+        assert!(parse_shard("1-4").unwrap_err().contains("expected i/n"));
+        assert!(parse_shard("a/4").unwrap_err().contains("whole number"));
+    }
+
+    #[test]
+    fn the_hash_is_fixed_and_separates_parts() {
+        // FNV-1a's published test vector for the empty input is the offset basis; ours adds
+        // the length prefix, so pin today's values: a change would reshuffle running jobs.
+        assert_eq!(key_hash(&key("", &[])), 0xa8c7_f832_281a_39c5);
+        assert_eq!(key_hash(&key("item_1", &["store_9"])), key_hash(&key("item_1", &["store_9"])));
+        assert_ne!(key_hash(&key("ab", &["c"])), key_hash(&key("a", &["bc"])));
+        assert_ne!(key_hash(&key("a", &["b"])), key_hash(&key("a", &["b", ""])));
+    }
+
+    #[test]
+    fn every_item_lands_in_exactly_one_shard_and_shards_are_balanced() {
+        let n = 4;
+        let mut sizes = [0usize; 4];
+        for i in 0..4000 {
+            let k = key(&format!("item_{i}"), &["s1"]);
+            let s = shard_of(&k, n);
+            assert!(s < n);
+            sizes[s as usize] += 1;
+        }
+        assert!(sizes.iter().all(|s| (800..1200).contains(s)), "{sizes:?}");
+        assert_eq!(shard_of(&key("x", &[]), 1), 0);
+    }
+
+    #[test]
+    fn floats_survive_bit_for_bit() {
+        let f = ShardFile {
+            format: SHARD_FORMAT,
+            shard: (0, 1),
+            plan: "p".into(),
+            dataset_digest: "sha256:x".into(),
+            algorithms: vec!["ETS".into()],
+            anchor: 0,
+            end: 3,
+            items: vec![ShardItem {
+                item_id: "a".into(),
+                dimensions: vec![],
+                start: 0,
+                values: vec![0.1 + 0.2, f64::NAN, -0.0, 1e-310],
+                filled: Some(vec![false, true, false, false]),
+                backtest: None,
+                candidates: vec![Err("no".into())],
+            }],
+        };
+        let back = ShardFile::decode(&f.encode().unwrap()).unwrap();
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&back.items[0].values), bits(&f.items[0].values));
+        assert!(ShardFile::decode(b"\xff\xff").is_err());
+    }
+}
