@@ -13,7 +13,7 @@ use seer_trainer::{
     manifests::Manifests,
     shard, sharded,
     train_forecast::{self, Destination},
-    validate,
+    train_recommend, validate,
 };
 
 #[derive(Parser)]
@@ -39,10 +39,10 @@ enum Command {
         #[arg(long, env = "SEER_CREDENTIALS_DIR")]
         credentials_dir: Option<PathBuf>,
     },
-    /// Train a version of the Predictor in the files on its DatasetGroup's data and write
-    /// its artifact (model, metrics.json, forecasts/, manifest.json last).
+    /// Train a version of the Predictor or Solution in the files on its DatasetGroup's data
+    /// and write its artifact (model, metrics.json, forecasts/ for Predictors, manifest.json last).
     Train {
-        /// YAML files with the DatasetGroup and the Predictor (as you would `kubectl apply` them).
+        /// YAML files with the DatasetGroup and the Predictor or Solution (as you would `kubectl apply` them).
         #[arg(short = 'f', long = "filename", required = true)]
         files: Vec<PathBuf>,
         /// Artifact root (`s3://bucket/prefix` or `file:///path`); default: the Predictor's
@@ -83,35 +83,56 @@ enum Command {
     },
 }
 
-/// What `train` and `merge` need from the files: the group, the Predictor, the root.
-fn predictor_job(
+/// The resource a `train` or `merge` trains.
+enum Trained {
+    Predictor(Box<seer_api::Predictor>),
+    Solution(Box<seer_api::Solution>),
+}
+
+/// What `train` and `merge` need from the files: the group, the Predictor or Solution, the
+/// artifact root.
+fn training_job(
     files: &[PathBuf],
     output: Option<String>,
-) -> Result<(seer_api::DatasetGroup, seer_api::Predictor, ObjectUri), TrainerError> {
+) -> Result<(seer_api::DatasetGroup, Trained, ObjectUri), TrainerError> {
     let manifests = Manifests::read(files)?;
     let missing = |what: &str| TrainerError::Manifest {
         file: files_label(files),
         message: format!("no {what} (apiVersion seer.dev/v1alpha1) in these files"),
     };
     let group = manifests.dataset_group.ok_or_else(|| missing("DatasetGroup"))?;
-    let Some(predictor) = manifests.predictor else {
-        if manifests.solution.is_some() {
+    let (trained, spec_root, kind) = match (manifests.predictor, manifests.solution) {
+        (Some(_), Some(_)) => {
             return Err(TrainerError::Manifest {
                 file: files_label(files),
-                message: "training Solutions is not available in this version yet".into(),
+                message: "both a Predictor and a Solution: give one of them per run".into(),
             });
         }
-        return Err(missing("Predictor"));
-    };
-    let root = output.or_else(|| predictor.spec.artifacts.as_ref().map(|a| a.uri.clone())).ok_or_else(|| {
-        TrainerError::Manifest {
-            file: files_label(files),
-            message:
-                "no artifact root: pass --output, set SEER_ARTIFACT_ROOT, or set the Predictor's spec.artifacts.uri"
-                    .into(),
+        (Some(p), None) => {
+            let root = p.spec.artifacts.as_ref().map(|a| a.uri.clone());
+            (Trained::Predictor(Box::new(p)), root, "Predictor")
         }
+        (None, Some(s)) => {
+            let root = s.spec.artifacts.as_ref().map(|a| a.uri.clone());
+            (Trained::Solution(Box::new(s)), root, "Solution")
+        }
+        (None, None) => return Err(missing("Predictor or Solution")),
+    };
+    let root = output.or(spec_root).ok_or_else(|| TrainerError::Manifest {
+        file: files_label(files),
+        message: format!(
+            "no artifact root: pass --output, set SEER_ARTIFACT_ROOT, or set the {kind}'s spec.artifacts.uri"
+        ),
     })?;
-    Ok((group, predictor, ObjectUri::parse(&root)?))
+    Ok((group, trained, ObjectUri::parse(&root)?))
+}
+
+/// Sharding is for forecasting's many independent series; a Solution trains as one.
+fn sharding_needs_a_predictor(files: &[PathBuf], what: &str) -> TrainerError {
+    TrainerError::Manifest {
+        file: files_label(files),
+        message: format!("{what} is for Predictors (forecast items train independently); a Solution trains in one run"),
+    }
 }
 
 /// One document on standard output; a closed pipe (`| head`) is not worth a panic.
@@ -161,19 +182,26 @@ async fn run(cli: Cli) -> Result<(), TrainerError> {
             Ok(())
         }
         Command::Train { files, output, version, shard, credentials_dir } => {
-            let (group, predictor, root) = predictor_job(&files, output)?;
+            let (group, trained, root) = training_job(&files, output)?;
             let destination = Destination { root, version: version.unwrap_or_else(timestamp_version) };
             let settings = connection::s3_settings(group.spec.s3.as_ref(), credentials_dir.as_deref())?;
             let store = ObjectStore::connect(&settings).await;
-            let manifest = match shard {
-                Some(shard) => sharded::train_shard(&store, &group, &predictor, &destination, shard).await?,
-                None => train_forecast::train(&store, &group, &predictor, &destination).await?,
+            let manifest = match (trained, shard) {
+                (Trained::Predictor(p), Some(shard)) => {
+                    sharded::train_shard(&store, &group, &p, &destination, shard).await?
+                }
+                (Trained::Predictor(p), None) => train_forecast::train(&store, &group, &p, &destination).await?,
+                (Trained::Solution(_), Some(_)) => return Err(sharding_needs_a_predictor(&files, "--shard")),
+                (Trained::Solution(s), None) => train_recommend::train(&store, &group, &s, &destination).await?,
             };
             print_summary(&manifest);
             Ok(())
         }
         Command::Merge { files, output, version, shards, credentials_dir } => {
-            let (group, predictor, root) = predictor_job(&files, output)?;
+            let (group, trained, root) = training_job(&files, output)?;
+            let Trained::Predictor(predictor) = trained else {
+                return Err(sharding_needs_a_predictor(&files, "merge"));
+            };
             let destination = Destination { root, version };
             let settings = connection::s3_settings(group.spec.s3.as_ref(), credentials_dir.as_deref())?;
             let store = ObjectStore::connect(&settings).await;
