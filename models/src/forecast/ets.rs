@@ -783,4 +783,23 @@ mod tests {
             assert!((v - 200.0 - late[(160 + h) % m]).abs() < 2.0, "{mean:?}");
         }
     }
+    #[test]
+    fn seasonal_form_fits_no_worse_than_the_form_it_nests() {
+        // A smooth random walk has no season, but a decomposition of its first cycles finds
+        // one; with that season held fixed ETS(A,N,A) fitted worse than ETS(A,N,N), which
+        // it nests (γ → 0, zero season), and AICc then preferred wilder forms (m4 hourly).
+        let mut rng = stats::Rng::new(5);
+        let (mut v, mut d) = (100.0, 0.0);
+        let y: Vec<f64> = (0..240)
+            .map(|_| {
+                d = 0.9 * d + rng.uniform() - 0.5;
+                v += d;
+                v
+            })
+            .collect();
+        let ann = fit(&y, 12, Spec { multiplicative_error: false, trend: Trend::None, season: Season::None });
+        let ana = fit(&y, 12, Spec { multiplicative_error: false, trend: Trend::None, season: Season::Additive });
+        let (ann, ana) = (ann.expect("ANN"), ana.expect("ANA"));
+        assert!(ana.sigma2 <= ann.sigma2 * 1.01, "ANA {} vs ANN {}", ana.sigma2, ann.sigma2);
+    }
 }
