@@ -180,11 +180,12 @@ fn main() -> Result<(), BoxError> {
         let mut algs = vec![Algorithm::SeasonalNaive, Algorithm::Ets, Algorithm::Arima, Algorithm::Theta];
         algs.extend([Algorithm::Npts, Algorithm::SeasonalNpts, Algorithm::Climatological]);
         algs.extend([Algorithm::Croston, Algorithm::Sba, Algorithm::Tsb]);
-        // SEER_BENCH_ONLY=ETS,ARIMA runs just those (no AUTO): quick speed checks.
+        // SEER_BENCH_ONLY=ETS,ARIMA runs just those (no AUTO), next to statsforecast's models.
         let only: Vec<Algorithm> = std::env::var("SEER_BENCH_ONLY")
             .map(|v| v.split(',').filter_map(Algorithm::from_name).collect())
             .unwrap_or_default();
-        if !only.is_empty() {
+        let subset = !only.is_empty();
+        if subset {
             algs = only;
         }
         let mut by_alg: Vec<Vec<Forecast>> = Vec::with_capacity(algs.len());
@@ -202,46 +203,35 @@ fn main() -> Result<(), BoxError> {
             all_secs += secs;
             all_cpu += cpu;
         }
-        if algs.len() < 10 {
-            println!("(subset run)");
-            for r in &rows {
-                println!(
-                    "{} avg wQL {} MASE {} wall {:.2} cpu {:.2}",
-                    r.model,
-                    fmt(r.acc.average_wql()),
-                    fmt(r.acc.mase()),
-                    r.seconds,
-                    r.cpu
-                );
-            }
-            continue;
-        }
         // AUTO: backtest every candidate on windows before the test, choose per item, and
         // combine the candidates' forecasts above. Its time is the backtest plus every
         // candidate's fit and forecast.
-        let c0 = cpu_seconds();
-        let t0 = Instant::now();
-        let windows = if train.iter().map(Vec::len).min().unwrap_or(0) >= 3 * h + 2 * m { 2 } else { 1 };
-        let cfg = BacktestConfig { spec: spec.clone(), windows, offset: None };
-        let report = backtest(&series, &algs, &cfg)?;
-        let bt_secs = t0.elapsed().as_secs_f64();
-        let bt_cpu = cpu_seconds() - c0;
-        let ensemble = |config: &AutoConfig| -> Result<MetricAccumulator, BoxError> {
-            let auto = AutoModel::from_backtest(&report, series.len(), config);
-            let fcs: Option<Vec<Forecast>> = (0..series.len())
-                .map(|i| auto.combine(i, |a| algs.iter().position(|x| *x == a).map(|k| &by_alg[k][i])))
-                .collect();
-            Ok(score(&fcs.ok_or("a member forecast is missing")?, &test, &scales))
-        };
-        let global = ensemble(&AutoConfig { per_class: false, ..AutoConfig::default() })?;
-        eprintln!("{set}: AUTO with one ensemble for all items: avg wQL {}", fmt(global.average_wql()));
-        rows.push(Row {
-            model: "Seer AUTO".to_string(),
-            acc: ensemble(&AutoConfig::default())?,
-            seconds: bt_secs + all_secs,
-            cpu: bt_cpu + all_cpu,
-        });
-        eprintln!("{set}: AUTO backtest {bt_secs:.1}s ({windows} windows)");
+        // A subset run (SEER_BENCH_ONLY) has no AUTO: its table has the chosen models only.
+        if !subset {
+            let c0 = cpu_seconds();
+            let t0 = Instant::now();
+            let windows = if train.iter().map(Vec::len).min().unwrap_or(0) >= 3 * h + 2 * m { 2 } else { 1 };
+            let cfg = BacktestConfig { spec: spec.clone(), windows, offset: None };
+            let report = backtest(&series, &algs, &cfg)?;
+            let bt_secs = t0.elapsed().as_secs_f64();
+            let bt_cpu = cpu_seconds() - c0;
+            let ensemble = |config: &AutoConfig| -> Result<MetricAccumulator, BoxError> {
+                let auto = AutoModel::from_backtest(&report, series.len(), config);
+                let fcs: Option<Vec<Forecast>> = (0..series.len())
+                    .map(|i| auto.combine(i, |a| algs.iter().position(|x| *x == a).map(|k| &by_alg[k][i])))
+                    .collect();
+                Ok(score(&fcs.ok_or("a member forecast is missing")?, &test, &scales))
+            };
+            let global = ensemble(&AutoConfig { per_class: false, ..AutoConfig::default() })?;
+            eprintln!("{set}: AUTO with one ensemble for all items: avg wQL {}", fmt(global.average_wql()));
+            rows.push(Row {
+                model: "Seer AUTO".to_string(),
+                acc: ensemble(&AutoConfig::default())?,
+                seconds: bt_secs + all_secs,
+                cpu: bt_cpu + all_cpu,
+            });
+            eprintln!("{set}: AUTO backtest {bt_secs:.1}s ({windows} windows)");
+        }
         let mut sf_rows: Vec<Row> = Vec::new();
         if let Some(sf) = &sf_dir {
             match read_statsforecast(&sf.join(set), &ids, h) {
