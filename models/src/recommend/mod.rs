@@ -11,6 +11,7 @@
 pub mod als;
 pub mod data;
 pub mod filter;
+pub mod knn;
 pub mod metrics;
 pub mod persist;
 pub mod personalization;
@@ -21,6 +22,7 @@ pub mod split;
 
 pub use data::{Attributes, Dataset, DatasetBuilder, Event, IdMap};
 pub use filter::{BoundFilter, Filter, FilterContext, FilterError, parse_filter_value};
+pub use knn::{ItemKnn, ItemKnnParams};
 pub use metrics::{RankedList, evaluate};
 pub use persist::{ModelFileError, RecipeModel, TrainedModel};
 pub use personalization::{PersonalizationParams, UserPersonalization};
