@@ -119,7 +119,10 @@ fn write_recs(work: &Path, name: &str, lists: &[(u32, Vec<u32>)], seconds: f64) 
 fn seer(dir: &Path, work: &Path) -> Res<()> {
     fs::create_dir_all(work)?;
     let ds = load(dir)?;
-    let split = personalize_split(&ds, 0.1, 0.1, 42);
+    // SEER_SPLIT_SEED: another split of the same set (to see how much of a difference is noise;
+    // the anchors must then be run on that work directory too).
+    let seed = std::env::var("SEER_SPLIT_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(42);
+    let split = personalize_split(&ds, 0.1, 0.1, seed);
     eprintln!(
         "{}: {} users, {} items, {} train events, {} test users",
         dir.display(),
@@ -220,6 +223,12 @@ fn seer(dir: &Path, work: &Path) -> Res<()> {
     if let Ok(v) = std::env::var("SEER_KNN_SHRINK") {
         params.knn.shrinkage = v.parse()?;
     }
+    if let Ok(v) = std::env::var("SEER_EASE_ITEMS") {
+        params.ease.max_items = v.parse()?;
+    }
+    if let Ok(v) = std::env::var("SEER_EASE_REG") {
+        params.ease.regularization = v.parse()?;
+    }
     if let Ok(v) = std::env::var("SEER_REG") {
         params.als.regularization = v.parse()?;
     }
@@ -234,6 +243,9 @@ fn seer(dir: &Path, work: &Path) -> Res<()> {
         let t0 = Instant::now();
         let _k = seer_models::recommend::ItemKnn::fit(&split.train, &params.knn)?;
         eprintln!("  item kNN alone: {:.1}s", t0.elapsed().as_secs_f64());
+        let t0 = Instant::now();
+        let _e = seer_models::recommend::Ease::fit(&split.train, &params.ease)?;
+        eprintln!("  EASE alone: {:.1}s", t0.elapsed().as_secs_f64());
     }
     let t0 = Instant::now();
     let cpu0 = cpu_seconds();

@@ -10,6 +10,7 @@
 
 pub mod als;
 pub mod data;
+pub mod ease;
 pub mod filter;
 pub mod knn;
 pub mod metrics;
@@ -21,6 +22,7 @@ pub mod sims;
 pub mod split;
 
 pub use data::{Attributes, Dataset, DatasetBuilder, Event, IdMap};
+pub use ease::{Ease, EaseParams};
 pub use filter::{BoundFilter, Filter, FilterContext, FilterError, parse_filter_value};
 pub use knn::{ItemKnn, ItemKnnParams};
 pub use metrics::{RankedList, evaluate};

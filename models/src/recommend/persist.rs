@@ -51,6 +51,8 @@
 //!   | `sims.tokens.ids` | U32 | `[n_item_tokens]` (ascending within an item) | 〃 |
 //!   | `sims.idf` | F32 | `[n_tokens]` (IDF of each attribute value) | 〃 |
 //!   | `knn.neighbors.offsets`, `.items`, `.scores` | U64, U32, F32 | as `sims.neighbors.*` (item-based neighbours of whole histories) | userPersonalization |
+//!   | `ease.items` | U32 | `[m]` (ascending: the items EASE covers) | userPersonalization |
+//!   | `ease.weights` | F32 | `[m, m]` (row: history item, column: scored item, both as in `ease.items`) | userPersonalization |
 //!   | `popularity.counts` | F32 | `[n_items]` | userPersonalization, popularity |
 //!   | `trending.scores` | F32 | `[n_items]` (−∞: no recent event) | userPersonalization, trending |
 //!   | `personalization.item_born` | I64 | `[n_items]` (first event or creation; `i64::MIN`: unknown) | userPersonalization |
@@ -81,6 +83,7 @@ use sprs::CsMat;
 use super::RecommendError;
 use super::als::Als;
 use super::data::{Dataset, Event, IdMap};
+use super::ease::{Ease, EaseParams};
 use super::knn::ItemKnn;
 use super::personalization::{PersonalizationParams, SIGNAL_NAMES, SIGNALS, UserPersonalization};
 use super::popularity::{Popularity, Trending};
@@ -253,6 +256,8 @@ impl TrainedModel {
                 t.f32("als.item_factors", vec![m.als.n_items(), k], m.als.item_factors());
                 put_sims(&mut t, &m.sims);
                 put_neighbors(&mut t, "knn.neighbors", &m.knn.neighbors);
+                t.u32("ease.items", &m.ease.items);
+                t.f32("ease.weights", vec![m.ease.items.len(), m.ease.items.len()], &m.ease.weights);
                 t.f32("popularity.counts", vec![m.popularity.counts.len()], &m.popularity.counts);
                 t.f32("trending.scores", vec![m.trending.scores.len()], &m.trending.scores);
                 let born: Vec<i64> = m.item_born.iter().map(|b| b.unwrap_or(i64::MIN)).collect();
@@ -270,7 +275,7 @@ impl TrainedModel {
                 let values: Vec<f32> = h.events.iter().map(|e| e.value.unwrap_or(f32::NAN)).collect();
                 t.f32("history.values", vec![values.len()], &values);
                 ModelHeader::UserPersonalization {
-                    parameters: m.params.clone(),
+                    parameters: Box::new(m.params.clone()),
                     blend_weights: SIGNAL_NAMES.iter().map(|n| n.to_string()).zip(m.weights).collect(),
                     validation_ndcg_at10: m.validation_ndcg,
                     now: m.now,
@@ -378,6 +383,7 @@ impl TrainedModel {
                 let item_factors = r.f32("als.item_factors", &[n_items, k])?;
                 let als = Als::from_factors(&parameters.als, user_factors, item_factors);
                 let sims = read_sims(&r, n_items, parameters.sims.clone())?;
+                let ease = read_ease(&r, n_items, parameters.ease.clone())?;
                 let knn = ItemKnn {
                     neighbors: read_neighbors(&r, "knn.neighbors", n_items)?,
                     params: parameters.knn.clone(),
@@ -394,10 +400,11 @@ impl TrainedModel {
                 let item_weight = r.f32("personalization.item_weight", &[n_items])?;
                 histories = read_histories(&r, n_users, n_items, event_types.len())?;
                 RecipeModel::UserPersonalization(Box::new(UserPersonalization {
-                    params: parameters,
+                    params: *parameters,
                     als,
                     sims,
                     knn,
+                    ease,
                     popularity,
                     trending,
                     weights,
@@ -442,7 +449,7 @@ struct Header {
 #[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase", deny_unknown_fields)]
 enum ModelHeader {
     UserPersonalization {
-        parameters: PersonalizationParams,
+        parameters: Box<PersonalizationParams>,
         blend_weights: BTreeMap<String, f32>,
         #[serde(rename = "validationNdcgAt10")]
         validation_ndcg_at10: f64,
@@ -622,6 +629,20 @@ fn read_sims(r: &Reader<'_>, n_items: usize, params: SimsParams) -> Result<Simil
     let item_tokens: Vec<Vec<u32>> = tok_offsets.windows(2).map(|w| ids[w[0]..w[1]].to_vec()).collect();
     let postings = postings(&item_tokens, idf.len());
     Ok(SimilarItems { neighbors, counts, item_tokens, postings, idf, kappa: params.metadata_prior_events, params })
+}
+
+fn read_ease(r: &Reader<'_>, n_items: usize, params: EaseParams) -> Result<Ease, ModelFileError> {
+    let items = r.u32("ease.items", None)?;
+    let m = items.len();
+    if items.windows(2).any(|w| w[0] >= w[1]) || items.last().is_some_and(|&i| i as usize >= n_items) {
+        return Err(r.err(format!("ease.items must be ascending item indices below {n_items}")));
+    }
+    let weights = r.f32("ease.weights", &[m, m])?;
+    let mut column = vec![u32::MAX; n_items];
+    for (c, &i) in items.iter().enumerate() {
+        column[i as usize] = c as u32;
+    }
+    Ok(Ease { items, column, weights, params })
 }
 
 fn read_histories(

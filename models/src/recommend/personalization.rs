@@ -4,7 +4,11 @@
 //!
 //! - **collaborative**: implicit ALS, with the user's factors folded in from their history at
 //!   request time (so a user's new events move them at once, and unknown users work as soon as they
-//!   have one event);
+//!   have one event). Confidence is BM25-weighted: an event on a niche item counts more than one
+//!   on a bestseller (the item's IDF) and long histories are normalised (b = 0.8);
+//! - **item-to-item over the whole history**, order-free: item kNN ([`ItemKnn`], items alike when
+//!   the same users had them) and EASE ([`Ease`], a closed-form linear item model over the most
+//!   popular items), the two strongest simple collaborative models where order means little;
 //! - **repeat consumption**: how often and how recently the user had the item, whether a repeat
 //!   is "due" (time since the last event against the user's usual gap for that item), how often
 //!   the item's buyers come back to it (milk vs a kettle, learned across users) and how much of
@@ -36,6 +40,7 @@ use sprs::TriMat;
 
 use super::als::{Als, AlsParams};
 use super::data::{Dataset, Event};
+use super::ease::{Ease, EaseParams};
 use super::knn::{ItemKnn, ItemKnnParams};
 use super::popularity::{Popularity, Trending};
 use super::sims::{FastHash, SimilarItems, SimsParams};
@@ -43,7 +48,7 @@ use super::split::{TestCase, personalize_split};
 use super::{RecommendError, Scored, top_n};
 
 /// Number of blended signals.
-pub const SIGNALS: usize = 12;
+pub const SIGNALS: usize = 13;
 /// Names of the signals, in weight order (for logs and metrics).
 pub const SIGNAL_NAMES: [&str; SIGNALS] = [
     "collaborative",
@@ -58,6 +63,7 @@ pub const SIGNAL_NAMES: [&str; SIGNALS] = [
     "own_item_repeat_rate",
     "own_user_repeat_share",
     "history_knn",
+    "ease",
 ];
 
 /// USER_PERSONALIZATION hyperparameters.
@@ -70,6 +76,8 @@ pub struct PersonalizationParams {
     pub sims: SimsParams,
     /// The item-based neighbours of the whole history.
     pub knn: ItemKnnParams,
+    /// The EASE item-to-item model.
+    pub ease: EaseParams,
     /// Newest events whose neighbours are scored.
     pub recent_events: usize,
     /// Half-life, in events, of the recency of the user's own items.
@@ -105,6 +113,7 @@ impl Default for PersonalizationParams {
             als: AlsParams::default(),
             sims: SimsParams::default(),
             knn: ItemKnnParams::default(),
+            ease: EaseParams::default(),
             recent_events: 20,
             recency_half_life: 10.0,
             candidates: 200,
@@ -130,6 +139,7 @@ pub struct UserPersonalization {
     pub(super) als: Als,
     pub(super) sims: SimilarItems,
     pub(super) knn: ItemKnn,
+    pub(super) ease: Ease,
     pub(super) popularity: Popularity,
     pub(super) trending: Trending,
     pub(super) weights: [f32; SIGNALS],
@@ -215,6 +225,7 @@ impl UserPersonalization {
         let als = Als::fit(&matrix, &params.als)?;
         let sims = SimilarItems::fit(ds, &params.sims)?;
         let knn = ItemKnn::fit(ds, &params.knn)?;
+        let ease = Ease::fit(ds, &params.ease)?;
         let popularity = Popularity::fit(ds)?;
         let trending = Trending::fit(ds, params.trend_window.max(1), None)?;
         let mut item_born: Vec<Option<i64>> = (0..ds.n_items() as u32).map(|i| ds.item_created(i)).collect();
@@ -231,9 +242,10 @@ impl UserPersonalization {
             als,
             sims,
             knn,
+            ease,
             popularity,
             trending,
-            weights: [1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+            weights: [1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
             validation_ndcg: 0.0,
             item_born,
             now: ds.max_timestamp().unwrap_or(0),
@@ -278,7 +290,7 @@ impl UserPersonalization {
         }
         let disc: Vec<f64> = (1..=10).map(|r| 1.0 / ((r + 1) as f64).log2()).collect();
         let mut users: Vec<User> = Vec::with_capacity(cases.len());
-        let mut best_w = [1.0, 0.5, 0.5, 0.5, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0];
+        let mut best_w = [1.0, 0.5, 0.5, 0.5, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0];
         for c in cases {
             let (items, feats) = self.candidates(&c.history, None)?;
             let columns: Vec<Vec<f32>> = (0..SIGNALS).map(|f| feats.iter().map(|r| r[f]).collect()).collect();
@@ -386,21 +398,27 @@ impl UserPersonalization {
             }
         }
         // Item-based neighbours of the newest distinct items (as many as the model counts per user).
-        let mut knn: HashMap<u32, f32, FastHash> = HashMap::default();
-        {
+        let newest_distinct: Vec<u32> = {
+            let keep = self.params.knn.max_user_items.max(self.params.ease.max_user_items);
             let mut done: std::collections::HashSet<u32, FastHash> = std::collections::HashSet::default();
+            let mut out = Vec::new();
             for e in history.iter().rev() {
-                if done.len() >= self.params.knn.max_user_items {
+                if out.len() >= keep {
                     break;
                 }
-                if !done.insert(e.item) {
-                    continue;
-                }
-                for (i, s) in self.knn.neighbors(e.item) {
-                    *knn.entry(i).or_insert(0.0) += s;
+                if done.insert(e.item) {
+                    out.push(e.item);
                 }
             }
+            out
+        };
+        let mut knn: HashMap<u32, f32, FastHash> = HashMap::default();
+        for &j in newest_distinct.iter().take(self.params.knn.max_user_items) {
+            for (i, s) in self.knn.neighbors(j) {
+                *knn.entry(i).or_insert(0.0) += s;
+            }
         }
+        let ease: HashMap<u32, f32, FastHash> = self.ease.scores(newest_distinct.iter().copied()).into_iter().collect();
         let mut agg: HashMap<u32, f32, FastHash> = HashMap::default();
         let norm = length_norm(history.len(), self.mean_history, self.params.length_normalization);
         for e in history {
@@ -433,6 +451,11 @@ impl UserPersonalization {
                 c.extend(
                     top_n(knn.iter().map(|(&i, &s)| (i, s)).collect(), self.params.candidates).into_iter().map(|s| s.0),
                 );
+                c.extend(
+                    top_n(ease.iter().map(|(&i, &s)| (i, s)).collect(), self.params.candidates)
+                        .into_iter()
+                        .map(|s| s.0),
+                );
                 c.extend(self.popularity.recommend(50, |_| true).into_iter().map(|s| s.0));
                 c.sort_unstable();
                 c.dedup();
@@ -450,6 +473,7 @@ impl UserPersonalization {
         let nb_max = max_abs(&mut items.iter().map(|i| recent.get(i).copied().unwrap_or(0.0)));
         let wh_max = max_abs(&mut items.iter().map(|i| whole.get(i).copied().unwrap_or(0.0)));
         let knn_max = max_abs(&mut items.iter().map(|i| knn.get(i).copied().unwrap_or(0.0)));
+        let ease_max = max_abs(&mut items.iter().map(|i| ease.get(i).copied().unwrap_or(0.0)));
         let feats = items
             .iter()
             .zip(&cf)
@@ -469,6 +493,7 @@ impl UserPersonalization {
                     if cnt > 0.0 { self.repeat_rate.get(i as usize).copied().unwrap_or(0.0) } else { 0.0 },
                     if cnt > 0.0 { user_repeat_share } else { 0.0 },
                     knn.get(&i).copied().unwrap_or(0.0) / knn_max,
+                    ease.get(&i).copied().unwrap_or(0.0) / ease_max,
                 ]
             })
             .collect();
