@@ -223,9 +223,12 @@ impl UserPersonalization {
             tri.to_csr()
         };
         let als = Als::fit(&matrix, &params.als)?;
-        let sims = SimilarItems::fit(ds, &params.sims)?;
-        let knn = ItemKnn::fit(ds, &params.knn)?;
-        let ease = Ease::fit(ds, &params.ease)?;
+        // The item-to-item models side by side (SIMS and EASE are single-threaded).
+        let ((sims, knn), ease) = rayon::join(
+            || (SimilarItems::fit(ds, &params.sims), ItemKnn::fit(ds, &params.knn)),
+            || Ease::fit(ds, &params.ease),
+        );
+        let (sims, knn, ease) = (sims?, knn?, ease?);
         let popularity = Popularity::fit(ds)?;
         let trending = Trending::fit(ds, params.trend_window.max(1), None)?;
         let mut item_born: Vec<Option<i64>> = (0..ds.n_items() as u32).map(|i| ds.item_created(i)).collect();
@@ -291,37 +294,47 @@ impl UserPersonalization {
         let disc: Vec<f64> = (1..=10).map(|r| 1.0 / ((r + 1) as f64).log2()).collect();
         let mut users: Vec<User> = Vec::with_capacity(cases.len());
         let mut best_w = [1.0, 0.5, 0.5, 0.5, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0];
-        for c in cases {
-            let (items, feats) = self.candidates(&c.history, None)?;
+        // Candidates of every validation user, in parallel (each is a fold-in and a pass over
+        // the catalog).
+        let all: Vec<Candidates> = {
+            use rayon::prelude::*;
+            cases.par_iter().map(|c| self.candidates(&c.history, None)).collect::<Result<_, _>>()?
+        };
+        for (c, (items, feats)) in cases.iter().zip(all) {
             let columns: Vec<Vec<f32>> = (0..SIGNALS).map(|f| feats.iter().map(|r| r[f]).collect()).collect();
             let hit: Vec<bool> = items.iter().map(|i| c.relevant.contains(i)).collect();
             let ideal: f64 = disc.iter().take(c.relevant.len()).sum();
             let scores = feats.iter().map(|r| r.iter().zip(&best_w).map(|(a, b)| a * b).sum()).collect();
-            users.push(User { columns, hit, ideal, scores });
-        }
-        // Mean NDCG@10 when signal `f`'s weight moves by `d`: only that column changes, so each
-        // trial costs one pass over the candidates instead of a full re-scoring.
-        let eval = |users: &[User], f: usize, d: f32| -> f64 {
-            let mut total = 0.0;
-            let mut top: Vec<(f32, usize)> = Vec::with_capacity(11);
-            for u in users {
-                if u.ideal <= 0.0 {
-                    continue;
-                }
-                top.clear();
-                let col = &u.columns[f];
-                for (j, (&s, &x)) in u.scores.iter().zip(col).enumerate() {
-                    let v = s + d * x;
-                    if top.len() < 10 || v > top[top.len() - 1].0 {
-                        let at = top.iter().position(|t| v > t.0).unwrap_or(top.len());
-                        top.insert(at, (v, j));
-                        top.truncate(10);
-                    }
-                }
-                let dcg: f64 = top.iter().enumerate().filter(|(_, t)| u.hit[t.1]).map(|(r, _)| disc[r]).sum();
-                total += dcg / u.ideal;
+            // A user none of whose held-out items is among the candidates scores 0 whatever the
+            // weights: leave them out of the search (they still count in the mean).
+            if ideal > 0.0 && hit.iter().any(|&h| h) {
+                users.push(User { columns, hit, ideal, scores });
             }
-            total / users.len().max(1) as f64
+        }
+        let n_cases = cases.len().max(1) as f64;
+        // Mean NDCG@10 when signal `f`'s weight moves by `d`: only that column changes, so each
+        // trial costs one pass over the candidates instead of a full re-scoring. Users in
+        // parallel, summed in order (the same result on any number of threads).
+        let eval = |users: &[User], f: usize, d: f32| -> f64 {
+            use rayon::prelude::*;
+            let per_user: Vec<f64> = users
+                .par_iter()
+                .map(|u| {
+                    let mut top: Vec<(f32, usize)> = Vec::with_capacity(11);
+                    let col = &u.columns[f];
+                    for (j, (&s, &x)) in u.scores.iter().zip(col).enumerate() {
+                        let v = s + d * x;
+                        if top.len() < 10 || v > top[top.len() - 1].0 {
+                            let at = top.iter().position(|t| v > t.0).unwrap_or(top.len());
+                            top.insert(at, (v, j));
+                            top.truncate(10);
+                        }
+                    }
+                    let dcg: f64 = top.iter().enumerate().filter(|(_, t)| u.hit[t.1]).map(|(r, _)| disc[r]).sum();
+                    dcg / u.ideal
+                })
+                .collect();
+            per_user.iter().sum::<f64>() / n_cases
         };
         // The collaborative weight stays 1 (scores are scale-free); the others move relative to it.
         const GRID: [f32; 19] = [
