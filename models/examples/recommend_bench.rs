@@ -119,7 +119,10 @@ fn write_recs(work: &Path, name: &str, lists: &[(u32, Vec<u32>)], seconds: f64) 
 fn seer(dir: &Path, work: &Path) -> Res<()> {
     fs::create_dir_all(work)?;
     let ds = load(dir)?;
-    let split = personalize_split(&ds, 0.1, 0.1, 42);
+    // SEER_SPLIT_SEED: another split of the same set (to see how much of a difference is noise;
+    // the anchors must then be run on that work directory too).
+    let seed = std::env::var("SEER_SPLIT_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(42);
+    let split = personalize_split(&ds, 0.1, 0.1, seed);
     eprintln!(
         "{}: {} users, {} items, {} train events, {} test users",
         dir.display(),
@@ -193,6 +196,39 @@ fn seer(dir: &Path, work: &Path) -> Res<()> {
     if let Ok(v) = std::env::var("SEER_VAL_USERS") {
         params.max_validation_users = v.parse()?;
     }
+    if let Ok(v) = std::env::var("SEER_KNN_K") {
+        params.knn.neighbors = v.parse()?;
+    }
+    if let Ok(v) = std::env::var("SEER_KNN_MAX") {
+        params.knn.max_user_items = v.parse()?;
+    }
+    if let Ok(v) = std::env::var("SEER_KNN_GAMMA") {
+        params.knn.user_weight_exponent = v.parse()?;
+    }
+    if let Ok(v) = std::env::var("SEER_KNN_BETA") {
+        params.knn.popularity_damping = v.parse()?;
+    }
+    if let Ok(v) = std::env::var("SEER_IDF") {
+        params.idf_exponent = v.parse()?;
+    }
+    if let Ok(v) = std::env::var("SEER_LNORM") {
+        params.length_normalization = v.parse()?;
+    }
+    if let Ok(v) = std::env::var("SEER_ITERS") {
+        params.als.iterations = v.parse()?;
+    }
+    if let Ok(v) = std::env::var("SEER_CG") {
+        params.als.cg_steps = v.parse()?;
+    }
+    if let Ok(v) = std::env::var("SEER_KNN_SHRINK") {
+        params.knn.shrinkage = v.parse()?;
+    }
+    if let Ok(v) = std::env::var("SEER_EASE_ITEMS") {
+        params.ease.max_items = v.parse()?;
+    }
+    if let Ok(v) = std::env::var("SEER_EASE_REG") {
+        params.ease.regularization = v.parse()?;
+    }
     if let Ok(v) = std::env::var("SEER_REG") {
         params.als.regularization = v.parse()?;
     }
@@ -204,10 +240,29 @@ fn seer(dir: &Path, work: &Path) -> Res<()> {
         let t0 = Instant::now();
         let _s = seer_models::recommend::SimilarItems::fit(&split.train, &params.sims)?;
         eprintln!("  SIMS alone: {:.1}s", t0.elapsed().as_secs_f64());
+        let t0 = Instant::now();
+        let _k = seer_models::recommend::ItemKnn::fit(&split.train, &params.knn)?;
+        eprintln!("  item kNN alone: {:.1}s", t0.elapsed().as_secs_f64());
+        let t0 = Instant::now();
+        let _e = seer_models::recommend::Ease::fit(&split.train, &params.ease)?;
+        eprintln!("  EASE alone: {:.1}s", t0.elapsed().as_secs_f64());
     }
     let t0 = Instant::now();
+    let cpu0 = cpu_seconds();
     let model = UserPersonalization::fit(&split.train, &params)?;
     let secs = t0.elapsed().as_secs_f64();
+    eprintln!("  fit CPU time {:.1}s (all threads; load on the machine does not inflate it)", cpu_seconds() - cpu0);
+    // SEER_WEIGHTS=w0,w1,...: score with fixed blend weights instead of the learned ones.
+    let model = match std::env::var("SEER_WEIGHTS") {
+        Ok(v) => {
+            let mut w = model.weights();
+            for (slot, x) in w.iter_mut().zip(v.split(',')) {
+                *slot = x.trim().parse()?;
+            }
+            model.with_weights(w)
+        }
+        Err(_) => model,
+    };
     eprintln!(
         "USER_PERSONALIZATION: {secs:.1}s, weights {:?}, validation NDCG@10 {:.4}",
         model.weights(),
@@ -225,6 +280,17 @@ fn seer(dir: &Path, work: &Path) -> Res<()> {
         format!("{:?} validation_ndcg10={:.4}\n", model.weights(), model.validation_ndcg()),
     )?;
     Ok(())
+}
+
+/// User + system CPU seconds of this process so far (Linux `/proc/self/stat`; 0 elsewhere).
+fn cpu_seconds() -> f64 {
+    let Ok(stat) = fs::read_to_string("/proc/self/stat") else { return 0.0 };
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = stat.rsplit_once(')').map_or("", |r| r.1);
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // utime and stime are fields 14 and 15 of the whole line: 11 and 12 after the name.
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 fn report(works: &[String]) -> Res<()> {

@@ -10,7 +10,9 @@
 
 pub mod als;
 pub mod data;
+pub mod ease;
 pub mod filter;
+pub mod knn;
 pub mod metrics;
 pub mod persist;
 pub mod personalization;
@@ -21,7 +23,9 @@ pub mod sims;
 pub mod split;
 
 pub use data::{Attributes, Dataset, DatasetBuilder, Event, IdMap};
+pub use ease::{Ease, EaseParams};
 pub use filter::{BoundFilter, Filter, FilterContext, FilterError, parse_filter_value};
+pub use knn::{ItemKnn, ItemKnnParams};
 pub use metrics::{RankedList, evaluate};
 pub use persist::{ModelFileError, TrainedModel};
 pub use personalization::{PersonalizationParams, UserPersonalization};

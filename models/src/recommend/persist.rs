@@ -27,7 +27,8 @@
 //!   - `userPersonalization` (USER_PERSONALIZATION, PERSONALIZED_RANKING): `parameters` (every
 //!     [`PersonalizationParams`] field, camelCase, ALS and SIMS parameters nested), `blendWeights`
 //!     (signal name → weight, one entry per name in [`SIGNAL_NAMES`]), `validationNdcgAt10`,
-//!     `now` (the newest training timestamp) and `maxLogPopularity`;
+//!     `now` (the newest training timestamp), `maxLogPopularity` and `meanHistory` (mean events
+//!     per user, for the length normalisation of the ALS confidence);
 //!   - `similarItems` (SIMILAR_ITEMS, SIMS): `parameters` ([`SimsParams`]);
 //!   - `popularity` (POPULARITY_COUNT): nothing more;
 //!   - `trending` (TRENDING_NOW): `window` and `now` (timestamp units).
@@ -49,10 +50,14 @@
 //!   | `sims.tokens.offsets` | U64 | `[n_items + 1]` | 〃 |
 //!   | `sims.tokens.ids` | U32 | `[n_item_tokens]` (ascending within an item) | 〃 |
 //!   | `sims.idf` | F32 | `[n_tokens]` (IDF of each attribute value) | 〃 |
+//!   | `knn.neighbors.offsets`, `.items`, `.scores` | U64, U32, F32 | as `sims.neighbors.*` (item-based neighbours of whole histories) | userPersonalization |
+//!   | `ease.items` | U32 | `[m]` (ascending: the items EASE covers) | userPersonalization |
+//!   | `ease.weights` | F32 | `[m, m]` (row: history item, column: scored item, both as in `ease.items`) | userPersonalization |
 //!   | `popularity.counts` | F32 | `[n_items]` | userPersonalization, popularity |
 //!   | `trending.scores` | F32 | `[n_items]` (−∞: no recent event) | userPersonalization, trending |
 //!   | `personalization.item_born` | I64 | `[n_items]` (first event or creation; `i64::MIN`: unknown) | userPersonalization |
 //!   | `personalization.repeat_rate` | F32 | `[n_items]` | userPersonalization |
+//!   | `personalization.item_weight` | F32 | `[n_items]` (ALS confidence weight of the item's events) | userPersonalization |
 //!   | `history.offsets` | U64 | `[n_users + 1]` (user `u`'s events are `offsets[u]..offsets[u+1]`) | userPersonalization |
 //!   | `history.items` | U32 | `[n_events]` | 〃 |
 //!   | `history.timestamps` | I64 | `[n_events]` | 〃 |
@@ -78,6 +83,8 @@ use sprs::CsMat;
 use super::RecommendError;
 use super::als::Als;
 use super::data::{Dataset, Event, IdMap};
+use super::ease::{Ease, EaseParams};
+use super::knn::ItemKnn;
 use super::personalization::{PersonalizationParams, SIGNAL_NAMES, SIGNALS, UserPersonalization};
 use super::popularity::{Popularity, Trending};
 use super::recipe::RecipeModel;
@@ -236,11 +243,15 @@ impl TrainedModel {
                 t.f32("als.user_factors", vec![m.als.n_users(), k], m.als.user_factors());
                 t.f32("als.item_factors", vec![m.als.n_items(), k], m.als.item_factors());
                 put_sims(&mut t, &m.sims);
+                put_neighbors(&mut t, "knn.neighbors", &m.knn.neighbors);
+                t.u32("ease.items", &m.ease.items);
+                t.f32("ease.weights", vec![m.ease.items.len(), m.ease.items.len()], &m.ease.weights);
                 t.f32("popularity.counts", vec![m.popularity.counts.len()], &m.popularity.counts);
                 t.f32("trending.scores", vec![m.trending.scores.len()], &m.trending.scores);
                 let born: Vec<i64> = m.item_born.iter().map(|b| b.unwrap_or(i64::MIN)).collect();
                 t.i64("personalization.item_born", &born);
                 t.f32("personalization.repeat_rate", vec![m.repeat_rate.len()], &m.repeat_rate);
+                t.f32("personalization.item_weight", vec![m.item_weight.len()], &m.item_weight);
                 let h = &self.histories;
                 t.u64("history.offsets", &h.offsets);
                 let items: Vec<u32> = h.events.iter().map(|e| e.item).collect();
@@ -252,11 +263,12 @@ impl TrainedModel {
                 let values: Vec<f32> = h.events.iter().map(|e| e.value.unwrap_or(f32::NAN)).collect();
                 t.f32("history.values", vec![values.len()], &values);
                 ModelHeader::UserPersonalization {
-                    parameters: m.params.clone(),
+                    parameters: Box::new(m.params.clone()),
                     blend_weights: SIGNAL_NAMES.iter().map(|n| n.to_string()).zip(m.weights).collect(),
                     validation_ndcg_at10: m.validation_ndcg,
                     now: m.now,
                     max_log_popularity: m.max_log_pop,
+                    mean_history: m.mean_history,
                 }
             }
             RecipeModel::SimilarItems(m) => {
@@ -341,6 +353,7 @@ impl TrainedModel {
                 validation_ndcg_at10,
                 now,
                 max_log_popularity,
+                mean_history,
             } => {
                 let mut weights = [0f32; SIGNALS];
                 for (w, name) in weights.iter_mut().zip(SIGNAL_NAMES) {
@@ -358,6 +371,11 @@ impl TrainedModel {
                 let item_factors = r.f32("als.item_factors", &[n_items, k])?;
                 let als = Als::from_factors(&parameters.als, user_factors, item_factors);
                 let sims = read_sims(&r, n_items, parameters.sims.clone())?;
+                let ease = read_ease(&r, n_items, parameters.ease.clone())?;
+                let knn = ItemKnn {
+                    neighbors: read_neighbors(&r, "knn.neighbors", n_items)?,
+                    params: parameters.knn.clone(),
+                };
                 let popularity = Popularity { counts: r.f32("popularity.counts", &[n_items])? };
                 let trending =
                     Trending { scores: r.f32("trending.scores", &[n_items])?, window: parameters.trend_window, now };
@@ -367,11 +385,14 @@ impl TrainedModel {
                     .map(|b| if b == i64::MIN { None } else { Some(b) })
                     .collect();
                 let repeat_rate = r.f32("personalization.repeat_rate", &[n_items])?;
+                let item_weight = r.f32("personalization.item_weight", &[n_items])?;
                 histories = read_histories(&r, n_users, n_items, event_types.len())?;
                 RecipeModel::UserPersonalization(Box::new(UserPersonalization {
-                    params: parameters,
+                    params: *parameters,
                     als,
                     sims,
+                    knn,
+                    ease,
                     popularity,
                     trending,
                     weights,
@@ -380,6 +401,8 @@ impl TrainedModel {
                     now,
                     max_log_pop: max_log_popularity,
                     repeat_rate,
+                    item_weight,
+                    mean_history,
                 }))
             }
             ModelHeader::SimilarItems { parameters } => {
@@ -414,12 +437,13 @@ struct Header {
 #[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase", deny_unknown_fields)]
 enum ModelHeader {
     UserPersonalization {
-        parameters: PersonalizationParams,
+        parameters: Box<PersonalizationParams>,
         blend_weights: BTreeMap<String, f32>,
         #[serde(rename = "validationNdcgAt10")]
         validation_ndcg_at10: f64,
         now: i64,
         max_log_popularity: f32,
+        mean_history: f32,
     },
     SimilarItems {
         parameters: SimsParams,
@@ -475,13 +499,28 @@ impl Tensors {
     }
 }
 
+/// An items × items neighbour matrix as `<prefix>.offsets`, `.items` and `.scores`.
+fn put_neighbors(t: &mut Tensors, prefix: &str, m: &CsMat<f32>) {
+    let indptr = m.proper_indptr();
+    t.u64(&format!("{prefix}.offsets"), &indptr);
+    let idx: Vec<u32> = m.indices().iter().map(|&j| j as u32).collect();
+    t.u32(&format!("{prefix}.items"), &idx);
+    t.f32(&format!("{prefix}.scores"), vec![m.data().len()], m.data());
+}
+
+fn read_neighbors(r: &Reader<'_>, prefix: &str, n_items: usize) -> Result<CsMat<f32>, ModelFileError> {
+    let idx = r.u32(&format!("{prefix}.items"), None)?;
+    let nnz = idx.len();
+    let scores = r.f32_1d(&format!("{prefix}.scores"), Some(nnz))?;
+    let offsets = r.offsets(&format!("{prefix}.offsets"), n_items, nnz)?;
+    let idx: Vec<usize> = idx.into_iter().map(|j| j as usize).collect();
+    CsMat::try_new((n_items, n_items), offsets, idx, scores)
+        .map_err(|(_, _, _, e)| r.err(format!("{prefix} is not a valid sparse matrix: {e}")))
+}
+
 fn put_sims(t: &mut Tensors, m: &SimilarItems) {
     let n = m.counts.len();
-    let indptr = m.neighbors.proper_indptr();
-    t.u64("sims.neighbors.offsets", &indptr);
-    let idx: Vec<u32> = m.neighbors.indices().iter().map(|&j| j as u32).collect();
-    t.u32("sims.neighbors.items", &idx);
-    t.f32("sims.neighbors.scores", vec![m.neighbors.data().len()], m.neighbors.data());
+    put_neighbors(t, "sims.neighbors", &m.neighbors);
     t.f32("sims.counts", vec![n], &m.counts);
     let mut offsets = Vec::with_capacity(n + 1);
     offsets.push(0);
@@ -567,13 +606,7 @@ impl Reader<'_> {
 }
 
 fn read_sims(r: &Reader<'_>, n_items: usize, params: SimsParams) -> Result<SimilarItems, ModelFileError> {
-    let idx = r.u32("sims.neighbors.items", None)?;
-    let nnz = idx.len();
-    let scores = r.f32_1d("sims.neighbors.scores", Some(nnz))?;
-    let offsets = r.offsets("sims.neighbors.offsets", n_items, nnz)?;
-    let idx: Vec<usize> = idx.into_iter().map(|j| j as usize).collect();
-    let neighbors = CsMat::try_new((n_items, n_items), offsets, idx, scores)
-        .map_err(|(_, _, _, e)| r.err(format!("sims.neighbors is not a valid sparse matrix: {e}")))?;
+    let neighbors = read_neighbors(r, "sims.neighbors", n_items)?;
     let counts = r.f32("sims.counts", &[n_items])?;
     let ids = r.u32("sims.tokens.ids", None)?;
     let tok_offsets = r.offsets("sims.tokens.offsets", n_items, ids.len())?;
@@ -584,6 +617,20 @@ fn read_sims(r: &Reader<'_>, n_items: usize, params: SimsParams) -> Result<Simil
     let item_tokens: Vec<Vec<u32>> = tok_offsets.windows(2).map(|w| ids[w[0]..w[1]].to_vec()).collect();
     let postings = postings(&item_tokens, idf.len());
     Ok(SimilarItems { neighbors, counts, item_tokens, postings, idf, kappa: params.metadata_prior_events, params })
+}
+
+fn read_ease(r: &Reader<'_>, n_items: usize, params: EaseParams) -> Result<Ease, ModelFileError> {
+    let items = r.u32("ease.items", None)?;
+    let m = items.len();
+    if items.windows(2).any(|w| w[0] >= w[1]) || items.last().is_some_and(|&i| i as usize >= n_items) {
+        return Err(r.err(format!("ease.items must be ascending item indices below {n_items}")));
+    }
+    let weights = r.f32("ease.weights", &[m, m])?;
+    let mut column = vec![u32::MAX; n_items];
+    for (c, &i) in items.iter().enumerate() {
+        column[i as usize] = c as u32;
+    }
+    Ok(Ease { items, column, weights, params })
 }
 
 fn read_histories(
@@ -657,6 +704,8 @@ mod tests {
         p.als.iterations = 5;
         p.max_validation_users = 40;
         p.use_event_value = true;
+        p.idf_exponent = 1.0;
+        p.length_normalization = 0.8;
         UserPersonalization::fit(ds, &p).unwrap()
     }
 
