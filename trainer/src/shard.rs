@@ -14,7 +14,6 @@
 //! the whole backtest report from the shards, in the order an unsharded run has, and makes
 //! the same choice, the same sums and the same forecasts — bit for bit.
 
-use seer_api::metrics::AccuracyMetrics;
 use seer_models::forecast::{Forecast, Series, backtest::ItemBacktest, metrics::MetricAccumulator};
 use seer_storage::artifacts::ShardId;
 use serde::{Deserialize, Serialize};
@@ -87,7 +86,7 @@ pub struct ShardItem {
     /// `None` when the history is too short for the backtest windows.
     pub backtest: Option<BacktestWire>,
     /// Per candidate: its forecast of the horizon after the data, or why it failed.
-    pub candidates: Vec<Result<ForecastWire, String>>,
+    pub candidates: Vec<Result<Forecast, String>>,
 }
 
 impl ShardItem {
@@ -100,97 +99,11 @@ impl ShardItem {
     }
 }
 
-/// A forecast: quantiles per level, and the mean.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ForecastWire {
-    pub levels: Vec<f64>,
-    pub quantiles: Vec<Vec<f64>>,
-    pub mean: Vec<f64>,
-}
-
-impl From<&Forecast> for ForecastWire {
-    fn from(f: &Forecast) -> Self {
-        ForecastWire { levels: f.levels.clone(), quantiles: f.quantiles.clone(), mean: f.mean.clone() }
-    }
-}
-
-impl From<ForecastWire> for Forecast {
-    fn from(f: ForecastWire) -> Self {
-        Forecast { levels: f.levels, quantiles: f.quantiles, mean: f.mean }
-    }
-}
-
-/// The raw sums of a [`MetricAccumulator`]: numerators and denominators, never ratios, so
-/// that adding them across shards gives the metrics of the union exactly.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SumsWire {
-    pub levels: Vec<f64>,
-    pub quantile_loss: Vec<f64>,
-    pub below: Vec<u64>,
-    pub below_strict: Vec<u64>,
-    pub abs_actual: f64,
-    pub abs_error: f64,
-    pub sq_error: f64,
-    pub points: u64,
-    pub ape_sum: f64,
-    pub ape_points: u64,
-    pub mase_sum: f64,
-    pub mase_items: u64,
-    pub items: u64,
-}
-
-impl From<&MetricAccumulator> for SumsWire {
-    fn from(a: &MetricAccumulator) -> Self {
-        SumsWire {
-            levels: a.levels.clone(),
-            quantile_loss: a.quantile_loss.clone(),
-            below: a.below.clone(),
-            below_strict: a.below_strict.clone(),
-            abs_actual: a.abs_actual,
-            abs_error: a.abs_error,
-            sq_error: a.sq_error,
-            points: a.points,
-            ape_sum: a.ape_sum,
-            ape_points: a.ape_points,
-            mase_sum: a.mase_sum,
-            mase_items: a.mase_items,
-            items: a.items,
-        }
-    }
-}
-
-impl From<SumsWire> for MetricAccumulator {
-    fn from(s: SumsWire) -> Self {
-        MetricAccumulator {
-            levels: s.levels,
-            quantile_loss: s.quantile_loss,
-            below: s.below,
-            below_strict: s.below_strict,
-            abs_actual: s.abs_actual,
-            abs_error: s.abs_error,
-            sq_error: s.sq_error,
-            points: s.points,
-            ape_sum: s.ape_sum,
-            ape_points: s.ape_points,
-            mase_sum: s.mase_sum,
-            mase_items: s.mase_items,
-            items: s.items,
-        }
-    }
-}
-
-impl SumsWire {
-    /// The metrics these sums give.
-    pub fn metrics(&self) -> AccuracyMetrics {
-        MetricAccumulator::from(self.clone()).to_accuracy_metrics()
-    }
-}
-
 /// One item's backtest: per window (0 = latest) and candidate.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct BacktestWire {
-    pub forecasts: Vec<Vec<Option<ForecastWire>>>,
-    pub scores: Vec<Vec<SumsWire>>,
+    pub forecasts: Vec<Vec<Option<Forecast>>>,
+    pub scores: Vec<Vec<MetricAccumulator>>,
     pub actuals: Vec<(Vec<f64>, Vec<bool>)>,
     pub scales: Vec<Option<f64>>,
 }
@@ -198,12 +111,8 @@ pub struct BacktestWire {
 impl From<&ItemBacktest> for BacktestWire {
     fn from(b: &ItemBacktest) -> Self {
         BacktestWire {
-            forecasts: b
-                .forecasts
-                .iter()
-                .map(|w| w.iter().map(|f| f.as_ref().map(ForecastWire::from)).collect())
-                .collect(),
-            scores: b.scores.iter().map(|w| w.iter().map(SumsWire::from).collect()).collect(),
+            forecasts: b.forecasts.clone(),
+            scores: b.scores.clone(),
             actuals: b.actuals.clone(),
             scales: b.scales.clone(),
         }
@@ -215,12 +124,8 @@ impl BacktestWire {
     pub fn into_backtest(self, item: usize) -> ItemBacktest {
         ItemBacktest {
             item,
-            forecasts: self
-                .forecasts
-                .into_iter()
-                .map(|w| w.into_iter().map(|f| f.map(Forecast::from)).collect())
-                .collect(),
-            scores: self.scores.into_iter().map(|w| w.into_iter().map(MetricAccumulator::from).collect()).collect(),
+            forecasts: self.forecasts,
+            scores: self.scores,
             actuals: self.actuals,
             scales: self.scales,
         }

@@ -28,7 +28,7 @@ use crate::{
     featurize::ItemSeries,
     frequency::Grid,
     progress::Progress,
-    shard::{BacktestWire, ForecastWire, SHARD_FILE, SHARD_FORMAT, ShardFile, ShardItem, shard_of},
+    shard::{BacktestWire, SHARD_FILE, SHARD_FORMAT, ShardFile, ShardItem, shard_of},
     train_forecast::{
         Destination, Plan, Target, assemble, backtest_items, item_label, location_of, score, target_series,
         write_version,
@@ -56,18 +56,14 @@ pub async fn train_shard(
     // Every candidate's forecast after the data: which ones the item's ensemble takes is
     // decided at the merge, with all items in view.
     let progress = Progress::start("forecast", "items", target.items.len());
-    let candidates: Vec<Vec<Result<ForecastWire, String>>> = target
+    let candidates: Vec<Vec<Result<Forecast, String>>> = target
         .items
         .par_iter()
         .map(|item| {
             let out = plan
                 .algorithms
                 .iter()
-                .map(|a| {
-                    a.forecast(&item.series.values, &plan.spec)
-                        .map(|f| ForecastWire::from(&f))
-                        .map_err(|e| format!("{}: {e}", a.name()))
-                })
+                .map(|a| a.forecast(&item.series.values, &plan.spec).map_err(|e| format!("{}: {e}", a.name())))
                 .collect();
             progress.inc();
             out

@@ -17,8 +17,9 @@ use seer_api::metrics::{AccuracyMetrics, ErrorMetric, WeightedQuantileLoss};
 use super::{Forecast, ForecastError};
 
 /// The sums behind every metric of one evaluation (an algorithm on a window, a velocity
-/// class, a shard). Add two with [`MetricAccumulator::merge`].
-#[derive(Debug, Clone, PartialEq)]
+/// class, a shard). Add two with [`MetricAccumulator::merge`]. Serializable so shards can
+/// hand their raw sums to the merge (never ratios).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MetricAccumulator {
     /// Quantile levels, in order.
     pub levels: Vec<f64>,

@@ -128,7 +128,8 @@ pub fn validate_quantiles(quantiles: &[f64]) -> Result<(), ForecastError> {
 }
 
 /// A probabilistic forecast of one item: per forecast type, one value per step ahead.
-#[derive(Debug, Clone, PartialEq)]
+/// Serializable so a trainer shard can hand its forecasts to the merge.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Forecast {
     /// The quantile levels, in the order asked for.
     pub levels: Vec<f64>,
