@@ -257,7 +257,7 @@ pub async fn merge(
     for (i, (_, item)) in all.into_iter().enumerate() {
         items.push(item.series());
         backtests.push(item.backtest.map(|b| b.into_backtest(i)));
-        candidates.push(item.candidates.into_iter().map(|c| c.map(Forecast::from)).collect());
+        candidates.push(item.candidates);
     }
     let target = Target { grid: Grid::new(plan.frequency, anchor), anchor, end, items };
     let report = assemble(&plan, backtests, &target.items);
