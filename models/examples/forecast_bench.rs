@@ -177,9 +177,8 @@ fn main() -> Result<(), BoxError> {
         let spec = ForecastSpec { horizon: h, season: m, quantiles: LEVELS.to_vec() };
         let mut rows: Vec<Row> = Vec::new();
         let intermittent = meta.contains("\"zero_fraction\": 0.7");
-        let mut algs = vec![Algorithm::SeasonalNaive, Algorithm::Ets, Algorithm::Arima, Algorithm::Theta];
-        algs.extend([Algorithm::Npts, Algorithm::SeasonalNpts, Algorithm::Climatological]);
-        algs.extend([Algorithm::Croston, Algorithm::Sba, Algorithm::Tsb]);
+        // Every algorithm AUTO chooses from, as the trainer runs it.
+        let mut algs = Algorithm::ALL.to_vec();
         // SEER_BENCH_ONLY=ETS,ARIMA runs just those (no AUTO), next to statsforecast's models.
         let only: Vec<Algorithm> = std::env::var("SEER_BENCH_ONLY")
             .map(|v| v.split(',').filter_map(Algorithm::from_name).collect())
@@ -188,33 +187,62 @@ fn main() -> Result<(), BoxError> {
         if subset {
             algs = only;
         }
-        let mut by_alg: Vec<Vec<Forecast>> = Vec::with_capacity(algs.len());
+        // SEER_BENCH_WINDOWS=k backtests k windows (default: 2 where every series has room for
+        // them, else 1: AUTO itself leaves out windows whose history is too short to judge by);
+        // SEER_BENCH_CACHE=<dir> keeps every forecast and the backtest there, so that AUTO's
+        // choice can be studied without refitting.
+        let windows = match std::env::var("SEER_BENCH_WINDOWS").ok().and_then(|v| v.parse::<usize>().ok()) {
+            Some(k) => k,
+            None => {
+                if train.iter().map(Vec::len).min().unwrap_or(0) >= 2 * h + 2 {
+                    2
+                } else {
+                    1
+                }
+            }
+        };
+        let cache_path = std::env::var("SEER_BENCH_CACHE")
+            .ok()
+            .map(|d| PathBuf::from(d).join(format!("{set}-{windows}w-{}a.bin", algs.len())));
+        let cached = cache_path.as_ref().and_then(|p| cache::load(p, &LEVELS, &train, h, m).ok());
+        let (by_alg, times, report, bt_secs, bt_cpu) = match cached {
+            Some(c) => c,
+            None => {
+                let mut by_alg: Vec<Vec<Forecast>> = Vec::with_capacity(algs.len());
+                let mut times = Vec::with_capacity(algs.len());
+                for alg in &algs {
+                    let (fcs, secs, cpu) = run_seer(&series, &spec, *alg)?;
+                    eprintln!("{set}: {} {secs:.1}s wall {cpu:.1}s cpu", alg.name());
+                    by_alg.push(fcs);
+                    times.push((secs, cpu));
+                }
+                let c0 = cpu_seconds();
+                let t0 = Instant::now();
+                let cfg = BacktestConfig { spec: spec.clone(), windows, offset: None };
+                let report = if subset { None } else { Some(backtest(&series, &algs, &cfg)?) };
+                let (bt_secs, bt_cpu) = (t0.elapsed().as_secs_f64(), cpu_seconds() - c0);
+                if let (Some(p), Some(r)) = (&cache_path, &report) {
+                    cache::save(p, &by_alg, &times, r, bt_secs, bt_cpu)?;
+                }
+                (by_alg, times, report, bt_secs, bt_cpu)
+            }
+        };
         let (mut all_secs, mut all_cpu) = (0.0, 0.0);
-        for alg in &algs {
-            let (fcs, secs, cpu) = run_seer(&series, &spec, *alg)?;
+        for ((alg, fcs), (secs, cpu)) in algs.iter().zip(&by_alg).zip(&times) {
             rows.push(Row {
                 model: format!("Seer {}", alg.name()),
-                acc: score(&fcs, &test, &scales),
-                seconds: secs,
-                cpu,
+                acc: score(fcs, &test, &scales),
+                seconds: *secs,
+                cpu: *cpu,
             });
-            eprintln!("{set}: {} {secs:.1}s wall {cpu:.1}s cpu", alg.name());
-            by_alg.push(fcs);
             all_secs += secs;
             all_cpu += cpu;
         }
-        // AUTO: backtest every candidate on windows before the test, choose per item, and
-        // combine the candidates' forecasts above. Its time is the backtest plus every
-        // candidate's fit and forecast.
         // A subset run (SEER_BENCH_ONLY) has no AUTO: its table has the chosen models only.
-        if !subset {
-            let c0 = cpu_seconds();
-            let t0 = Instant::now();
-            let windows = if train.iter().map(Vec::len).min().unwrap_or(0) >= 3 * h + 2 * m { 2 } else { 1 };
-            let cfg = BacktestConfig { spec: spec.clone(), windows, offset: None };
-            let report = backtest(&series, &algs, &cfg)?;
-            let bt_secs = t0.elapsed().as_secs_f64();
-            let bt_cpu = cpu_seconds() - c0;
+        if let Some(report) = report {
+            // AUTO: backtest every candidate on windows before the test, choose per item, and
+            // combine the candidates' forecasts above. Its time is the backtest plus every
+            // candidate's fit and forecast.
             let ensemble = |config: &AutoConfig| -> Result<MetricAccumulator, BoxError> {
                 let auto = AutoModel::from_backtest(&report, series.len(), config);
                 let fcs: Option<Vec<Forecast>> = (0..series.len())
@@ -224,6 +252,30 @@ fn main() -> Result<(), BoxError> {
             };
             let global = ensemble(&AutoConfig { per_class: false, ..AutoConfig::default() })?;
             eprintln!("{set}: AUTO with one ensemble for all items: avg wQL {}", fmt(global.average_wql()));
+            if std::env::var("SEER_BENCH_VARIANTS").is_ok() {
+                // AUTO chosen on the latest k windows only, for every k.
+                for k in 1..=report.windows {
+                    let mut r = report.clone();
+                    r.windows = k;
+                    for it in &mut r.items {
+                        it.forecasts.truncate(k);
+                        it.scores.truncate(k);
+                        it.actuals.truncate(k);
+                        it.scales.truncate(k);
+                        it.histories.truncate(k);
+                    }
+                    for per_class in [true, false] {
+                        let name = if per_class { "class" } else { "global" };
+                        let config = AutoConfig { per_class, ..AutoConfig::default() };
+                        let auto = AutoModel::from_backtest(&r, series.len(), &config);
+                        let fcs: Option<Vec<Forecast>> = (0..series.len())
+                            .map(|i| auto.combine(i, |a| algs.iter().position(|x| *x == a).map(|k| &by_alg[k][i])))
+                            .collect();
+                        let acc = score(&fcs.ok_or("a member forecast is missing")?, &test, &scales);
+                        eprintln!("{set}: variant {name} k={k}: avg wQL {}", fmt(acc.average_wql()));
+                    }
+                }
+            }
             rows.push(Row {
                 model: "Seer AUTO".to_string(),
                 acc: ensemble(&AutoConfig::default())?,
@@ -302,4 +354,179 @@ fn main() -> Result<(), BoxError> {
         println!("Geometric mean over the sets of AUTO / seasonal naive avg wQL: {g:.3} (target ≤ 0.85)");
     }
     Ok(())
+}
+
+/// A plain binary copy of every forecast and of the backtest (f64 little-endian throughout),
+/// so that AUTO's choice can be re-run on them without refitting.
+mod cache {
+    use std::path::Path;
+
+    use seer_models::forecast::backtest::{BacktestReport, ItemBacktest, Velocity};
+    use seer_models::forecast::metrics::MetricAccumulator;
+    use seer_models::forecast::{Algorithm, Forecast};
+
+    use super::BoxError;
+
+    pub type Loaded = (Vec<Vec<Forecast>>, Vec<(f64, f64)>, Option<BacktestReport>, f64, f64);
+
+    fn put(out: &mut Vec<u8>, v: f64) {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+
+    fn put_fc(out: &mut Vec<u8>, f: &Forecast) {
+        put(out, f.horizon() as f64);
+        for q in &f.quantiles {
+            q.iter().for_each(|v| put(out, *v));
+        }
+        f.mean.iter().for_each(|v| put(out, *v));
+    }
+
+    pub fn save(
+        path: &Path,
+        by_alg: &[Vec<Forecast>],
+        times: &[(f64, f64)],
+        r: &BacktestReport,
+        bt_secs: f64,
+        bt_cpu: f64,
+    ) -> Result<(), BoxError> {
+        let mut out = Vec::new();
+        put(&mut out, by_alg.len() as f64);
+        put(&mut out, by_alg.first().map_or(0, Vec::len) as f64);
+        for (fcs, (s, c)) in by_alg.iter().zip(times) {
+            put(&mut out, *s);
+            put(&mut out, *c);
+            fcs.iter().for_each(|f| put_fc(&mut out, f));
+        }
+        put(&mut out, bt_secs);
+        put(&mut out, bt_cpu);
+        put(&mut out, r.windows as f64);
+        put(&mut out, r.algorithms.len() as f64);
+        for a in &r.algorithms {
+            put(&mut out, Algorithm::ALL.iter().position(|x| x == a).unwrap_or(0) as f64);
+        }
+        put(&mut out, r.velocity.len() as f64);
+        for v in &r.velocity {
+            put(&mut out, *v as u8 as f64);
+        }
+        put(&mut out, r.skipped.len() as f64);
+        r.skipped.iter().for_each(|v| put(&mut out, *v as f64));
+        put(&mut out, r.items.len() as f64);
+        for it in &r.items {
+            put(&mut out, it.item as f64);
+            for w in 0..r.windows {
+                for f in &it.forecasts[w] {
+                    match f {
+                        Some(f) => put_fc(&mut out, f),
+                        None => put(&mut out, -1.0),
+                    }
+                }
+                let (y, c) = &it.actuals[w];
+                put(&mut out, y.len() as f64);
+                y.iter().for_each(|v| put(&mut out, *v));
+                c.iter().for_each(|v| put(&mut out, if *v { 1.0 } else { 0.0 }));
+                put(&mut out, it.scales[w].unwrap_or(f64::NAN));
+            }
+        }
+        std::fs::write(path, out)?;
+        Ok(())
+    }
+
+    struct Reader {
+        bytes: Vec<u8>,
+        at: usize,
+    }
+
+    impl Reader {
+        fn f(&mut self) -> Result<f64, BoxError> {
+            let b = self.bytes.get(self.at..self.at + 8).ok_or("cache truncated")?;
+            self.at += 8;
+            Ok(f64::from_le_bytes(b.try_into()?))
+        }
+        fn n(&mut self) -> Result<usize, BoxError> {
+            Ok(self.f()? as usize)
+        }
+        fn fc(&mut self, levels: &[f64]) -> Result<Option<Forecast>, BoxError> {
+            let h = self.f()?;
+            if h < 0.0 {
+                return Ok(None);
+            }
+            let h = h as usize;
+            let mut quantiles = Vec::new();
+            for _ in levels {
+                quantiles.push((0..h).map(|_| self.f()).collect::<Result<Vec<_>, _>>()?);
+            }
+            let mean = (0..h).map(|_| self.f()).collect::<Result<Vec<_>, _>>()?;
+            Ok(Some(Forecast { levels: levels.to_vec(), quantiles, mean }))
+        }
+    }
+
+    pub fn load(path: &Path, levels: &[f64], train: &[Vec<f64>], h: usize, m: usize) -> Result<Loaded, BoxError> {
+        let mut r = Reader { bytes: std::fs::read(path)?, at: 0 };
+        let (n_alg, n_items) = (r.n()?, r.n()?);
+        let mut by_alg = Vec::new();
+        let mut times = Vec::new();
+        for _ in 0..n_alg {
+            times.push((r.f()?, r.f()?));
+            by_alg.push(
+                (0..n_items)
+                    .map(|_| r.fc(levels)?.ok_or_else(|| "missing".into()))
+                    .collect::<Result<Vec<_>, BoxError>>()?,
+            );
+        }
+        let (bt_secs, bt_cpu) = (r.f()?, r.f()?);
+        let windows = r.n()?;
+        let algorithms: Vec<Algorithm> =
+            (0..r.n()?).map(|_| r.n().map(|k| Algorithm::ALL[k])).collect::<Result<_, _>>()?;
+        let classes = [Velocity::Fast, Velocity::Medium, Velocity::Slow, Velocity::Intermittent];
+        let velocity: Vec<Velocity> = (0..r.n()?).map(|_| r.n().map(|k| classes[k])).collect::<Result<_, _>>()?;
+        let skipped: Vec<usize> = (0..r.n()?).map(|_| r.n()).collect::<Result<_, _>>()?;
+        let mut items = Vec::new();
+        for _ in 0..r.n()? {
+            let item = r.n()?;
+            let mut it = ItemBacktest {
+                item,
+                forecasts: vec![],
+                scores: vec![],
+                actuals: vec![],
+                scales: vec![],
+                histories: vec![],
+            };
+            for w in 0..windows {
+                let fcs: Vec<Option<Forecast>> =
+                    (0..algorithms.len()).map(|_| r.fc(levels)).collect::<Result<_, _>>()?;
+                let h = r.n()?;
+                let y: Vec<f64> = (0..h).map(|_| r.f()).collect::<Result<_, _>>()?;
+                let c: Vec<bool> = (0..h).map(|_| r.f().map(|v| v > 0.5)).collect::<Result<_, _>>()?;
+                let scale = Some(r.f()?).filter(|v| !v.is_nan());
+                let skip: Vec<bool> = c.iter().map(|v| !v).collect();
+                let scores = fcs
+                    .iter()
+                    .map(|f| {
+                        let mut acc = MetricAccumulator::new(levels);
+                        if let Some(f) = f {
+                            let _ = acc.add(f, &y, Some(&skip), scale);
+                        }
+                        acc
+                    })
+                    .collect();
+                it.forecasts.push(fcs);
+                it.scores.push(scores);
+                it.actuals.push((y, c));
+                it.scales.push(scale);
+                it.histories.push(train[item].len() - (w + 1) * h);
+            }
+            items.push(it);
+        }
+        let report = BacktestReport {
+            algorithms,
+            levels: levels.to_vec(),
+            items,
+            skipped,
+            velocity,
+            windows,
+            horizon: h,
+            season: m,
+        };
+        Ok((by_alg, times, Some(report), bt_secs, bt_cpu))
+    }
 }

@@ -14,7 +14,7 @@
 //! the whole backtest report from the shards, in the order an unsharded run has, and makes
 //! the same choice, the same sums and the same forecasts — bit for bit.
 
-use seer_models::forecast::{Forecast, Series, backtest::ItemBacktest, metrics::MetricAccumulator};
+use seer_models::forecast::{Forecast, Series, backtest::ItemBacktest};
 use seer_storage::artifacts::ShardId;
 use serde::{Deserialize, Serialize};
 
@@ -84,7 +84,7 @@ pub struct ShardItem {
     pub values: Vec<f64>,
     pub filled: Option<Vec<bool>>,
     /// `None` when the history is too short for the backtest windows.
-    pub backtest: Option<BacktestWire>,
+    pub backtest: Option<ItemBacktest>,
     /// Per candidate: its forecast of the horizon after the data, or why it failed.
     pub candidates: Vec<Result<Forecast, String>>,
 }
@@ -95,39 +95,6 @@ impl ShardItem {
         ItemSeries {
             key: ItemKey { item_id: self.item_id.clone(), dimensions: self.dimensions.clone() },
             series: Series { start: self.start, values: self.values.clone(), filled: self.filled.clone() },
-        }
-    }
-}
-
-/// One item's backtest: per window (0 = latest) and candidate.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct BacktestWire {
-    pub forecasts: Vec<Vec<Option<Forecast>>>,
-    pub scores: Vec<Vec<MetricAccumulator>>,
-    pub actuals: Vec<(Vec<f64>, Vec<bool>)>,
-    pub scales: Vec<Option<f64>>,
-}
-
-impl From<&ItemBacktest> for BacktestWire {
-    fn from(b: &ItemBacktest) -> Self {
-        BacktestWire {
-            forecasts: b.forecasts.clone(),
-            scores: b.scores.clone(),
-            actuals: b.actuals.clone(),
-            scales: b.scales.clone(),
-        }
-    }
-}
-
-impl BacktestWire {
-    /// Back to the models' form, as item `item` of a report.
-    pub fn into_backtest(self, item: usize) -> ItemBacktest {
-        ItemBacktest {
-            item,
-            forecasts: self.forecasts,
-            scores: self.scores,
-            actuals: self.actuals,
-            scales: self.scales,
         }
     }
 }

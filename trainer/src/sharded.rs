@@ -28,7 +28,7 @@ use crate::{
     featurize::ItemSeries,
     frequency::Grid,
     progress::Progress,
-    shard::{BacktestWire, SHARD_FILE, SHARD_FORMAT, ShardFile, ShardItem, shard_of},
+    shard::{SHARD_FILE, SHARD_FORMAT, ShardFile, ShardItem, shard_of},
     train_forecast::{
         Destination, Plan, Target, assemble, backtest_items, item_label, location_of, score, target_series,
         write_version,
@@ -84,7 +84,7 @@ pub async fn train_shard(
             start: item.series.start,
             values: item.series.values,
             filled: item.series.filled,
-            backtest: backtest.as_ref().map(BacktestWire::from),
+            backtest,
             candidates,
         })
         .collect();
@@ -256,7 +256,10 @@ pub async fn merge(
     let mut candidates: Vec<Vec<Result<Forecast, String>>> = Vec::with_capacity(all.len());
     for (i, (_, item)) in all.into_iter().enumerate() {
         items.push(item.series());
-        backtests.push(item.backtest.map(|b| b.into_backtest(i)));
+        backtests.push(item.backtest.map(|mut b| {
+            b.item = i;
+            b
+        }));
         candidates.push(item.candidates);
     }
     let target = Target { grid: Grid::new(plan.frequency, anchor), anchor, end, items };

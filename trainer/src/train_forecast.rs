@@ -346,6 +346,8 @@ pub fn assemble(plan: &Plan, backtests: Vec<Option<ItemBacktest>>, items: &[Item
         skipped,
         velocity: velocity_classes(&histories),
         windows: plan.backtest.windows,
+        horizon: plan.backtest.spec.horizon,
+        season: plan.backtest.spec.season,
     }
 }
 

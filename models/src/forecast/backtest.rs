@@ -102,8 +102,9 @@ pub fn velocity_classes(histories: &[&[f64]]) -> Vec<Velocity> {
         .collect()
 }
 
-/// One item's results: per window, per algorithm, its forecast and score.
-#[derive(Debug, Clone)]
+/// One item's results: per window, per algorithm, its forecast and score. Serializable so a
+/// trainer shard can hand it to the merge.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ItemBacktest {
     /// Index of the item in the input.
     pub item: usize,
@@ -115,6 +116,8 @@ pub struct ItemBacktest {
     pub actuals: Vec<(Vec<f64>, Vec<bool>)>,
     /// MASE scale of each window's history.
     pub scales: Vec<Option<f64>>,
+    /// Length of the history each window was forecast from.
+    pub histories: Vec<usize>,
 }
 
 /// The results of a backtest.
@@ -132,6 +135,10 @@ pub struct BacktestReport {
     pub velocity: Vec<Velocity>,
     /// Number of windows.
     pub windows: usize,
+    /// Steps ahead forecast in every window.
+    pub horizon: usize,
+    /// Season length the windows were forecast with.
+    pub season: usize,
 }
 
 /// Backtests `algorithms` on every item, in parallel over items.
@@ -159,6 +166,7 @@ pub fn backtest(
                 scores: Vec::with_capacity(config.windows),
                 actuals: Vec::with_capacity(config.windows),
                 scales: Vec::with_capacity(config.windows),
+                histories: Vec::with_capacity(config.windows),
             };
             for w in 0..config.windows {
                 let cut = config.cutoff(s.values.len(), w);
@@ -187,6 +195,7 @@ pub fn backtest(
                 item.scores.push(scores);
                 item.actuals.push((actual, counted));
                 item.scales.push(scale);
+                item.histories.push(cut);
             }
             Ok(Some(item))
         })
@@ -211,6 +220,8 @@ pub fn backtest(
         skipped,
         velocity: velocity_classes(&histories),
         windows: config.windows,
+        horizon: config.spec.horizon,
+        season: config.spec.season,
     })
 }
 
