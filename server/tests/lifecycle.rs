@@ -78,7 +78,7 @@ fn a_tampered_or_missing_artifact_is_refused() {
 
 #[test]
 fn sigterm_fails_readyz_keeps_serving_then_exits_zero() {
-    let mut server = Server::start(&["--model", &fixtures().predictor, "--shutdown-delay", "3s"], &[]);
+    let mut server = Server::start(&["--model", &fixtures().predictor, "--shutdown-delay", "5s"], &[]);
     assert_eq!(server.get("/readyz").status, 200);
     server.terminate();
     server.wait_until(Duration::from_secs(10), "unready", |s| s.get("/readyz").status == 503);

@@ -35,10 +35,10 @@ pub async fn get(
             }
         }
     }
-    if let (Some(a), Some(b)) = (query.start, query.end) {
-        if a > b {
-            return Err(ApiError::invalid("start is after end"));
-        }
+    if let (Some(a), Some(b)) = (query.start, query.end)
+        && a > b
+    {
+        return Err(ApiError::invalid("start is after end"));
     }
     Ok(Json(index.forecast(&item, &query)?))
 }
