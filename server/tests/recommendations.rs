@@ -225,3 +225,24 @@ fn api_key_guards_v1_only() {
         }
     }
 }
+
+#[test]
+fn a_similar_items_solution() {
+    let server = Server::start(&["--model", &fixtures().similar], &[]);
+    let similar = items(&server.get("/v1/similar-items/i0116?numResults=7").json(), "itemList");
+    assert_eq!(similar.len(), 7);
+    assert_eq!(recommend(&server, json!({"itemId": "i0116", "userId": "u0001", "numResults": 7})), similar);
+    let r = server.post("/v1/recommendations", r#"{"userId": "u0001"}"#);
+    assert_eq!((r.status, r.error_code().as_str()), (400, "InvalidInput"));
+    assert!(r.text().contains("SIMILAR_ITEMS") && r.text().contains("itemId"), "{}", r.text());
+    let r = server.post("/v1/personalized-ranking", r#"{"userId": "u0001", "inputList": ["i0001"]}"#);
+    assert_eq!((r.status, r.error_code().as_str()), (400, "WrongModelKind"));
+    assert!(r.text().contains("SIMILAR_ITEMS"), "{}", r.text());
+    // Events are taken (the log of a later step will want them) though this recipe ignores users.
+    let r = server.post(
+        "/v1/events",
+        &json!({"sessionId": "s", "eventList": [{"eventType": "view", "itemId": "i0116", "sentAt": now()}]})
+            .to_string(),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+}

@@ -54,9 +54,17 @@ impl Recommender {
         Ok(Self { trained, catalog, filters: parsed })
     }
 
-    /// The recipe's name as Personalize spells it.
+    /// The recipe.
     pub fn recipe(&self) -> seer_api::Recipe {
         self.trained.recipe()
+    }
+
+    /// The recipe's name as Personalize spells it (`USER_PERSONALIZATION`), for messages.
+    pub fn recipe_name(&self) -> String {
+        match serde_json::to_value(self.trained.recipe()) {
+            Ok(serde_json::Value::String(name)) => name,
+            _ => format!("{:?}", self.trained.recipe()),
+        }
     }
 
     /// Number of items in the catalog.
@@ -93,8 +101,8 @@ impl Recommender {
             (RecipeModel::SimilarItems(m), Some(i)) => m.similar(i, n, allow),
             (RecipeModel::SimilarItems(_), None) => {
                 return Err(ApiError::invalid(format!(
-                    "this Solution ({:?}) recommends items related to an item: give itemId",
-                    self.trained.recipe()
+                    "this Solution ({}) recommends items related to an item: give itemId",
+                    self.recipe_name()
                 )));
             }
             (RecipeModel::Popularity(m), _) => m.recommend(n, allow),
@@ -108,8 +116,8 @@ impl Recommender {
     pub fn rank(&self, user: &str, input: &[String], live: &[LiveEvent]) -> Result<Vec<ScoredItem>, ApiError> {
         let RecipeModel::UserPersonalization(m) = self.trained.model() else {
             return Err(ApiError::wrong_model(format!(
-                "personalized ranking needs a USER_PERSONALIZATION or PERSONALIZED_RANKING Solution; this one is {:?}",
-                self.trained.recipe()
+                "personalized ranking needs a USER_PERSONALIZATION or PERSONALIZED_RANKING Solution; this one is {}",
+                self.recipe_name()
             )));
         };
         let (_, history) = self.history(Some(user), live);
@@ -132,8 +140,8 @@ impl Recommender {
             RecipeModel::UserPersonalization(m) => m.similar_items().similar(i, n, |_| true),
             RecipeModel::Popularity(_) | RecipeModel::Trending(_) => {
                 return Err(ApiError::wrong_model(format!(
-                    "similar items need a SIMILAR_ITEMS, SIMS or USER_PERSONALIZATION Solution; this one is {:?}",
-                    self.trained.recipe()
+                    "similar items need a SIMILAR_ITEMS, SIMS or USER_PERSONALIZATION Solution; this one is {}",
+                    self.recipe_name()
                 )));
             }
         };

@@ -25,8 +25,10 @@ pub fn repo() -> PathBuf {
 pub struct Fixtures {
     /// `file://.../default/predictor/retail-demand/v1`.
     pub predictor: String,
-    /// `file://.../default/solution/shop-for-you/v1`.
+    /// `file://.../default/solution/shop-for-you/v1` (USER_PERSONALIZATION).
     pub solution: String,
+    /// `file://.../default/solution/shop-similar/v1` (SIMILAR_ITEMS).
+    pub similar: String,
     /// The folder holding them.
     pub root: PathBuf,
 }
@@ -51,8 +53,12 @@ pub fn solution() -> Solution {
 
 /// Trains the example Solution into `root` (a `file://` or `s3://` URI) as `v1`.
 pub async fn train_solution(store: &ObjectStore, root: &str) {
+    train(store, root, &solution()).await;
+}
+
+async fn train(store: &ObjectStore, root: &str, solution: &Solution) {
     let destination = Destination { root: ObjectUri::parse(root).expect("root"), version: "v1".into() };
-    seer_trainer::train_recommend::train(store, &dataset_group("recommendations"), &solution(), &destination)
+    seer_trainer::train_recommend::train(store, &dataset_group("recommendations"), solution, &destination)
         .await
         .expect("train the example Solution");
 }
@@ -83,6 +89,14 @@ pub fn fixtures() -> &'static Fixtures {
                     .await
                     .expect("train the example Predictor");
                 train_solution(&store, &uri).await;
+                let text = std::fs::read_to_string(repo().join("examples/recommendations/similar-items.yaml"))
+                    .expect("similar-items");
+                // The trainer refuses the example's minCointeractionCount (not supported yet).
+                let text: String =
+                    text.lines().filter(|l| !l.contains("minCointeractionCount")).map(|l| format!("{l}\n")).collect();
+                let mut similar: Solution = serde_yaml::from_str(&text).expect("yaml");
+                similar.metadata.namespace = Some("default".into());
+                train(&store, &uri, &similar).await;
             })
         })
         .join()
@@ -90,6 +104,7 @@ pub fn fixtures() -> &'static Fixtures {
         Fixtures {
             predictor: format!("{root_uri}/default/predictor/retail-demand/v1"),
             solution: format!("{root_uri}/default/solution/shop-for-you/v1"),
+            similar: format!("{root_uri}/default/solution/shop-similar/v1"),
             root,
         }
     })
