@@ -123,6 +123,16 @@ pub struct EventsRequest {
     pub event_list: Vec<Event>,
 }
 
+/// Response of `POST /v1/events`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventsResponse {
+    /// Events kept (the user's next recommendations reflect them).
+    pub accepted: usize,
+    /// Events on items the model does not know, ignored (and counted in the metrics).
+    pub ignored_unknown_items: usize,
+}
+
 /// Body of every error response.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorResponse {

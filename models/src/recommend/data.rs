@@ -286,6 +286,12 @@ impl DatasetBuilder {
         Ok(())
     }
 
+    /// Declare an event type without an event, so a catalog rebuilt from a saved model (the
+    /// server's, for filters on `Interactions.EVENT_TYPE`) keeps the model's type indices.
+    pub fn add_event_type(&mut self, event_type: &str) -> Result<u32, RecommendError> {
+        self.ds.event_types.intern(event_type)
+    }
+
     /// Declare an item (from the items dataset), so it is in the catalog without interactions.
     pub fn add_item(&mut self, item: &str) -> Result<u32, RecommendError> {
         self.ds.items.intern(item)

@@ -1,0 +1,145 @@
+//! Command line and environment: what to serve, where, and how.
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use clap::Parser;
+
+/// `seer-server`: serves one artifact written by `seer-trainer` (a Predictor's forecasts or a
+/// Solution's recommendations) over HTTP.
+#[derive(Clone, Debug, Parser)]
+#[command(name = "seer-server", version)]
+pub struct Args {
+    /// The artifact: a version folder (`s3://bucket/<ns>/solution/<name>/v3`) or a resource
+    /// folder (`.../solution/<name>`), meaning the version its `latest` pointer names.
+    #[arg(long)]
+    pub model: String,
+
+    /// Address to listen on (`127.0.0.1:0` picks a free port, printed at start).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// A file holding the API key `/v1/*` requires (as `x-api-key` or `Authorization: Bearer`).
+    /// Without it, `SEER_API_KEY` is read; with neither, `/v1/*` is open.
+    #[arg(long)]
+    pub api_key_file: Option<PathBuf>,
+
+    /// How long to keep serving after SIGTERM with `/readyz` failing, so load balancers take
+    /// the pod out first (e.g. `5s`, `500ms`, `1m`).
+    #[arg(long, default_value = "5s", value_parser = parse_duration)]
+    pub shutdown_delay: Duration,
+
+    /// How long to wait for requests in flight once the delay is over before exiting anyway.
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    pub drain_timeout: Duration,
+
+    /// Largest accepted request body (e.g. `1MiB`, `64KiB`, `1000`).
+    #[arg(long, default_value = "1MiB", value_parser = parse_size)]
+    pub max_body: usize,
+
+    /// A Solution filter, `name=expression` in Personalize's filter language (repeat the flag
+    /// for more). The trainer does not store a Solution's filters in its artifact, so the
+    /// Campaign passes them here; requests name them in `filter`.
+    #[arg(long = "filter", value_parser = parse_filter_flag)]
+    pub filters: Vec<(String, String)>,
+
+    /// Worker threads of the async runtime (default: one per CPU).
+    #[arg(long)]
+    pub worker_threads: Option<usize>,
+
+    /// Live events kept per user (the newest win).
+    #[arg(long, default_value_t = 100)]
+    pub live_events_per_user: usize,
+
+    /// Users with live events kept in memory (the least recently started are dropped first).
+    #[arg(long, default_value_t = 100_000)]
+    pub live_users: usize,
+}
+
+impl Args {
+    /// The API key, if one is configured: the file's first line, or `SEER_API_KEY`.
+    pub fn api_key(&self) -> Result<Option<String>, String> {
+        let key = match &self.api_key_file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| format!("--api-key-file {}: cannot read: {e}", path.display()))?;
+                Some((text.trim().to_string(), format!("--api-key-file {}", path.display())))
+            }
+            None => std::env::var("SEER_API_KEY").ok().map(|k| (k.trim().to_string(), "SEER_API_KEY".to_string())),
+        };
+        match key {
+            Some((k, from)) if k.is_empty() => Err(format!("{from}: the API key is empty")),
+            Some((k, _)) => Ok(Some(k)),
+            None => Ok(None),
+        }
+    }
+}
+
+/// `500ms`, `5s`, `2m`, or a bare number of seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let (number, scale_ms) = if let Some(n) = t.strip_suffix("ms") {
+        (n, 1)
+    } else if let Some(n) = t.strip_suffix('s') {
+        (n, 1_000)
+    } else if let Some(n) = t.strip_suffix('m') {
+        (n, 60_000)
+    } else {
+        (t, 1_000)
+    };
+    let n: u64 = number.trim().parse().map_err(|_| format!("{text:?} is not a duration such as 500ms, 5s or 1m"))?;
+    n.checked_mul(scale_ms).map(Duration::from_millis).ok_or_else(|| format!("{text:?} is too long"))
+}
+
+/// `1MiB`, `64KiB`, `1MB`, `2048` (bytes).
+pub fn parse_size(text: &str) -> Result<usize, String> {
+    let t = text.trim();
+    let units: [(&str, usize); 7] = [
+        ("KiB", 1 << 10),
+        ("MiB", 1 << 20),
+        ("GiB", 1 << 30),
+        ("KB", 1_000),
+        ("MB", 1_000_000),
+        ("GB", 1_000_000_000),
+        ("B", 1),
+    ];
+    let (number, scale) = units.iter().find_map(|(u, s)| t.strip_suffix(u).map(|n| (n, *s))).unwrap_or((t, 1));
+    let n: usize = number.trim().parse().map_err(|_| format!("{text:?} is not a size such as 1MiB or 65536"))?;
+    match n.checked_mul(scale) {
+        Some(0) => Err("the body limit must be above 0".into()),
+        Some(bytes) => Ok(bytes),
+        None => Err(format!("{text:?} is too large")),
+    }
+}
+
+fn parse_filter_flag(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((name, expr)) if !name.trim().is_empty() && !expr.trim().is_empty() => {
+            Ok((name.trim().to_string(), expr.trim().to_string()))
+        }
+        _ => Err(format!("{text:?} is not name=expression")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_and_sizes_parse() {
+        assert_eq!(parse_duration("5s"), Ok(Duration::from_secs(5)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("3"), Ok(Duration::from_secs(3)));
+        assert!(parse_duration("soon").is_err());
+        assert_eq!(parse_size("1MiB"), Ok(1 << 20));
+        assert_eq!(parse_size("64KiB"), Ok(65_536));
+        assert_eq!(parse_size("1000"), Ok(1000));
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("big").is_err());
+        assert_eq!(
+            parse_filter_flag("a=EXCLUDE ItemID WHERE x = 1"),
+            Ok(("a".into(), "EXCLUDE ItemID WHERE x = 1".into()))
+        );
+        assert!(parse_filter_flag("noequals").is_err());
+    }
+}

@@ -1,0 +1,18 @@
+//! `seer-server`: the inference server a Campaign runs. It loads an artifact written by
+//! `seer-trainer` (checksums verified) and serves forecasts, recommendations, ranking, similar
+//! items and events over HTTP (DESIGN.md §6), with health, readiness and Prometheus metrics.
+//!
+//! Depends on `seer-api`, `seer-models` and `seer-storage`. It must never link Kubernetes
+//! crates: `seer-api` is used without its `kube` feature.
+
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod errors;
+pub mod live;
+pub mod metrics;
+pub mod model;
+pub mod routes;
+pub mod serve;
+pub mod shutdown;
+pub mod state;

@@ -1,0 +1,118 @@
+//! The model being served: loading a version from storage (every file checked against its
+//! manifest), what it is, and the handle requests read it through.
+
+mod forecasts;
+mod location;
+mod recommender;
+
+use std::sync::Arc;
+
+use arc_swap::ArcSwapOption;
+use seer_api::artifact::{ArtifactKind, ArtifactManifest};
+use seer_models::recommend::TrainedModel;
+use seer_storage::{ObjectStore, S3Settings, artifacts};
+
+pub use forecasts::{FORECASTS_FILE, ForecastIndex, ForecastQuery, parse_instant};
+pub use location::parse_model_uri;
+pub use recommender::{DEFAULT_RESULTS, FilterRequest, MAX_RESULTS, Recommender};
+
+use crate::errors::ApiError;
+
+/// One loaded version.
+#[derive(Debug)]
+pub struct Model {
+    pub manifest: ArtifactManifest,
+    pub body: ModelBody,
+}
+
+/// What a version answers.
+#[derive(Debug)]
+pub enum ModelBody {
+    /// A Predictor: its forecast export.
+    Forecast(ForecastIndex),
+    /// A Solution: its recipe.
+    Recommend(Box<Recommender>),
+}
+
+impl Model {
+    /// The version's name (`v3`), as the response header gives it.
+    pub fn version(&self) -> &str {
+        &self.manifest.version
+    }
+
+    /// `<namespace>/<kind>/<name>`, for messages.
+    pub fn resource(&self) -> String {
+        format!("{}/{}/{}", self.manifest.namespace, self.manifest.kind, self.manifest.name)
+    }
+
+    /// The forecasts, or a clear error when this is a Solution.
+    pub fn forecasts(&self) -> Result<&ForecastIndex, ApiError> {
+        match &self.body {
+            ModelBody::Forecast(f) => Ok(f),
+            ModelBody::Recommend(_) => Err(ApiError::wrong_model(format!(
+                "this server serves the Solution {}: forecasts come from a server of a Predictor",
+                self.resource()
+            ))),
+        }
+    }
+
+    /// The recommender, or a clear error when this is a Predictor.
+    pub fn recommender(&self) -> Result<&Recommender, ApiError> {
+        match &self.body {
+            ModelBody::Recommend(r) => Ok(r),
+            ModelBody::Forecast(_) => Err(ApiError::wrong_model(format!(
+                "this server serves the Predictor {}: recommendations, ranking, similar items and events \
+                 need a server of a Solution",
+                self.resource()
+            ))),
+        }
+    }
+}
+
+/// Reads `uri` (a version folder, or a resource folder meaning its `latest`), checks every
+/// file against the manifest and builds the model. `filters` are the Solution's named filters.
+pub async fn load(uri: &str, filters: &[(String, String)]) -> Result<Model, String> {
+    let (location, version) = parse_model_uri(uri)?;
+    let store = ObjectStore::connect(&S3Settings::from_env()).await;
+    let version = match version {
+        Some(v) => v,
+        None => artifacts::latest_version(&store, &location)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("{}: no `latest` pointer; give a version folder", location.resource_uri()))?,
+    };
+    let loaded = artifacts::load(&store, &location, &version).await.map_err(|e| e.to_string())?;
+    let at = location.version_uri(&version);
+    let body = match loaded.manifest.kind {
+        ArtifactKind::Predictor => {
+            if !filters.is_empty() {
+                return Err("--filter applies to Solutions; this is a Predictor".into());
+            }
+            let csv = loaded.files.get(FORECASTS_FILE).ok_or_else(|| format!("{at}: no {FORECASTS_FILE}"))?;
+            ModelBody::Forecast(ForecastIndex::parse(csv).map_err(|e| format!("{at}/{e}"))?)
+        }
+        ArtifactKind::Solution => {
+            let files: Vec<(&String, &Vec<u8>)> = loaded.files.iter().collect();
+            let trained = TrainedModel::load(&files).map_err(|e| format!("{at}: {e}"))?;
+            ModelBody::Recommend(Box::new(Recommender::new(trained, filters).map_err(|e| format!("{at}: {e}"))?))
+        }
+    };
+    Ok(Model { manifest: loaded.manifest, body })
+}
+
+/// The model requests read: one atomic load per request, no lock. Empty while loading; a
+/// later hot swap stores a new version and requests in flight finish on the old one.
+#[derive(Debug, Default)]
+pub struct ModelHandle(ArcSwapOption<Model>);
+
+impl ModelHandle {
+    /// The current model, if loaded.
+    pub fn current(&self) -> Option<Arc<Model>> {
+        self.0.load_full()
+    }
+
+    /// Serves `model` from now on.
+    pub fn store(&self, model: Model) {
+        self.0.store(Some(Arc::new(model)));
+    }
+}

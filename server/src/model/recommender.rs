@@ -1,0 +1,215 @@
+//! A Solution version served: the trained recipe, a catalog for filters, the Solution's named
+//! filters, and the request logic (history = training events + live events, filters bound per
+//! request, cold start for unknown users).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use seer_api::http::ScoredItem;
+use seer_models::recommend::{
+    Dataset, DatasetBuilder, Event, Filter, FilterContext, RecipeModel, TrainedModel, parse_filter_value,
+    personalization::RequestOptions,
+};
+
+use crate::{errors::ApiError, live::LiveEvent};
+
+/// Most items a request may ask for or rank.
+pub const MAX_RESULTS: usize = 500;
+/// Items returned when a request does not say.
+pub const DEFAULT_RESULTS: usize = 25;
+
+/// One Solution version, ready to answer.
+#[derive(Debug)]
+pub struct Recommender {
+    trained: TrainedModel,
+    /// Items and event types under the model's indices (no events): what filters look up.
+    catalog: Dataset,
+    filters: BTreeMap<String, Filter>,
+}
+
+/// A request's filter: its name in the Solution and `filterValues`.
+#[derive(Debug)]
+pub struct FilterRequest<'a> {
+    pub name: Option<&'a str>,
+    pub values: &'a BTreeMap<String, String>,
+}
+
+impl Recommender {
+    /// Wraps a loaded model with the Solution's filters (`name`, expression).
+    pub fn new(trained: TrainedModel, filters: &[(String, String)]) -> Result<Self, String> {
+        let mut builder = DatasetBuilder::new();
+        for name in trained.items().names() {
+            builder.add_item(name).map_err(|e| format!("catalog: {e}"))?;
+        }
+        for name in trained.event_types().names() {
+            builder.add_event_type(name).map_err(|e| format!("catalog: {e}"))?;
+        }
+        let catalog = builder.build();
+        let mut parsed = BTreeMap::new();
+        for (name, expression) in filters {
+            let filter = Filter::parse(expression).map_err(|e| format!("filter {name}: {e}"))?;
+            if parsed.insert(name.clone(), filter).is_some() {
+                return Err(format!("filter {name} is given twice"));
+            }
+        }
+        Ok(Self { trained, catalog, filters: parsed })
+    }
+
+    /// The recipe.
+    pub fn recipe(&self) -> seer_api::Recipe {
+        self.trained.recipe()
+    }
+
+    /// The recipe's name as Personalize spells it (`USER_PERSONALIZATION`), for messages.
+    pub fn recipe_name(&self) -> String {
+        match serde_json::to_value(self.trained.recipe()) {
+            Ok(serde_json::Value::String(name)) => name,
+            _ => format!("{:?}", self.trained.recipe()),
+        }
+    }
+
+    /// Number of items in the catalog.
+    pub fn n_items(&self) -> usize {
+        self.trained.items().len()
+    }
+
+    /// Whether the model knows `item`.
+    pub fn knows_item(&self, item: &str) -> bool {
+        self.trained.items().get(item).is_some()
+    }
+
+    /// `POST /v1/recommendations`.
+    pub fn recommend(
+        &self,
+        user: Option<&str>,
+        item: Option<&str>,
+        n: usize,
+        live: &[LiveEvent],
+        filter: &FilterRequest<'_>,
+    ) -> Result<Vec<ScoredItem>, ApiError> {
+        let (user_index, history) = self.history(user, live);
+        let current = match item {
+            Some(name) => Some(self.item_index(name)?),
+            None => None,
+        };
+        let bound = self.bind(filter, user_index, &history, current)?;
+        let allow = |i: u32| bound.as_ref().is_none_or(|f| f.allows(i));
+        let scored = match (self.trained.model(), current) {
+            (RecipeModel::UserPersonalization(m), Some(i)) if user.is_none() => m.similar_items().similar(i, n, allow),
+            (RecipeModel::UserPersonalization(m), _) => m
+                .recommend(&history, n, &RequestOptions::default(), allow)
+                .map_err(|e| ApiError::invalid(format!("cannot recommend: {e}")))?,
+            (RecipeModel::SimilarItems(m), Some(i)) => m.similar(i, n, allow),
+            (RecipeModel::SimilarItems(_), None) => {
+                return Err(ApiError::invalid(format!(
+                    "this Solution ({}) recommends items related to an item: give itemId",
+                    self.recipe_name()
+                )));
+            }
+            (RecipeModel::Popularity(m), _) => m.recommend(n, allow),
+            (RecipeModel::Trending(m), _) => m.recommend(n, allow),
+        };
+        Ok(self.named(scored))
+    }
+
+    /// `POST /v1/personalized-ranking`: known items ranked by the model, then the items it does
+    /// not know in their input order (score 0).
+    pub fn rank(&self, user: &str, input: &[String], live: &[LiveEvent]) -> Result<Vec<ScoredItem>, ApiError> {
+        let RecipeModel::UserPersonalization(m) = self.trained.model() else {
+            return Err(ApiError::wrong_model(format!(
+                "personalized ranking needs a USER_PERSONALIZATION or PERSONALIZED_RANKING Solution; this one is {}",
+                self.recipe_name()
+            )));
+        };
+        let (_, history) = self.history(Some(user), live);
+        let mut seen = HashSet::new();
+        let unique: Vec<&String> = input.iter().filter(|i| seen.insert(i.as_str())).collect();
+        let known: Vec<u32> = unique.iter().filter_map(|i| self.trained.items().get(i)).collect();
+        let ranked = m.rank(&history, &known).map_err(|e| ApiError::invalid(format!("cannot rank: {e}")))?;
+        let mut out = self.named(ranked);
+        out.extend(
+            unique.iter().filter(|i| !self.knows_item(i)).map(|i| ScoredItem { item_id: (*i).clone(), score: 0.0 }),
+        );
+        Ok(out)
+    }
+
+    /// `GET /v1/similar-items/{itemId}`.
+    pub fn similar(&self, item: &str, n: usize) -> Result<Vec<ScoredItem>, ApiError> {
+        let i = self.item_index(item)?;
+        let scored = match self.trained.model() {
+            RecipeModel::SimilarItems(m) => m.similar(i, n, |_| true),
+            RecipeModel::UserPersonalization(m) => m.similar_items().similar(i, n, |_| true),
+            RecipeModel::Popularity(_) | RecipeModel::Trending(_) => {
+                return Err(ApiError::wrong_model(format!(
+                    "similar items need a SIMILAR_ITEMS, SIMS or USER_PERSONALIZATION Solution; this one is {}",
+                    self.recipe_name()
+                )));
+            }
+        };
+        Ok(self.named(scored))
+    }
+
+    fn item_index(&self, item: &str) -> Result<u32, ApiError> {
+        self.trained.items().get(item).ok_or_else(|| ApiError::not_found(format!("unknown item {item:?}")))
+    }
+
+    /// The user's training events (none for unknown users: cold start) followed by their live
+    /// events on items this model knows.
+    fn history(&self, user: Option<&str>, live: &[LiveEvent]) -> (Option<u32>, Vec<Event>) {
+        let index = user.and_then(|u| self.trained.users().get(u));
+        let mut history: Vec<Event> = index.map(|u| self.trained.histories().user(u).to_vec()).unwrap_or_default();
+        let user_field = index.unwrap_or(u32::MAX);
+        history.extend(live.iter().filter_map(|e| {
+            Some(Event {
+                user: user_field,
+                item: self.trained.items().get(&e.item)?,
+                timestamp: e.timestamp,
+                event_type: self.trained.event_types().get(&e.event_type).unwrap_or(0),
+                value: e.value,
+            })
+        }));
+        (index, history)
+    }
+
+    fn bind<'a>(
+        &'a self,
+        request: &FilterRequest<'_>,
+        user: Option<u32>,
+        history: &[Event],
+        current_item: Option<u32>,
+    ) -> Result<Option<seer_models::recommend::BoundFilter<'a>>, ApiError> {
+        let Some(name) = request.name else {
+            if !request.values.is_empty() {
+                return Err(ApiError::invalid("filterValues: given without a filter"));
+            }
+            return Ok(None);
+        };
+        let filter = self.filters.get(name).ok_or_else(|| {
+            ApiError::invalid(format!(
+                "filter: this Solution has no filter {name:?} (filters: {})",
+                if self.filters.is_empty() {
+                    "none".to_string()
+                } else {
+                    self.filters.keys().cloned().collect::<Vec<_>>().join(", ")
+                }
+            ))
+        })?;
+        let mut values = HashMap::new();
+        for (key, raw) in request.values {
+            let key = key.trim_start_matches('$').to_ascii_uppercase();
+            let parsed = parse_filter_value(&key, raw).map_err(|e| ApiError::invalid(format!("filterValues: {e}")))?;
+            values.insert(key, parsed);
+        }
+        let ctx = FilterContext { user, history, current_item, values };
+        Ok(Some(filter.bind(&self.catalog, &ctx)))
+    }
+
+    fn named(&self, scored: Vec<(u32, f32)>) -> Vec<ScoredItem> {
+        scored
+            .into_iter()
+            .filter_map(|(i, s)| {
+                let score = if s.is_finite() { f64::from(s) } else { 0.0 };
+                Some(ScoredItem { item_id: self.trained.items().name(i)?.to_string(), score })
+            })
+            .collect()
+    }
+}

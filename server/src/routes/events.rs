@@ -1,0 +1,74 @@
+//! `POST /v1/events`: a user's events, reflected by their very next recommendation.
+
+use axum::{Json, extract::State};
+use seer_api::http::{EventsRequest, EventsResponse};
+
+use crate::{
+    errors::{ApiError, JsonBody},
+    live::LiveEvent,
+    model::parse_instant,
+    state::{AppState, Current},
+};
+
+/// Most events in one request (PutEvents' limit).
+pub const MAX_EVENTS: usize = 10;
+
+pub async fn put(
+    State(state): State<AppState>,
+    Current(model): Current,
+    JsonBody(request): JsonBody<EventsRequest>,
+) -> Result<Json<EventsResponse>, ApiError> {
+    let recommender = model.recommender()?;
+    if request.session_id.trim().is_empty() {
+        return Err(ApiError::invalid("sessionId: must not be empty"));
+    }
+    if request.event_list.is_empty() || request.event_list.len() > MAX_EVENTS {
+        return Err(ApiError::invalid(format!(
+            "eventList: give 1 to {MAX_EVENTS} events, not {}",
+            request.event_list.len()
+        )));
+    }
+    let mut kept = Vec::with_capacity(request.event_list.len());
+    let mut unknown = 0;
+    for (i, e) in request.event_list.iter().enumerate() {
+        if e.event_type.trim().is_empty() {
+            return Err(ApiError::invalid(format!("eventList[{i}].eventType: must not be empty")));
+        }
+        if e.item_id.is_empty() {
+            return Err(ApiError::invalid(format!("eventList[{i}].itemId: must not be empty")));
+        }
+        let timestamp = sent_at(&e.sent_at).ok_or_else(|| {
+            ApiError::invalid(format!("eventList[{i}].sentAt: expected unix seconds or an RFC 3339 date-time"))
+        })?;
+        let value = match e.event_value {
+            Some(v) if !v.is_finite() => {
+                return Err(ApiError::invalid(format!("eventList[{i}].eventValue: must be a finite number")));
+            }
+            v => v.map(|v| v as f32),
+        };
+        if recommender.knows_item(&e.item_id) {
+            kept.push(LiveEvent { item: e.item_id.clone(), event_type: e.event_type.clone(), timestamp, value });
+        } else {
+            unknown += 1;
+        }
+    }
+    // Keyed by the user when known, else by the session (an anonymous visitor's app asks for
+    // recommendations with its session id as userId).
+    let key = request.user_id.as_deref().filter(|u| !u.is_empty()).unwrap_or(&request.session_id);
+    let accepted = kept.len();
+    if accepted > 0 {
+        state.live.record(key, kept);
+    }
+    state.metrics.events(accepted, unknown);
+    Ok(Json(EventsResponse { accepted, ignored_unknown_items: unknown }))
+}
+
+fn sent_at(value: &serde_json::Value) -> Option<i64> {
+    match value {
+        serde_json::Value::Number(n) => {
+            n.as_i64().or_else(|| n.as_f64().filter(|f| f.is_finite() && f.abs() < 1e15).map(|f| f.floor() as i64))
+        }
+        serde_json::Value::String(s) => s.trim().parse::<i64>().ok().or_else(|| parse_instant(s)),
+        _ => None,
+    }
+}

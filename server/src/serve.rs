@@ -1,0 +1,69 @@
+//! Start to finish: listen, load the model, serve until a stop signal, drain, return.
+
+use std::sync::Arc;
+
+use tokio::{net::TcpListener, sync::Notify};
+
+use crate::{app, config::Args, live::LiveHistory, metrics::Metrics, model, shutdown, state::Shared};
+
+/// Runs the server. It listens before the model is loaded (so `/healthz` answers and
+/// `/readyz` says 503 while a large model loads) and returns after a graceful stop; an error
+/// is a sentence for the operator (bad flags, unreadable artifact, port taken).
+pub async fn run(args: Args) -> Result<(), String> {
+    let api_key = args.api_key()?;
+    let metrics = Metrics::new().map_err(|e| format!("metrics: {e}"))?;
+    let state = Arc::new(Shared::new(LiveHistory::new(args.live_events_per_user, args.live_users), metrics, api_key));
+    let listener =
+        TcpListener::bind(args.listen).await.map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+    let addr = listener.local_addr().map_err(|e| format!("listener address: {e}"))?;
+    // Tests and scripts read this line to find the port when given `:0`.
+    println!("seer-server listening on http://{addr}");
+
+    let draining = Arc::new(Notify::new());
+    let stop = {
+        let (state, draining, delay) = (state.clone(), draining.clone(), args.shutdown_delay);
+        async move {
+            shutdown::stop_after_signal(state, delay).await;
+            draining.notify_one();
+        }
+    };
+    let app = app::router(state.clone(), args.max_body);
+    let mut server = tokio::spawn(async move { axum::serve(listener, app).with_graceful_shutdown(stop).await });
+
+    let loaded = tokio::select! {
+        loaded = model::load(&args.model, &args.filters) => loaded,
+        finished = &mut server => return Err(format!("the server stopped before the model was loaded: {finished:?}")),
+    };
+    let model = loaded.map_err(|e| format!("cannot load the model: {e}"))?;
+    eprintln!(
+        "seer-server: serving {} version {} ({}, {})",
+        model.resource(),
+        model.version(),
+        model.manifest.algorithm,
+        match &model.body {
+            model::ModelBody::Forecast(f) => format!("{} items forecast", f.len()),
+            model::ModelBody::Recommend(r) => format!("{} items", r.n_items()),
+        }
+    );
+    state.metrics.serving(&model);
+    state.model.store(model);
+
+    let drain_timeout = args.drain_timeout;
+    tokio::select! {
+        finished = &mut server => match finished {
+            Ok(Ok(())) => {
+                eprintln!("seer-server: stopped");
+                Ok(())
+            }
+            Ok(Err(e)) => Err(format!("serving failed: {e}")),
+            Err(e) => Err(format!("the server task failed: {e}")),
+        },
+        () = async {
+            draining.notified().await;
+            tokio::time::sleep(drain_timeout).await;
+        } => {
+            eprintln!("seer-server: requests still in flight after {drain_timeout:?}; exiting");
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,65 @@
+//! What every request handler shares.
+
+use std::sync::{
+    Arc,
+    atomic::{AtomicBool, Ordering},
+};
+
+use axum::{extract::FromRequestParts, http::request::Parts};
+
+use crate::{
+    errors::ApiError,
+    live::LiveHistory,
+    metrics::Metrics,
+    model::{Model, ModelHandle},
+};
+
+/// Shared state: the model handle, live events, metrics, access control, readiness.
+#[derive(Debug)]
+pub struct Shared {
+    pub model: ModelHandle,
+    pub live: LiveHistory,
+    pub metrics: Metrics,
+    /// The key `/v1/*` requires, if any.
+    pub api_key: Option<String>,
+    stopping: AtomicBool,
+}
+
+/// The state as handlers get it.
+pub type AppState = Arc<Shared>;
+
+impl Shared {
+    pub fn new(live: LiveHistory, metrics: Metrics, api_key: Option<String>) -> Self {
+        Self { model: ModelHandle::default(), live, metrics, api_key, stopping: AtomicBool::new(false) }
+    }
+
+    /// From now on `/readyz` fails (SIGTERM came).
+    pub fn start_stopping(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether SIGTERM came.
+    pub fn is_stopping(&self) -> bool {
+        self.stopping.load(Ordering::SeqCst)
+    }
+}
+
+/// The model version this request is answered with, taken once per request by the router's
+/// middleware so the handler and the `x-seer-model-version` header always agree, even when a
+/// new version is swapped in while the request runs.
+#[derive(Clone, Debug)]
+pub struct Snapshot(pub Option<Arc<Model>>);
+
+/// A handler argument: the request's model, or 503 while none is loaded.
+pub struct Current(pub Arc<Model>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Current {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        match parts.extensions.get::<Snapshot>() {
+            Some(Snapshot(Some(model))) => Ok(Self(model.clone())),
+            _ => Err(ApiError::not_ready()),
+        }
+    }
+}

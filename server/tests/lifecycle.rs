@@ -1,0 +1,92 @@
+//! The process around the routes: loading from a real S3 server through the `latest` pointer,
+//! refusing a tampered artifact, and a graceful stop on SIGTERM.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Server, fixtures, train_solution};
+use seer_storage::{ObjectStore, ObjectUri, S3Settings};
+use seer_testkit::s3::S3Server;
+
+#[test]
+fn serves_a_solution_from_s3_through_latest() {
+    let s3 = S3Server::start();
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                let rt = tokio::runtime::Runtime::new().expect("runtime");
+                rt.block_on(async {
+                    let store = ObjectStore::connect(&S3Settings::static_endpoint(
+                        &s3.endpoint,
+                        &s3.access_key,
+                        &s3.secret_key,
+                    ))
+                    .await;
+                    store.create_bucket(&ObjectUri::parse("s3://seer-art").expect("uri")).await.expect("bucket");
+                    train_solution(&store, "s3://seer-art").await;
+                })
+            })
+            .join()
+            .expect("train into S3");
+    });
+    let env = [
+        ("AWS_ENDPOINT_URL", s3.endpoint.as_str()),
+        ("AWS_ACCESS_KEY_ID", s3.access_key.as_str()),
+        ("AWS_SECRET_ACCESS_KEY", s3.secret_key.as_str()),
+        ("AWS_REGION", "us-east-1"),
+    ];
+    // The resource folder: the server follows `latest` to v1.
+    let server = Server::start(&["--model", "s3://seer-art/default/solution/shop-for-you"], &env);
+    let r = server.post("/v1/recommendations", r#"{"userId": "u0001", "numResults": 3}"#);
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.header("x-seer-model-version"), Some("v1"));
+    assert_eq!(r.json()["itemList"].as_array().expect("items").len(), 3);
+}
+
+#[test]
+fn a_tampered_or_missing_artifact_is_refused() {
+    // A copy of the Solution with one byte of its tensors changed.
+    let dir = tempfile::tempdir().expect("tmp");
+    let from = fixtures().root.join("default/solution/shop-for-you/v1");
+    let to = dir.path().join("ns/solution/shop/v1");
+    std::fs::create_dir_all(&to).expect("mkdir");
+    for entry in std::fs::read_dir(&from).expect("read fixture") {
+        let entry = entry.expect("entry");
+        std::fs::copy(entry.path(), to.join(entry.file_name())).expect("copy");
+    }
+    let manifest = std::fs::read_to_string(to.join("manifest.json")).expect("manifest");
+    std::fs::write(
+        to.join("manifest.json"),
+        manifest.replace("\"shop-for-you\"", "\"shop\"").replace("\"namespace\": \"default\"", "\"namespace\": \"ns\""),
+    )
+    .expect("rename in manifest");
+    let tensors = to.join("tensors.safetensors");
+    let mut bytes = std::fs::read(&tensors).expect("tensors");
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xff;
+    std::fs::write(&tensors, bytes).expect("tamper");
+
+    let uri = format!("file://{}", to.display());
+    let mut server = Server::spawn(&["--model", &uri], &[]);
+    let status = server.wait_exit(Duration::from_secs(60));
+    assert_eq!(status.code(), Some(1), "a checksum mismatch stops the server");
+
+    let mut server = Server::spawn(&["--model", &format!("file://{}/ns/solution/absent", dir.path().display())], &[]);
+    assert_eq!(server.wait_exit(Duration::from_secs(60)).code(), Some(1), "no latest pointer");
+}
+
+#[test]
+fn sigterm_fails_readyz_keeps_serving_then_exits_zero() {
+    let mut server = Server::start(&["--model", &fixtures().predictor, "--shutdown-delay", "5s"], &[]);
+    assert_eq!(server.get("/readyz").status, 200);
+    server.terminate();
+    server.wait_until(Duration::from_secs(10), "unready", |s| s.get("/readyz").status == 503);
+    let r = server.get("/readyz");
+    assert_eq!(r.error_code(), "ShuttingDown");
+    // Within the delay it still answers everything else.
+    assert_eq!(server.get("/healthz").status, 200);
+    assert_eq!(server.get("/v1/forecasts/item_000").status, 200);
+    let status = server.wait_exit(Duration::from_secs(30));
+    assert_eq!(status.code(), Some(0), "a graceful stop exits 0");
+}
