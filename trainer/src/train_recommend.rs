@@ -83,10 +83,9 @@ pub fn recipe_params(spec: Option<&RecipeParameters>) -> Result<RecipeParams, St
         }
         params.sims.metadata_prior_events = metadata_prior(m);
     }
-    if p.min_cointeraction_count.is_some_and(|c| c > 1) {
-        return Err("minCointeractionCount is not supported in this version (neighbours are weighted by how close \
-                    in a history two events are, not counted); leave it unset"
-            .into());
+    if let Some(c) = p.min_cointeraction_count {
+        params.sims.min_cointeraction_users =
+            u32::try_from(c).ok().filter(|c| *c >= 1).ok_or(format!("minCointeractionCount {c} must be ≥ 1"))?;
     }
     if let Some(w) = &p.trend_window {
         params.trend_window = parse_window(w)?;

@@ -38,13 +38,28 @@ pub struct SimsParams {
     /// A pair `d` positions apart counts `d^-γ` (γ = 1: adjacency matters; 0: any pair in the
     /// window counts the same, for histories whose order means nothing).
     pub distance_decay: f32,
+    /// Least number of distinct users in whose histories two items co-occur (within the
+    /// window) for them to be neighbours: the Solution's `minCointeractionCount`.
+    #[serde(default = "one")]
+    pub min_cointeraction_users: u32,
+}
+
+fn one() -> u32 {
+    1
 }
 
 impl Default for SimsParams {
     fn default() -> Self {
         // Window 50: the validation split preferred it to 10 on the two sets whose order is weak
         // (lastfm's is random); it costs O(events·window) and stays a few seconds on 1.3M events.
-        Self { window: 50, popularity_damping: 0.5, neighbors: 50, metadata_prior_events: 5.0, distance_decay: 1.0 }
+        Self {
+            window: 50,
+            popularity_damping: 0.5,
+            neighbors: 50,
+            metadata_prior_events: 5.0,
+            distance_decay: 1.0,
+            min_cointeraction_users: 1,
+        }
     }
 }
 
@@ -101,6 +116,11 @@ impl SimilarItems {
         let by_distance: Vec<f32> =
             (0..=params.window).map(|d| (d.max(1) as f32).powf(-params.distance_decay)).collect();
         let mut scratch = vec![0f32; n];
+        // Distinct users sharing each touched item with `a`; events are grouped by user, so a
+        // user is new to a slot exactly when it differs from the last one counted there.
+        let mut shared = vec![0u32; n];
+        let mut last_user = vec![u32::MAX; n];
+        let min_users = params.min_cointeraction_users.max(1);
         let mut touched: Vec<u32> = Vec::new();
         let mut tri = TriMat::new((n, n));
         for a in 0..n {
@@ -117,13 +137,23 @@ impl SimilarItems {
                         touched.push(b.item);
                     }
                     *slot += by_distance[k.abs_diff(k2)];
+                    let u = events[k].user;
+                    if last_user[b.item as usize] != u {
+                        last_user[b.item as usize] = u;
+                        shared[b.item as usize] += 1;
+                    }
                 }
             }
             let na = counts[a].max(1.0).powf(1.0 - beta);
-            let scored: Vec<Scored> =
-                touched.iter().map(|&b| (b, scratch[b as usize] / (na * damp[b as usize]))).collect();
+            let scored: Vec<Scored> = touched
+                .iter()
+                .filter(|&&b| shared[b as usize] >= min_users)
+                .map(|&b| (b, scratch[b as usize] / (na * damp[b as usize])))
+                .collect();
             for &b in &touched {
                 scratch[b as usize] = 0.0;
+                shared[b as usize] = 0;
+                last_user[b as usize] = u32::MAX;
             }
             touched.clear();
             for (b, s) in top_n(scored, params.neighbors) {
@@ -298,4 +328,36 @@ fn tokenize(ds: &Dataset) -> Result<Tokens, RecommendError> {
     let with_any = item_tokens.iter().filter(|t| !t.is_empty()).count().max(1) as f32;
     let idf = postings.iter().map(|p| (with_any / p.len().max(1) as f32).ln().max(0.0) + 0.1).collect();
     Ok((item_tokens, postings, idf))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::recommend::DatasetBuilder;
+
+    #[test]
+    fn min_cointeraction_users_drops_pairs_few_users_share() -> Result<(), RecommendError> {
+        let mut b = DatasetBuilder::new();
+        // "a" and "c" together in three users' histories; "a" and "b" in one (twice).
+        for u in ["u1", "u2", "u3"] {
+            b.add_event(u, "a", 1, None, None)?;
+            b.add_event(u, "c", 2, None, None)?;
+        }
+        b.add_event("u4", "a", 1, None, None)?;
+        b.add_event("u4", "b", 2, None, None)?;
+        b.add_event("u4", "b", 3, None, None)?;
+        let ds = b.build();
+        let id = |name: &str| ds.items().get(name).ok_or(RecommendError::Empty);
+        let (a, bb, c) = (id("a")?, id("b")?, id("c")?);
+        let neighbours = |min: u32| -> Result<Vec<u32>, RecommendError> {
+            let params = SimsParams { min_cointeraction_users: min, ..SimsParams::default() };
+            Ok(SimilarItems::fit(&ds, &params)?.cooccurrence(a).map(|(j, _)| j).collect())
+        };
+        let all = neighbours(1)?;
+        assert!(all.contains(&bb) && all.contains(&c), "{all:?}");
+        assert_eq!(neighbours(2)?, vec![c]);
+        assert_eq!(neighbours(3)?, vec![c]);
+        assert!(neighbours(4)?.is_empty());
+        Ok(())
+    }
 }
