@@ -15,6 +15,24 @@ pub const MANIFEST_FILE: &str = "manifest.json";
 pub const METRICS_FILE: &str = "metrics.json";
 /// Name of the pointer object beside the version folders that holds the newest complete version.
 pub const LATEST_POINTER: &str = "latest";
+/// In a Solution version: the Solution's named filters (a JSON list of `{name, expression}`),
+/// so a server applies them by name without being told them again.
+pub const FILTERS_FILE: &str = "filters.json";
+/// In a Solution version: the item and user attributes filter expressions look up
+/// (`Items.GENRE`, `Users.AGE`), as [`SolutionCatalog`].
+pub const CATALOG_FILE: &str = "catalog.json";
+
+/// `catalog.json`: attribute values by id and column (upper case), for filters at serving time.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SolutionCatalog {
+    /// `ITEM_ID` → column → value.
+    #[serde(default)]
+    pub items: BTreeMap<String, BTreeMap<String, String>>,
+    /// `USER_ID` → column → value.
+    #[serde(default)]
+    pub users: BTreeMap<String, BTreeMap<String, String>>,
+}
 
 /// Which kind of resource produced an artifact; also the path segment in storage.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 
 use seer_api::{
     DatasetGroup, Recipe, RecipeParameters, Solution,
-    artifact::{ArtifactKind, ArtifactManifest, METRICS_FILE},
+    artifact::{ArtifactKind, ArtifactManifest, CATALOG_FILE, FILTERS_FILE, METRICS_FILE, SolutionCatalog},
 };
-use seer_models::recommend::{RecipeModel, RecipeParams, TrainedModel, evaluate_offline};
+use seer_models::recommend::{Attributes, Dataset, IdMap, RecipeModel, RecipeParams, TrainedModel, evaluate_offline};
 use seer_storage::{
     ObjectStore,
     artifacts::{ArtifactLocation, ArtifactWriter},
@@ -147,9 +147,9 @@ pub async fn train(
     for (file, bytes) in files {
         writer.put_file(&file, bytes).await?;
     }
-    let encoded =
-        serde_json::to_vec_pretty(&metrics).map_err(|e| manifest_error(solution, format!("cannot encode: {e}")))?;
-    writer.put_file(METRICS_FILE, encoded).await?;
+    writer.put_file(FILTERS_FILE, json(solution, &spec.filters)?).await?;
+    writer.put_file(CATALOG_FILE, json(solution, &catalog(ds))?).await?;
+    writer.put_file(METRICS_FILE, json(solution, &metrics)?).await?;
     let properties = BTreeMap::from([
         ("recipe".to_string(), serde_json::json!(recipe_name(recipe))),
         ("users".to_string(), serde_json::json!(ds.n_users())),
@@ -161,6 +161,28 @@ pub async fn train(
     // grows between ticks by design and is not part of it).
     let digest = seer_storage::digest::dataset_digest(&crate::validate::group_objects(store, group).await?);
     Ok(writer.commit(recipe_name(recipe), &digest, properties).await?)
+}
+
+/// What filters look up at serving time: every item's and user's attributes.
+fn catalog(ds: &Dataset) -> SolutionCatalog {
+    let table = |ids: &IdMap, attributes: &Attributes| {
+        let columns: Vec<&str> = attributes.columns().collect();
+        (0..ids.len() as u32)
+            .filter_map(|row| {
+                let values: BTreeMap<String, String> = columns
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(c, name)| Some((name.to_string(), attributes.get_by_index(row, c)?.to_string())))
+                    .collect();
+                Some((ids.name(row)?.to_string(), values)).filter(|(_, v)| !v.is_empty())
+            })
+            .collect()
+    };
+    SolutionCatalog { items: table(ds.items(), &ds.item_attributes), users: table(ds.users(), &ds.user_attributes) }
+}
+
+fn json<T: serde::Serialize>(solution: &Solution, value: &T) -> Result<Vec<u8>, TrainerError> {
+    serde_json::to_vec_pretty(value).map_err(|e| manifest_error(solution, format!("cannot encode: {e}")))
 }
 
 fn recipe_name(recipe: Recipe) -> &'static str {

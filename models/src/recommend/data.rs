@@ -297,6 +297,11 @@ impl DatasetBuilder {
         self.ds.items.intern(item)
     }
 
+    /// Declare a user, so indices follow the order users are declared in.
+    pub fn add_user(&mut self, user: &str) -> Result<u32, RecommendError> {
+        self.ds.users.intern(user)
+    }
+
     /// Set an item attribute.
     pub fn set_item_attribute(&mut self, item: &str, column: &str, value: &str) -> Result<(), RecommendError> {
         let i = self.ds.items.intern(item)?;

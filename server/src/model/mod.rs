@@ -8,7 +8,8 @@ mod recommender;
 use std::sync::Arc;
 
 use arc_swap::ArcSwapOption;
-use seer_api::artifact::{ArtifactKind, ArtifactManifest};
+use seer_api::FilterSpec;
+use seer_api::artifact::{ArtifactKind, ArtifactManifest, CATALOG_FILE, FILTERS_FILE, SolutionCatalog};
 use seer_models::recommend::TrainedModel;
 use seer_storage::{ObjectStore, S3Settings, artifacts};
 
@@ -94,7 +95,25 @@ pub async fn load(uri: &str, filters: &[(String, String)]) -> Result<Model, Stri
         ArtifactKind::Solution => {
             let files: Vec<(&String, &Vec<u8>)> = loaded.files.iter().collect();
             let trained = TrainedModel::load(&files).map_err(|e| format!("{at}: {e}"))?;
-            ModelBody::Recommend(Box::new(Recommender::new(trained, filters).map_err(|e| format!("{at}: {e}"))?))
+            // The Solution's own filters and catalog, when the trainer wrote them; `--filter`
+            // flags add to (and override by name) the Solution's filters.
+            let mut all: Vec<(String, String)> = match loaded.files.get(FILTERS_FILE) {
+                Some(bytes) => serde_json::from_slice::<Vec<FilterSpec>>(bytes)
+                    .map_err(|e| format!("{at}/{FILTERS_FILE}: {e}"))?
+                    .into_iter()
+                    .filter(|f| !filters.iter().any(|(name, _)| *name == f.name))
+                    .map(|f| (f.name, f.expression))
+                    .collect(),
+                None => Vec::new(),
+            };
+            all.extend(filters.iter().cloned());
+            let catalog = match loaded.files.get(CATALOG_FILE) {
+                Some(bytes) => {
+                    serde_json::from_slice::<SolutionCatalog>(bytes).map_err(|e| format!("{at}/{CATALOG_FILE}: {e}"))?
+                }
+                None => SolutionCatalog::default(),
+            };
+            ModelBody::Recommend(Box::new(Recommender::new(trained, &all, &catalog).map_err(|e| format!("{at}: {e}"))?))
         }
     };
     Ok(Model { manifest: loaded.manifest, body })

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use seer_api::http::ScoredItem;
+use seer_api::{artifact::SolutionCatalog, http::ScoredItem};
 use seer_models::recommend::{
     Dataset, DatasetBuilder, Event, Filter, FilterContext, RecipeModel, TrainedModel, parse_filter_value,
     personalization::RequestOptions,
@@ -34,14 +34,38 @@ pub struct FilterRequest<'a> {
 }
 
 impl Recommender {
-    /// Wraps a loaded model with the Solution's filters (`name`, expression).
-    pub fn new(trained: TrainedModel, filters: &[(String, String)]) -> Result<Self, String> {
+    /// Wraps a loaded model with the Solution's filters (`name`, expression) and the item and
+    /// user attributes they look up.
+    pub fn new(
+        trained: TrainedModel,
+        filters: &[(String, String)],
+        attributes: &SolutionCatalog,
+    ) -> Result<Self, String> {
         let mut builder = DatasetBuilder::new();
+        let fail = |e: seer_models::recommend::RecommendError| format!("catalog: {e}");
         for name in trained.items().names() {
-            builder.add_item(name).map_err(|e| format!("catalog: {e}"))?;
+            builder.add_item(name).map_err(fail)?;
+        }
+        for name in trained.users().names() {
+            builder.add_user(name).map_err(fail)?;
         }
         for name in trained.event_types().names() {
-            builder.add_event_type(name).map_err(|e| format!("catalog: {e}"))?;
+            builder.add_event_type(name).map_err(fail)?;
+        }
+        // Attributes only of ids the model knows: the indices must stay the model's.
+        for (item, values) in &attributes.items {
+            if trained.items().get(item).is_some() {
+                for (column, value) in values {
+                    builder.set_item_attribute(item, column, value).map_err(fail)?;
+                }
+            }
+        }
+        for (user, values) in &attributes.users {
+            if trained.users().get(user).is_some() {
+                for (column, value) in values {
+                    builder.set_user_attribute(user, column, value).map_err(fail)?;
+                }
+            }
         }
         let catalog = builder.build();
         let mut parsed = BTreeMap::new();

@@ -91,9 +91,6 @@ pub fn fixtures() -> &'static Fixtures {
                 train_solution(&store, &uri).await;
                 let text = std::fs::read_to_string(repo().join("examples/recommendations/similar-items.yaml"))
                     .expect("similar-items");
-                // The trainer refuses the example's minCointeractionCount (not supported yet).
-                let text: String =
-                    text.lines().filter(|l| !l.contains("minCointeractionCount")).map(|l| format!("{l}\n")).collect();
                 let mut similar: Solution = serde_yaml::from_str(&text).expect("yaml");
                 similar.metadata.namespace = Some("default".into());
                 train(&store, &uri, &similar).await;
