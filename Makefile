@@ -8,7 +8,7 @@ export CARGO_TARGET_DIR ?= $(SEER_CACHE)/target
 S3S_FS_VERSION := 0.14.1
 S3S_FS := $(SEER_CACHE)/tools/s3s-fs-$(S3S_FS_VERSION)/bin/s3s-fs
 
-.PHONY: help test tools fmt fmt-check clippy layering unit crds build quickstart quickstart-down \
+.PHONY: help test tools fmt fmt-check clippy doc-check layering unit crds build quickstart quickstart-down \
 	cluster-deps cluster-up cluster-up-cp cluster-down cluster-test images
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 
@@ -36,6 +36,10 @@ fmt-check:
 clippy:
 	cargo clippy --workspace --all-targets -- -D warnings
 
+# Broken intra-doc links are errors: the crate docs are the reference for each part.
+doc-check:
+	RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps -q
+
 unit: tools
 	cargo test --workspace
 
@@ -45,7 +49,7 @@ crds:
 build:
 	cargo build --workspace
 
-test: tools fmt-check clippy layering unit cluster-test
+test: tools fmt-check clippy doc-check layering unit cluster-test
 
 # Dependencies point one way (DESIGN §3): the server and the models link no Kubernetes crate,
 # the operator never links the algorithms.

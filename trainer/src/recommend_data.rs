@@ -1,6 +1,6 @@
 //! A DatasetGroup's interactions, items and users — and the events the inference servers
 //! logged for the Solution (DESIGN.md §5) — as one in-memory recommendation
-//! [`Dataset`](seer_models::recommend::Dataset), with the Solution's event filter applied.
+//! `Dataset`, with the Solution's event filter applied.
 //! Every row left out is counted under its reason; a row that cannot be read is an error
 //! naming the file, the line and the column.
 

@@ -1,7 +1,7 @@
 //! Amazon Forecast's accuracy metrics, kept as sums so shards merge exactly.
 //!
 //! Definitions (Amazon Forecast developer guide, "Evaluating predictor accuracy"):
-//! - wQL[τ] = 2·Σ[τ·(y−q)⁺ + (1−τ)·(q−y)⁺] / Σ|y|, summed over items and time points;
+//! - wQL\[τ\] = 2·Σ[τ·(y−q)⁺ + (1−τ)·(q−y)⁺] / Σ|y|, summed over items and time points;
 //! - average wQL = mean of wQL over the quantiles;
 //! - WAPE = Σ|y−ŷ| / Σ|y|; RMSE = √(Σ(y−ŷ)²/n);
 //! - MASE = per item, mean|y−ŷ| over the horizon divided by the in-sample mean absolute

@@ -3,7 +3,7 @@
 //!
 //! The shape of the module follows what the trainer needs: a [`Series`] per item (NaN where
 //! a value is missing, a mask for values the featurization filled), an [`Algorithm`] that
-//! turns a history into a [`Forecast`] (any set of quantiles plus the mean), [`backtest`]s
+//! turns a history into a [`Forecast`] (any set of quantiles plus the mean), [`backtest()`]s
 //! that score algorithms the way Amazon Forecast did, and [`auto`] that combines them per item.
 //! Every score is kept as sums ([`metrics::MetricAccumulator`]) so that shards trained apart
 //! merge exactly by adding them.
