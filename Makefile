@@ -14,7 +14,7 @@ VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 
 help:
 	@echo "make quickstart    the main job: the example resources on a real local API server"
-	@echo "make test          fmt check, clippy -D warnings, every test incl. the cluster tier (what CI runs; root)"
+	@echo "make test          fmt check, clippy -D warnings, docs, every test incl. the cluster tier (what CI runs; root)"
 	@echo "make unit          the tests that need no cluster (cargo test --workspace)"
 	@echo "make cluster-test  the tests on a real local cluster: admission cases, node smoke test, leftovers"
 	@echo "make tools         install the test tools into $(SEER_CACHE) (s3s-fs)"
