@@ -37,10 +37,20 @@ pub struct Args {
     pub max_body: usize,
 
     /// A Solution filter, `name=expression` in Personalize's filter language (repeat the flag
-    /// for more). The trainer does not store a Solution's filters in its artifact, so the
-    /// Campaign passes them here; requests name them in `filter`.
+    /// for more). The Solution's own filters come with its version (`filters.json`); this adds
+    /// to them or replaces one by name. Requests name them in `filter`.
     #[arg(long = "filter", value_parser = parse_filter_flag)]
     pub filters: Vec<(String, String)>,
+
+    /// Watch the resource's `latest` pointer and switch to each new version once it is loaded
+    /// and checked, with no request failing during the switch (`--model` must then name the
+    /// resource folder, not a version).
+    #[arg(long)]
+    pub follow_latest: bool,
+
+    /// How often `--follow-latest` reads the `latest` pointer.
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    pub poll_interval: Duration,
 
     /// Worker threads of the async runtime (default: one per CPU).
     #[arg(long)]

@@ -4,13 +4,19 @@ use std::sync::Arc;
 
 use tokio::{net::TcpListener, sync::Notify};
 
-use crate::{app, config::Args, live::LiveHistory, metrics::Metrics, model, shutdown, state::Shared};
+use crate::{app, config::Args, follow, live::LiveHistory, metrics::Metrics, model, shutdown, state::Shared};
 
 /// Runs the server. It listens before the model is loaded (so `/healthz` answers and
 /// `/readyz` says 503 while a large model loads) and returns after a graceful stop; an error
 /// is a sentence for the operator (bad flags, unreadable artifact, port taken).
 pub async fn run(args: Args) -> Result<(), String> {
     let api_key = args.api_key()?;
+    if args.follow_latest && model::location::parse_model_uri(&args.model)?.1.is_some() {
+        return Err(format!(
+            "--follow-latest follows the resource's `latest`: give its folder, not a version ({})",
+            args.model
+        ));
+    }
     let metrics = Metrics::new().map_err(|e| format!("metrics: {e}"))?;
     let state = Arc::new(Shared::new(LiveHistory::new(args.live_events_per_user, args.live_users), metrics, api_key));
     let listener =
@@ -47,6 +53,14 @@ pub async fn run(args: Args) -> Result<(), String> {
     );
     state.metrics.serving(&model);
     state.model.store(model);
+    if args.follow_latest {
+        tokio::spawn(follow::follow_latest(
+            state.clone(),
+            args.model.clone(),
+            args.filters.clone(),
+            args.poll_interval,
+        ));
+    }
 
     let drain_timeout = args.drain_timeout;
     tokio::select! {

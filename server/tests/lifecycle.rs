@@ -1,11 +1,16 @@
 //! The process around the routes: loading from a real S3 server through the `latest` pointer,
-//! refusing a tampered artifact, and a graceful stop on SIGTERM.
+//! following `latest` to a new version under load, refusing a tampered artifact, and a
+//! graceful stop on SIGTERM.
 
 mod common;
 
+use std::sync::{
+    Arc,
+    atomic::{AtomicBool, AtomicUsize, Ordering},
+};
 use std::time::Duration;
 
-use common::{Server, fixtures, train_solution};
+use common::{Server, fixtures, request, train_solution, train_solution_as};
 use seer_storage::{ObjectStore, ObjectUri, S3Settings};
 use seer_testkit::s3::S3Server;
 
@@ -42,6 +47,66 @@ fn serves_a_solution_from_s3_through_latest() {
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.header("x-seer-model-version"), Some("v1"));
     assert_eq!(r.json()["itemList"].as_array().expect("items").len(), 3);
+}
+
+/// Trains `version` of the example Solution into the folder `root` on a thread of its own.
+fn train_into(root: &str, version: &str) {
+    let (root, version) = (root.to_string(), version.to_string());
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        rt.block_on(async {
+            let store = ObjectStore::connect(&S3Settings::default()).await;
+            train_solution_as(&store, &root, &version).await;
+        })
+    })
+    .join()
+    .expect("training thread");
+}
+
+#[test]
+fn follows_latest_to_a_new_version_under_load_without_a_failed_request() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let root = format!("file://{}", dir.path().display());
+    train_into(&root, "v1");
+    let server = Server::start(
+        &["--model", &format!("{root}/default/solution/shop-for-you"), "--follow-latest", "--poll-interval", "100ms"],
+        &[],
+    );
+    let stop = Arc::new(AtomicBool::new(false));
+    let on_v2 = Arc::new(AtomicUsize::new(0));
+    let load = {
+        let (addr, stop, on_v2) = (server.addr.clone(), stop.clone(), on_v2.clone());
+        std::thread::spawn(move || {
+            let body = br#"{"userId": "u0001", "numResults": 5}"#;
+            let mut answers: Vec<(u16, Option<String>)> = Vec::new();
+            while !stop.load(Ordering::Relaxed) {
+                let r =
+                    request(&addr, "POST", "/v1/recommendations", &[("content-type", "application/json")], Some(body));
+                let version = r.header("x-seer-model-version").map(str::to_string);
+                if version.as_deref() == Some("v2") {
+                    on_v2.fetch_add(1, Ordering::Relaxed);
+                }
+                answers.push((r.status, version));
+            }
+            answers
+        })
+    };
+    // The trainer writes v2 and then moves `latest`: the server must switch on its own while
+    // the load runs; the load goes on until it has had answers from v2 itself.
+    train_into(&root, "v2");
+    server
+        .wait_until(Duration::from_secs(60), "20 answers from v2 under load", |_| on_v2.load(Ordering::Relaxed) >= 20);
+    stop.store(true, Ordering::Relaxed);
+    let answers = load.join().expect("load thread");
+    assert!(answers.len() > 10, "load was running: {} answers", answers.len());
+    assert!(answers.iter().all(|(status, _)| *status == 200), "a request failed: {answers:?}");
+    let versions: Vec<&str> = answers.iter().map(|(_, v)| v.as_deref().unwrap_or("none")).collect();
+    let first_v2 = versions.iter().position(|v| *v == "v2").expect("answers from v2 under load");
+    assert!(versions[..first_v2].iter().all(|v| *v == "v1"), "before the switch every answer is v1: {versions:?}");
+    assert!(versions[first_v2..].iter().all(|v| *v == "v2"), "after it every answer is v2: {versions:?}");
+    assert!(first_v2 > 0, "v1 answered before the switch");
+    let metrics = server.get("/metrics").text();
+    assert!(metrics.contains(r#"version="v2""#) && !metrics.contains(r#"version="v1""#), "{metrics}");
 }
 
 #[test]

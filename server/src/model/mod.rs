@@ -2,7 +2,7 @@
 //! manifest), what it is, and the handle requests read it through.
 
 mod forecasts;
-mod location;
+pub mod location;
 mod recommender;
 
 use std::sync::Arc;

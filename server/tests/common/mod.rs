@@ -52,12 +52,22 @@ pub fn solution() -> Solution {
 }
 
 /// Trains the example Solution into `root` (a `file://` or `s3://` URI) as `v1`.
+#[allow(dead_code)] // each test binary compiles this module and uses part of it
 pub async fn train_solution(store: &ObjectStore, root: &str) {
-    train(store, root, &solution()).await;
+    train_solution_as(store, root, "v1").await;
+}
+
+/// Trains the example Solution into `root` as `version` (and moves `latest` to it).
+pub async fn train_solution_as(store: &ObjectStore, root: &str, version: &str) {
+    train_version(store, root, &solution(), version).await;
 }
 
 async fn train(store: &ObjectStore, root: &str, solution: &Solution) {
-    let destination = Destination { root: ObjectUri::parse(root).expect("root"), version: "v1".into() };
+    train_version(store, root, solution, "v1").await;
+}
+
+async fn train_version(store: &ObjectStore, root: &str, solution: &Solution, version: &str) {
+    let destination = Destination { root: ObjectUri::parse(root).expect("root"), version: version.into() };
     seer_trainer::train_recommend::train(store, &dataset_group("recommendations"), solution, &destination)
         .await
         .expect("train the example Solution");
