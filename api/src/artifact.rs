@@ -15,6 +15,10 @@ pub const MANIFEST_FILE: &str = "manifest.json";
 pub const METRICS_FILE: &str = "metrics.json";
 /// Name of the pointer object beside the version folders that holds the newest complete version.
 pub const LATEST_POINTER: &str = "latest";
+/// In a Predictor version: the recent history of every series (`item_id, <dimensions>, date,
+/// value`; the last max(4 horizons, 2 seasons) periods, filled points empty), so a chart can
+/// show what came before the forecast.
+pub const HISTORY_FILE: &str = "history.csv";
 /// In a Solution version: the Solution's named filters (a JSON list of `{name, expression}`),
 /// so a server applies them by name without being told them again.
 pub const FILTERS_FILE: &str = "filters.json";

@@ -25,6 +25,7 @@ pub const MODEL_VERSION_HEADER: &str = "x-seer-model-version";
 pub fn router(state: AppState, max_body: usize) -> Router {
     let v1 = Router::new()
         .route("/v1/forecasts/{itemId}", get(forecasts::get))
+        .route("/v1/forecasts/{itemId}/chart.svg", get(forecasts::chart))
         .route("/v1/recommendations", post(recommendations::recommend))
         .route("/v1/personalized-ranking", post(recommendations::rank))
         .route("/v1/similar-items/{itemId}", get(recommendations::similar))

@@ -91,3 +91,34 @@ fn forecast_errors_are_json_with_the_right_status() {
         "{text}"
     );
 }
+
+#[test]
+fn a_chart_draws_history_band_and_median() {
+    let server = Server::start(&["--model", &fixtures().predictor], &[]);
+    let item = export()[0][0].clone();
+    let path = fixtures().predictor.strip_prefix("file://").expect("file uri").to_string();
+    let history = std::fs::read_to_string(format!("{path}/history.csv")).expect("the version keeps a history");
+    let history_points = history.lines().skip(1).filter(|l| l.starts_with(&format!("{item},"))).count();
+    assert!(history_points > 0, "{item} has history");
+
+    let r = server.get(&format!("/v1/forecasts/{item}/chart.svg"));
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.header("content-type"), Some("image/svg+xml"));
+    assert_eq!(r.header("x-seer-model-version"), Some("v1"));
+    let svg = r.text();
+    assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"), "{svg}");
+    assert!(svg.contains(r#"class="band""#) && svg.contains("p10–p90"), "{svg}");
+    let points = |class: &str| {
+        svg.split(&format!(r#"class="{class}" points=""#))
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .map(|p| p.split(' ').count())
+            .unwrap_or(0)
+    };
+    assert_eq!(points("history"), history_points, "every history point is drawn");
+    assert_eq!(points("centre"), export().iter().filter(|r| r[0] == item).count(), "one median point per step");
+
+    let missing = server.get("/v1/forecasts/no-such-item/chart.svg");
+    assert_eq!(missing.status, 404);
+    assert_eq!(missing.error_code(), "NotFound");
+}

@@ -15,7 +15,7 @@ use std::{collections::BTreeMap, fmt::Write as _};
 use rayon::prelude::*;
 use seer_api::{
     DatasetGroup, DatasetType, ForecastAlgorithm, Predictor,
-    artifact::{ArtifactKind, ArtifactManifest, METRICS_FILE},
+    artifact::{ArtifactKind, ArtifactManifest, HISTORY_FILE, METRICS_FILE},
     metrics::{ForecastMetrics, VelocityMetrics},
 };
 use seer_models::forecast::{
@@ -511,6 +511,30 @@ pub async fn write_version(
         }
     }
 
+    // The recent history of every series, for charts beside the forecast: the last
+    // max(4 horizons, 2 seasons) periods; filled points are left empty.
+    let mut history = String::new();
+    let _ = writeln!(
+        history,
+        "item_id,{}date,value",
+        spec.forecast_dimensions.iter().map(|d| format!("{d},")).collect::<String>()
+    );
+    let keep = (4 * horizon).max(2 * plan.season);
+    for item in &target.items {
+        let values = &item.series.values;
+        for (offset, value) in values.iter().enumerate().skip(values.len().saturating_sub(keep)) {
+            let mut line = csv_field(&item.key.item_id);
+            for d in &item.key.dimensions {
+                line.push(',');
+                line.push_str(&csv_field(d));
+            }
+            let filled = item.series.filled.as_ref().and_then(|f| f.get(offset)).copied().unwrap_or(false);
+            let shown = if filled { f64::NAN } else { *value };
+            let _ = writeln!(line, ",{},{}", grid.label(item.series.start + offset as i64), round(shown));
+            history.push_str(&line);
+        }
+    }
+
     let model_file = ModelFile {
         format_version: 1,
         frequency: &spec.forecast_frequency,
@@ -542,6 +566,7 @@ pub async fn write_version(
         ("model.json", encode(predictor, &model_file)?),
         (METRICS_FILE, encode(predictor, &scored.metrics)?),
         ("forecasts/forecasts.csv", csv.into_bytes()),
+        (HISTORY_FILE, history.into_bytes()),
     ];
     for (path, data) in files {
         if let Err(e) = writer.put_file(path, data).await {

@@ -1,6 +1,7 @@
 //! The model being served: loading a version from storage (every file checked against its
 //! manifest), what it is, and the handle requests read it through.
 
+pub mod chart;
 mod forecasts;
 pub mod location;
 mod recommender;
@@ -9,7 +10,7 @@ use std::sync::Arc;
 
 use arc_swap::ArcSwapOption;
 use seer_api::FilterSpec;
-use seer_api::artifact::{ArtifactKind, ArtifactManifest, CATALOG_FILE, FILTERS_FILE, SolutionCatalog};
+use seer_api::artifact::{ArtifactKind, ArtifactManifest, CATALOG_FILE, FILTERS_FILE, HISTORY_FILE, SolutionCatalog};
 use seer_models::recommend::TrainedModel;
 use seer_storage::{ObjectStore, S3Settings, artifacts};
 
@@ -24,6 +25,8 @@ use crate::errors::ApiError;
 pub struct Model {
     pub manifest: ArtifactManifest,
     pub body: ModelBody,
+    /// A Predictor's recent history per series (`history.csv`, one column `value`), for charts.
+    pub history: Option<ForecastIndex>,
 }
 
 /// What a version answers.
@@ -116,7 +119,11 @@ pub async fn load(uri: &str, filters: &[(String, String)]) -> Result<Model, Stri
             ModelBody::Recommend(Box::new(Recommender::new(trained, &all, &catalog).map_err(|e| format!("{at}: {e}"))?))
         }
     };
-    Ok(Model { manifest: loaded.manifest, body })
+    let history = match loaded.files.get(HISTORY_FILE) {
+        Some(csv) => Some(ForecastIndex::parse(csv).map_err(|e| format!("{at}/{HISTORY_FILE}: {e}"))?),
+        None => None,
+    };
+    Ok(Model { manifest: loaded.manifest, body, history })
 }
 
 /// The model requests read: one atomic load per request, no lock. Empty while loading; a

@@ -1,14 +1,16 @@
-//! `GET /v1/forecasts/{itemId}[?<dimension>=<value>&start=&end=]`.
+//! `GET /v1/forecasts/{itemId}[?<dimension>=<value>&start=&end=]` and its `chart.svg`.
 
 use axum::{
     Json,
     extract::{Path, Query},
+    http::header,
+    response::IntoResponse,
 };
 use seer_api::http::ForecastResponse;
 
 use crate::{
     errors::ApiError,
-    model::{ForecastQuery, parse_instant},
+    model::{ForecastQuery, chart, parse_instant},
     state::Current,
 };
 
@@ -18,6 +20,31 @@ pub async fn get(
     Query(params): Query<Vec<(String, String)>>,
 ) -> Result<Json<ForecastResponse>, ApiError> {
     let index = model.forecasts()?;
+    Ok(Json(index.forecast(&item, &query_of(params)?)?))
+}
+
+/// `GET /v1/forecasts/{itemId}/chart.svg`: the same series, drawn with its recent history.
+pub async fn chart(
+    Current(model): Current,
+    Path(item): Path<String>,
+    Query(params): Query<Vec<(String, String)>>,
+) -> Result<impl IntoResponse, ApiError> {
+    let index = model.forecasts()?;
+    let query = query_of(params)?;
+    let forecast = index.forecast(&item, &query)?;
+    // The history of the same series (same dimensions), when the version has one.
+    let whole = ForecastQuery { dimensions: query.dimensions.clone(), ..ForecastQuery::default() };
+    let history = model
+        .history
+        .as_ref()
+        .and_then(|h| h.forecast(&item, &whole).ok())
+        .and_then(|mut h| h.predictions.remove("value"))
+        .unwrap_or_default();
+    let svg = chart::render(&item, &history, &forecast);
+    Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg))
+}
+
+fn query_of(params: Vec<(String, String)>) -> Result<ForecastQuery, ApiError> {
     let mut query = ForecastQuery::default();
     for (key, value) in params {
         let instant = || {
@@ -40,5 +67,5 @@ pub async fn get(
     {
         return Err(ApiError::invalid("start is after end"));
     }
-    Ok(Json(index.forecast(&item, &query)?))
+    Ok(query)
 }
