@@ -42,6 +42,19 @@ pub struct Args {
     #[arg(long = "filter", value_parser = parse_filter_flag)]
     pub filters: Vec<(String, String)>,
 
+    /// Append the events a Solution's server takes in to its event log in object storage
+    /// (`<root>/<namespace>/events/<solution>/`), where the next training reads them.
+    #[arg(long)]
+    pub log_events: bool,
+
+    /// With `--log-events`: write a part at least this often (and at a graceful stop).
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    pub event_log_interval: Duration,
+
+    /// With `--log-events`: write a part as soon as this many events wait.
+    #[arg(long, default_value_t = 1000)]
+    pub event_log_batch: usize,
+
     /// Watch the resource's `latest` pointer and switch to each new version once it is loaded
     /// and checked, with no request failing during the switch (`--model` must then name the
     /// resource folder, not a version).

@@ -9,6 +9,7 @@ pub mod app;
 pub mod auth;
 pub mod config;
 pub mod errors;
+pub mod event_log;
 pub mod follow;
 pub mod live;
 pub mod metrics;

@@ -4,7 +4,11 @@ use std::sync::Arc;
 
 use tokio::{net::TcpListener, sync::Notify};
 
-use crate::{app, config::Args, follow, live::LiveHistory, metrics::Metrics, model, shutdown, state::Shared};
+use seer_storage::{ObjectStore, S3Settings, events::event_log_uri};
+
+use crate::{
+    app, config::Args, event_log::EventLog, follow, live::LiveHistory, metrics::Metrics, model, shutdown, state::Shared,
+};
 
 /// Runs the server. It listens before the model is loaded (so `/healthz` answers and
 /// `/readyz` says 503 while a large model loads) and returns after a graceful stop; an error
@@ -51,6 +55,21 @@ pub async fn run(args: Args) -> Result<(), String> {
             model::ModelBody::Recommend(r) => format!("{} items", r.n_items()),
         }
     );
+    // The event log is in place before the model is: once `/readyz` says ready, every event
+    // taken in is logged.
+    if args.log_events {
+        let m = &model.manifest;
+        if m.kind != seer_api::artifact::ArtifactKind::Solution {
+            return Err("--log-events applies to Solutions; this is a Predictor".into());
+        }
+        let (location, _) = model::location::parse_model_uri(&args.model)?;
+        let store = ObjectStore::connect(&S3Settings::from_env()).await;
+        let log_uri = event_log_uri(&location.root, &m.namespace, &m.name);
+        let log = Arc::new(EventLog::new(store, log_uri, args.event_log_batch));
+        let _ = state.event_log.set(log.clone());
+        let interval = args.event_log_interval;
+        tokio::spawn(async move { log.run(interval).await });
+    }
     state.metrics.serving(&model);
     state.model.store(model);
     if args.follow_latest {
@@ -63,7 +82,7 @@ pub async fn run(args: Args) -> Result<(), String> {
     }
 
     let drain_timeout = args.drain_timeout;
-    tokio::select! {
+    let outcome = tokio::select! {
         finished = &mut server => match finished {
             Ok(Ok(())) => {
                 eprintln!("seer-server: stopped");
@@ -79,5 +98,14 @@ pub async fn run(args: Args) -> Result<(), String> {
             eprintln!("seer-server: requests still in flight after {drain_timeout:?}; exiting");
             Ok(())
         }
+    };
+    // Whatever events are still buffered are written before the process ends.
+    if let Some(log) = state.event_log.get() {
+        match log.flush().await {
+            Ok(n) if n > 0 => eprintln!("seer-server: event log: wrote the last {n} events"),
+            Ok(_) => {}
+            Err(e) => eprintln!("seer-server: event log: {e}; {} events not written", log.pending_len()),
+        }
     }
+    outcome
 }

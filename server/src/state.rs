@@ -1,7 +1,7 @@
 //! What every request handler shares.
 
 use std::sync::{
-    Arc,
+    Arc, OnceLock,
     atomic::{AtomicBool, Ordering},
 };
 
@@ -9,6 +9,7 @@ use axum::{extract::FromRequestParts, http::request::Parts};
 
 use crate::{
     errors::ApiError,
+    event_log::EventLog,
     live::LiveHistory,
     metrics::Metrics,
     model::{Model, ModelHandle},
@@ -22,6 +23,8 @@ pub struct Shared {
     pub metrics: Metrics,
     /// The key `/v1/*` requires, if any.
     pub api_key: Option<String>,
+    /// Where taken-in events are appended (`--log-events`, set once the model says where).
+    pub event_log: OnceLock<Arc<EventLog>>,
     stopping: AtomicBool,
 }
 
@@ -30,7 +33,14 @@ pub type AppState = Arc<Shared>;
 
 impl Shared {
     pub fn new(live: LiveHistory, metrics: Metrics, api_key: Option<String>) -> Self {
-        Self { model: ModelHandle::default(), live, metrics, api_key, stopping: AtomicBool::new(false) }
+        Self {
+            model: ModelHandle::default(),
+            live,
+            metrics,
+            api_key,
+            event_log: OnceLock::new(),
+            stopping: AtomicBool::new(false),
+        }
     }
 
     /// From now on `/readyz` fails (SIGTERM came).

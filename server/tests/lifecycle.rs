@@ -155,3 +155,46 @@ fn sigterm_fails_readyz_keeps_serving_then_exits_zero() {
     let status = server.wait_exit(Duration::from_secs(30));
     assert_eq!(status.code(), Some(0), "a graceful stop exits 0");
 }
+
+#[test]
+fn taken_in_events_reach_the_event_log_by_a_graceful_stop() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let root = format!("file://{}", dir.path().display());
+    train_into(&root, "v1");
+    // An interval far beyond the test: only the stop writes the part.
+    let mut server = Server::start(
+        &[
+            "--model",
+            &format!("{root}/default/solution/shop-for-you"),
+            "--log-events",
+            "--event-log-interval",
+            "10m",
+            "--shutdown-delay",
+            "0s",
+        ],
+        &[],
+    );
+    let r = server.post(
+        "/v1/events",
+        r#"{"userId": "u0001", "sessionId": "s", "eventList": [
+            {"eventType": "view", "itemId": "i0001", "sentAt": 1767400000},
+            {"eventType": "purchase", "itemId": "brand-new-item", "sentAt": 1767400100, "eventValue": 2}
+        ]}"#,
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let log = dir.path().join("default/events/shop-for-you");
+    assert!(!log.exists(), "nothing written before a batch fills or the stop");
+    server.terminate();
+    assert_eq!(server.wait_exit(Duration::from_secs(30)).code(), Some(0));
+    let days: Vec<_> = std::fs::read_dir(&log).expect("the event log").flatten().collect();
+    assert_eq!(days.len(), 1);
+    let parts: Vec<_> = std::fs::read_dir(days[0].path()).expect("a day").flatten().collect();
+    assert_eq!(parts.len(), 1, "one part");
+    let text = std::fs::read_to_string(parts[0].path()).expect("part");
+    assert_eq!(
+        text,
+        "USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE,EVENT_VALUE\nu0001,i0001,1767400000,view,\n\
+         u0001,brand-new-item,1767400100,purchase,2\n",
+        "every event, the new item's too"
+    );
+}

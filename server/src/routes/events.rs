@@ -5,6 +5,7 @@ use seer_api::http::{EventsRequest, EventsResponse};
 
 use crate::{
     errors::{ApiError, JsonBody},
+    event_log::LoggedEvent,
     live::LiveEvent,
     model::parse_instant,
     state::{AppState, Current},
@@ -29,6 +30,7 @@ pub async fn put(
         )));
     }
     let mut kept = Vec::with_capacity(request.event_list.len());
+    let mut logged = Vec::with_capacity(request.event_list.len());
     let mut unknown = 0;
     for (i, e) in request.event_list.iter().enumerate() {
         if e.event_type.trim().is_empty() {
@@ -46,6 +48,7 @@ pub async fn put(
             }
             v => v.map(|v| v as f32),
         };
+        logged.push((e, timestamp, value));
         if recommender.knows_item(&e.item_id) {
             kept.push(LiveEvent { item: e.item_id.clone(), event_type: e.event_type.clone(), timestamp, value });
         } else {
@@ -58,6 +61,16 @@ pub async fn put(
     let accepted = kept.len();
     if accepted > 0 {
         state.live.record(key, kept);
+    }
+    // Every valid event goes to the log, new items included: that is how they enter training.
+    if let Some(log) = state.event_log.get() {
+        log.append(logged.iter().map(|(e, timestamp, value)| LoggedEvent {
+            user: key,
+            item: &e.item_id,
+            timestamp: *timestamp,
+            event_type: &e.event_type,
+            value: *value,
+        }));
     }
     state.metrics.events(accepted, unknown);
     Ok(Json(EventsResponse { accepted, ignored_unknown_items: unknown }))
