@@ -7,3 +7,4 @@
 
 pub mod forecast;
 pub mod recommend;
+pub mod rng;

@@ -1,6 +1,8 @@
 //! Small numerical helpers the models share: the normal quantile, empirical quantiles,
 //! autocorrelation, a KPSS statistic, classical decomposition and a seeded generator.
 
+use crate::rng::SplitMix64;
+
 /// Inverse of the standard normal CDF (Acklam's rational approximation, relative error
 /// below 1.2e-9, refined by one Halley step on `erfc`), so any quantile level in (0, 1) works.
 pub fn normal_quantile(p: f64) -> f64 {
@@ -211,23 +213,20 @@ pub fn seasonal_strength(y: &[f64], m: usize) -> f64 {
     if var_sr <= 0.0 { 0.0 } else { (1.0 - var_r / var_sr).max(0.0) }
 }
 
-/// A small seeded generator (SplitMix64): reproducible sample paths without a dependency.
+/// The crate's seeded generator as forecasting draws from it: uniforms in the open (0, 1),
+/// so a quantile of a sample never lands exactly on 0 or 1.
 #[derive(Debug, Clone)]
-pub struct Rng(u64);
+pub struct Rng(SplitMix64);
 
 impl Rng {
     /// A generator from a seed.
     pub fn new(seed: u64) -> Self {
-        Self(seed ^ 0x9E37_79B9_7F4A_7C15)
+        Self(SplitMix64::new(seed ^ 0x9E37_79B9_7F4A_7C15))
     }
 
     /// The next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
     /// Uniform in (0, 1).

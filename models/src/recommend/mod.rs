@@ -18,9 +18,11 @@ pub mod persist;
 pub mod personalization;
 pub mod popularity;
 pub mod recipe;
-pub mod rng;
 pub mod sims;
 pub mod split;
+
+/// The seeded generator (it moved to the crate root, shared with forecasting).
+pub use crate::rng;
 
 pub use data::{Attributes, Dataset, DatasetBuilder, Event, IdMap};
 pub use ease::{Ease, EaseParams};

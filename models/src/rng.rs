@@ -1,7 +1,7 @@
 //! A small seeded random number generator (SplitMix64).
 //!
-//! Splits and initial factors must be reproducible from a seed across platforms and crate
-//! versions, so the trainer's metrics are the same on every run; a dozen lines of our own are
+//! Splits, initial factors and NPTS samples must be reproducible from a seed across platforms
+//! and crate versions, so the trainer's metrics are the same on every run; a dozen lines of our own are
 //! easier to keep stable than a dependency's stream.
 
 /// SplitMix64 (Steele, Lea & Flood 2014): fast, full-period, good enough for sampling.
