@@ -267,18 +267,7 @@ pub async fn target_series(
             Some(Cell::Int(v)) => *v as f64,
             _ => f64::NAN,
         };
-        let dimensions = dims_positions
-            .iter()
-            .flatten()
-            .map(|&p| match &row.cells[p] {
-                Cell::Str(s) => s.clone(),
-                Cell::Int(i) => i.to_string(),
-                Cell::Float(f) => f.to_string(),
-                Cell::Bool(b) => b.to_string(),
-                Cell::Time(t) => t.to_string(),
-                Cell::Missing => String::new(),
-            })
-            .collect();
+        let dimensions = dims_positions.iter().flatten().map(|&p| row.cells[p].to_text().unwrap_or_default()).collect();
         let key = ItemKey { item_id: item.clone(), dimensions };
         if keep(&key) {
             collector.push(key, *t, value);
@@ -492,11 +481,7 @@ pub async fn write_version(
     for (item, f) in target.items.iter().zip(forecasts) {
         for step in 0..horizon {
             let period = end + 1 + step as i64;
-            let mut line = csv_field(&item.key.item_id);
-            for d in &item.key.dimensions {
-                line.push(',');
-                line.push_str(&csv_field(d));
-            }
+            let mut line = key_fields(&item.key);
             let _ = write!(line, ",{}", grid.label(period));
             for t in &spec.forecast_types {
                 let v = if t == "mean" {
@@ -523,11 +508,7 @@ pub async fn write_version(
     for item in &target.items {
         let values = &item.series.values;
         for (offset, value) in values.iter().enumerate().skip(values.len().saturating_sub(keep)) {
-            let mut line = csv_field(&item.key.item_id);
-            for d in &item.key.dimensions {
-                line.push(',');
-                line.push_str(&csv_field(d));
-            }
+            let mut line = key_fields(&item.key);
             let filled = item.series.filled.as_ref().and_then(|f| f.get(offset)).copied().unwrap_or(false);
             let shown = if filled { f64::NAN } else { *value };
             let _ = writeln!(line, ",{},{}", grid.label(item.series.start + offset as i64), round(shown));
@@ -580,6 +561,16 @@ pub async fn write_version(
 
 fn round(v: f64) -> String {
     if v.is_finite() { format!("{}", (v * 1e4).round() / 1e4) } else { String::new() }
+}
+
+/// `item_id,<dimensions...>` of a series, as the export's and the history's lines start.
+fn key_fields(key: &ItemKey) -> String {
+    let mut line = csv_field(&key.item_id);
+    for d in &key.dimensions {
+        line.push(',');
+        line.push_str(&csv_field(d));
+    }
+    line
 }
 
 fn csv_field(s: &str) -> String {
