@@ -278,3 +278,41 @@ pub struct DatasetGroupStatus {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_validated_time: Option<String>,
 }
+
+/// What `seer-trainer validate` reports (on standard output, and compact in a pod's
+/// termination message, where the operator reads it into the DatasetGroup's status).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ValidationReport {
+    /// The one dataset digest: over every object of every dataset (keys, sizes, ETags).
+    pub digest: String,
+    /// Rows accepted over all datasets.
+    pub total_rows: i64,
+    /// One entry per dataset, in spec order.
+    pub datasets: Vec<DatasetStatus>,
+}
+
+impl ValidationReport {
+    /// The report in at most about `max` bytes of JSON (a termination message keeps 4 KiB):
+    /// the skipped-row reasons (free text that can grow) are dropped first, then the
+    /// per-dataset digests and time ranges. Counts and the group digest always stay.
+    pub fn compact(&self, max: usize) -> ValidationReport {
+        let mut out = self.clone();
+        let fits = |r: &ValidationReport| serde_json::to_string(r).map(|s| s.len() <= max).unwrap_or(false);
+        if fits(&out) {
+            return out;
+        }
+        for d in &mut out.datasets {
+            d.skipped_reasons.clear();
+        }
+        if fits(&out) {
+            return out;
+        }
+        for d in &mut out.datasets {
+            d.digest = None;
+            d.start_time = None;
+            d.end_time = None;
+        }
+        out
+    }
+}

@@ -41,6 +41,10 @@ pub struct ModelVersion {
     /// Digest of the DatasetGroup's data it was trained on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dataset_digest: Option<String>,
+    /// Digest of the spec fields (this resource's and its DatasetGroup's) that affect
+    /// training; a spec whose digest no version has gets a new version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spec_digest: Option<String>,
     /// Algorithm (or, for AUTO, the ensemble) that was chosen.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub algorithm: Option<String>,

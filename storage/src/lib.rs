@@ -7,12 +7,14 @@
 //!   last, then the `latest` pointer; reads verify every checksum.
 //! - [`digest`]: the dataset digest (from object keys, sizes and ETags) that versions record
 //!   and `onlyIfDataChanged` compares.
+//! - [`datasets`]: the objects a dataset URI names (one file or a prefix).
 //! - [`events`]: where the inference servers' event log lives, which the next training reads.
 //!
 //! Depends on `seer-api` for the manifest types. Must never depend on Kubernetes crates or
 //! the algorithms: the trainer, the server and the operator all reach storage through here.
 
 pub mod artifacts;
+pub mod datasets;
 pub mod digest;
 mod error;
 pub mod events;

@@ -179,6 +179,14 @@ async fn run(cli: Cli) -> Result<(), TrainerError> {
             let json = serde_json::to_string_pretty(&report)
                 .map_err(|e| TrainerError::Manifest { file: "<stdout>".into(), message: e.to_string() })?;
             print_stdout(&json);
+            // In a pod, the operator reads the report from the termination message (the
+            // kubelet keeps 4 KiB of it), compact.
+            let log = termination_log();
+            if log.exists()
+                && let Ok(compact) = serde_json::to_string(&report.compact(4000))
+            {
+                let _ = std::fs::write(&log, compact);
+            }
             Ok(())
         }
         Command::Train { files, output, version, shard, credentials_dir } => {

@@ -6,24 +6,13 @@ use std::collections::{BTreeMap, HashSet};
 
 use seer_api::{DatasetGroup, DatasetStatus};
 use seer_storage::{ObjectInfo, ObjectStore, digest::dataset_digest};
-use serde::Serialize;
 
 use crate::{
     TrainerError,
     ingest::{self, Cell, Role},
 };
 
-/// What `validate` prints.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ValidationReport {
-    /// The one dataset digest: over every object of every dataset (keys, sizes, ETags).
-    pub digest: String,
-    /// Rows accepted over all datasets.
-    pub total_rows: i64,
-    /// One entry per dataset, in spec order.
-    pub datasets: Vec<DatasetStatus>,
-}
+pub use seer_api::ValidationReport;
 
 fn rfc3339(secs: i64) -> Option<String> {
     chrono::DateTime::from_timestamp(secs, 0).map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))

@@ -8,7 +8,7 @@ pub mod schema;
 pub mod timestamp;
 
 use seer_api::{DataFormat, Dataset, Domain};
-use seer_storage::{ObjectInfo, ObjectStore, ObjectUri};
+use seer_storage::{ObjectInfo, ObjectStore};
 
 pub use schema::{Column, ResolvedSchema, Role};
 pub use timestamp::TimestampParser;
@@ -48,32 +48,15 @@ pub struct Row<'a> {
     pub location: &'a dyn Fn() -> String,
 }
 
-/// The objects a dataset URI names: the object itself, or every object under it as a
-/// prefix. Folder markers and the `_`/`.`-prefixed files that Spark and Hadoop leave beside
-/// data (`_SUCCESS`, `.crc`) are skipped.
+/// The objects a dataset URI names (see [`seer_storage::datasets::dataset_objects`]); none
+/// at all is a data error naming the URI.
 pub async fn dataset_objects(store: &ObjectStore, uri: &str) -> Result<Vec<ObjectInfo>, TrainerError> {
-    // One listing answers both cases, and never asks a server to HEAD a "folder" (some
-    // S3-compatible servers answer that with an error instead of 404).
-    let parsed = ObjectUri::parse(uri)?;
-    let base = uri.trim_end_matches('/');
-    let folder = format!("{base}/");
-    let objects: Vec<ObjectInfo> = store
-        .list(&parsed)
-        .await?
-        .into_iter()
-        .filter(|o| {
-            let s = o.uri.to_string();
-            let name = s.rsplit('/').next().unwrap_or_default();
-            (s == base || s.starts_with(&folder))
-                && !s.ends_with('/')
-                && !name.starts_with('_')
-                && !name.starts_with('.')
-        })
-        .collect();
-    if objects.is_empty() {
-        return Err(TrainerError::data(uri, "no objects found (expected a file or a prefix with files)"));
+    match seer_storage::datasets::dataset_objects(store, uri).await {
+        Err(seer_storage::StorageError::NotFound { .. }) => {
+            Err(TrainerError::data(uri, "no objects found (expected a file or a prefix with files)"))
+        }
+        other => Ok(other?),
     }
-    Ok(objects)
 }
 
 /// Reads every row of a dataset, in object order, calling `on_row` for each. Returns the

@@ -1,0 +1,199 @@
+//! Starting the four controllers: watches, owned children, the finalizer dispatch of
+//! Predictor and Solution, error handling with backoff, metrics around every reconcile, and a
+//! graceful stop.
+
+use std::{
+    future::Future,
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use futures::StreamExt;
+use k8s_openapi::api::{
+    apps::v1::Deployment, autoscaling::v2::HorizontalPodAutoscaler, batch::v1::Job, core::v1::Service,
+};
+use kube::{
+    Api, ResourceExt,
+    runtime::{
+        Controller,
+        controller::Action,
+        finalizer::{Event as Finalizer, finalizer},
+        reflector::ObjectRef,
+        watcher,
+    },
+};
+use seer_api::{Campaign, DatasetGroup, Predictor, Solution};
+
+use crate::{
+    campaign,
+    context::Context,
+    dataset_group,
+    error::{Error, Result},
+    training::{self, Trainable},
+};
+
+/// Checks that the CRDs are installed, so a missing install fails at once with a hint
+/// instead of as endless watch errors.
+pub async fn check_crds(client: &kube::Client) -> std::result::Result<(), String> {
+    let probes: [(&str, Result<(), kube::Error>); 4] = [
+        (
+            "datasetgroups.seer.dev",
+            Api::<DatasetGroup>::all(client.clone()).list(&Default::default()).await.map(|_| ()),
+        ),
+        ("predictors.seer.dev", Api::<Predictor>::all(client.clone()).list(&Default::default()).await.map(|_| ())),
+        ("solutions.seer.dev", Api::<Solution>::all(client.clone()).list(&Default::default()).await.map(|_| ())),
+        ("campaigns.seer.dev", Api::<Campaign>::all(client.clone()).list(&Default::default()).await.map(|_| ())),
+    ];
+    for (crd, result) in probes {
+        match result {
+            Ok(()) => {}
+            Err(kube::Error::Api(s)) if s.code == 404 => {
+                return Err(format!(
+                    "the CustomResourceDefinition {crd} is not installed: install the chart (`helm install seer charts/seer`) or `kubectl apply -f crds/`"
+                ));
+            }
+            Err(e) => return Err(format!("cannot list {crd}: {e}")),
+        }
+    }
+    Ok(())
+}
+
+fn error_policy<K: ResourceExt>(kind: &'static str) -> impl Fn(Arc<K>, &Error, Arc<Context>) -> Action {
+    move |obj, error, ctx| {
+        ctx.metrics.errors.with_label_values(&[kind, error.reason()]).inc();
+        eprintln!("seer-operator: {kind} {}/{}: {error}", obj.namespace().unwrap_or_default(), obj.name_any());
+        if error.is_permanent() { Action::await_change() } else { Action::requeue(Duration::from_secs(5)) }
+    }
+}
+
+async fn timed<F: Future<Output = Result<Action>>>(ctx: &Context, kind: &str, f: F) -> Result<Action> {
+    let start = Instant::now();
+    ctx.metrics.reconciles.with_label_values(&[kind]).inc();
+    let out = f.await;
+    ctx.metrics.duration.with_label_values(&[kind]).observe(start.elapsed().as_secs_f64());
+    out
+}
+
+async fn reconcile_trained<K: Trainable>(obj: Arc<K>, ctx: Arc<Context>) -> Result<Action> {
+    let namespace = obj.namespace().ok_or(Error::Unnamed("namespace"))?;
+    let api: Api<K> = Api::namespaced(ctx.client.clone(), &namespace);
+    let kind = K::KIND_LOWER;
+    timed(&ctx, kind, async {
+        finalizer(&api, training::reconcile::FINALIZER, obj, |event| async {
+            match event {
+                Finalizer::Apply(o) => training::reconcile::apply(o, ctx.clone()).await,
+                Finalizer::Cleanup(o) => training::reconcile::cleanup(o, ctx.clone()).await,
+            }
+        })
+        .await
+        .map_err(|e| match e {
+            kube::runtime::finalizer::Error::ApplyFailed(e) | kube::runtime::finalizer::Error::CleanupFailed(e) => e,
+            other => Error::Finalizer(other.to_string()),
+        })
+    })
+    .await
+}
+
+/// Runs every controller until `shutdown` resolves (or a controller stream ends).
+pub async fn run(ctx: Arc<Context>, shutdown: impl Future<Output = ()> + Send + Sync + Clone + 'static) {
+    let client = ctx.client.clone();
+    let wc = watcher::Config::default().any_semantic();
+
+    let groups = Controller::new(Api::<DatasetGroup>::all(client.clone()), wc.clone())
+        .owns(
+            Api::<Job>::all(client.clone()),
+            watcher::Config::default().labels("app.kubernetes.io/managed-by=seer-operator"),
+        )
+        .graceful_shutdown_on(shutdown.clone())
+        .run(
+            |o, c| async move { timed(&c.clone(), "datasetgroup", dataset_group::reconcile::apply(o, c)).await },
+            error_policy::<DatasetGroup>("datasetgroup"),
+            ctx.clone(),
+        )
+        .for_each(|_| async {});
+
+    // A DatasetGroup that becomes valid wakes the Predictors and Solutions that use it.
+    let predictors_ctl = Controller::new(Api::<Predictor>::all(client.clone()), wc.clone());
+    let predictor_store = predictors_ctl.store();
+    let predictors = predictors_ctl
+        .owns(
+            Api::<Job>::all(client.clone()),
+            watcher::Config::default().labels("app.kubernetes.io/managed-by=seer-operator"),
+        )
+        .watches(Api::<DatasetGroup>::all(client.clone()), wc.clone(), move |g| {
+            users_of_group(&predictor_store.state(), &g, |p: &Predictor| p.spec.dataset_group_ref.name.clone())
+        })
+        .graceful_shutdown_on(shutdown.clone())
+        .run(reconcile_trained::<Predictor>, error_policy::<Predictor>("predictor"), ctx.clone())
+        .for_each(|_| async {});
+
+    let solutions_ctl = Controller::new(Api::<Solution>::all(client.clone()), wc.clone());
+    let solution_store = solutions_ctl.store();
+    let solutions = solutions_ctl
+        .owns(
+            Api::<Job>::all(client.clone()),
+            watcher::Config::default().labels("app.kubernetes.io/managed-by=seer-operator"),
+        )
+        .watches(Api::<DatasetGroup>::all(client.clone()), wc.clone(), move |g| {
+            users_of_group(&solution_store.state(), &g, |s: &Solution| s.spec.dataset_group_ref.name.clone())
+        })
+        .graceful_shutdown_on(shutdown.clone())
+        .run(reconcile_trained::<Solution>, error_policy::<Solution>("solution"), ctx.clone())
+        .for_each(|_| async {});
+
+    // A model's new version wakes the Campaigns that serve it.
+    let campaigns_ctl = Controller::new(Api::<Campaign>::all(client.clone()), wc.clone());
+    let (store_p, store_s) = (campaigns_ctl.store(), campaigns_ctl.store());
+    let campaigns = campaigns_ctl
+        .owns(
+            Api::<Deployment>::all(client.clone()),
+            watcher::Config::default().labels("app.kubernetes.io/managed-by=seer-operator"),
+        )
+        .owns(
+            Api::<Service>::all(client.clone()),
+            watcher::Config::default().labels("app.kubernetes.io/managed-by=seer-operator"),
+        )
+        .owns(
+            Api::<HorizontalPodAutoscaler>::all(client.clone()),
+            watcher::Config::default().labels("app.kubernetes.io/managed-by=seer-operator"),
+        )
+        .watches(Api::<Predictor>::all(client.clone()), wc.clone(), move |p| {
+            campaigns_of(&store_p.state(), "Predictor", &p)
+        })
+        .watches(Api::<Solution>::all(client.clone()), wc.clone(), move |s| {
+            campaigns_of(&store_s.state(), "Solution", &s)
+        })
+        .graceful_shutdown_on(shutdown)
+        .run(
+            |o, c| async move { timed(&c.clone(), "campaign", campaign::reconcile::apply(o, c)).await },
+            error_policy::<Campaign>("campaign"),
+            ctx.clone(),
+        )
+        .for_each(|_| async {});
+
+    tokio::join!(groups, predictors, solutions, campaigns);
+}
+
+fn users_of_group<K: kube::Resource<DynamicType = ()> + ResourceExt>(
+    users: &[Arc<K>],
+    group: &DatasetGroup,
+    group_of: impl Fn(&K) -> String,
+) -> Vec<ObjectRef<K>> {
+    users
+        .iter()
+        .filter(|u| u.namespace() == group.namespace() && group_of(u) == group.name_any())
+        .map(|u| ObjectRef::from_obj(u.as_ref()))
+        .collect()
+}
+
+fn campaigns_of<M: ResourceExt>(campaigns: &[Arc<Campaign>], kind: &str, model: &M) -> Vec<ObjectRef<Campaign>> {
+    campaigns
+        .iter()
+        .filter(|c| {
+            c.namespace() == model.namespace()
+                && c.spec.model_ref.kind == kind
+                && c.spec.model_ref.name == model.name_any()
+        })
+        .map(|c| ObjectRef::from_obj(c.as_ref()))
+        .collect()
+}

@@ -1,0 +1,111 @@
+//! How the operator reaches object storage for a resource: the resource's own location and
+//! connection if it names one, else the operator's default storage; credentials only from
+//! the Secret that the resource (or the operator's settings) names, read from the API in the
+//! resource's namespace and nowhere else.
+
+use k8s_openapi::api::core::v1::Secret;
+use kube::Api;
+use seer_api::{S3Connection, StorageLocation, artifact::ArtifactKind};
+use seer_storage::{ObjectStore, ObjectUri, S3Settings, artifacts::ArtifactLocation, s3::StaticCredentials};
+
+use crate::{
+    context::Context,
+    error::{Error, Result},
+};
+
+/// Where a Predictor's or Solution's versions are stored, and the Secret that unlocks it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ArtifactStorage {
+    /// The root (`s3://bucket/prefix`), under which `<namespace>/<kind>/<name>/` lies.
+    pub root: String,
+    /// The connection (endpoint, region, path style, credentials Secret).
+    pub connection: S3Connection,
+}
+
+impl ArtifactStorage {
+    /// The resource's `spec.artifacts`, else the operator's default storage.
+    pub fn resolve(
+        spec: Option<&StorageLocation>,
+        ctx_config: &crate::config::OperatorConfig,
+    ) -> Result<ArtifactStorage> {
+        let defaults = S3Connection {
+            endpoint: ctx_config.s3_endpoint.clone(),
+            region: ctx_config.s3_region.clone(),
+            force_path_style: ctx_config.s3_force_path_style.then_some(true),
+            credentials_secret_ref: ctx_config.storage_secret.as_ref().map(|name| seer_api::S3CredentialsSecretRef {
+                name: name.clone(),
+                access_key_id_key: "AWS_ACCESS_KEY_ID".into(),
+                secret_access_key_key: "AWS_SECRET_ACCESS_KEY".into(),
+                session_token_key: None,
+            }),
+            ca_bundle_secret_ref: None,
+        };
+        match spec {
+            Some(location) => {
+                let mut connection = location.s3.clone().unwrap_or_default();
+                // Unset fields fall back to the operator's defaults (as the CRD documents).
+                connection.endpoint = connection.endpoint.or(defaults.endpoint);
+                connection.region = connection.region.or(defaults.region);
+                connection.force_path_style = connection.force_path_style.or(defaults.force_path_style);
+                connection.credentials_secret_ref = connection.credentials_secret_ref.or(defaults.credentials_secret_ref);
+                Ok(ArtifactStorage { root: location.uri.clone(), connection })
+            }
+            None => match &ctx_config.artifact_root {
+                Some(root) => Ok(ArtifactStorage { root: root.clone(), connection: defaults }),
+                None => Err(Error::InvalidSpec {
+                    reason: "NoArtifactStorage",
+                    message: "no spec.artifacts and the operator has no default storage (Helm value storage.uri / SEER_ARTIFACT_ROOT)".into(),
+                }),
+            },
+        }
+    }
+
+    /// The resource's folder in this storage.
+    pub fn location(&self, namespace: &str, kind: ArtifactKind, name: &str) -> Result<ArtifactLocation> {
+        let root = ObjectUri::parse(&self.root)
+            .map_err(|e| Error::InvalidSpec { reason: "InvalidArtifactUri", message: format!("artifacts.uri: {e}") })?;
+        Ok(ArtifactLocation { root, namespace: namespace.to_string(), kind, name: name.to_string() })
+    }
+}
+
+/// A store for a connection, with credentials read from the Secret it names (in `namespace`).
+pub async fn connect(ctx: &Context, namespace: &str, connection: Option<&S3Connection>) -> Result<ObjectStore> {
+    let mut settings = S3Settings::from_env();
+    if let Some(c) = connection {
+        if let Some(endpoint) = &c.endpoint {
+            settings.endpoint = Some(endpoint.clone());
+            settings.force_path_style = true;
+        }
+        if let Some(region) = &c.region {
+            settings.region = Some(region.clone());
+        }
+        if let Some(path_style) = c.force_path_style {
+            settings.force_path_style = path_style;
+        }
+        if let Some(secret_ref) = &c.credentials_secret_ref {
+            let secrets: Api<Secret> = Api::namespaced(ctx.client.clone(), namespace);
+            let secret = secrets.get_opt(&secret_ref.name).await?.ok_or_else(|| Error::MissingReference {
+                reason: "SecretNotFound",
+                message: format!("Secret {namespace}/{} (S3 credentials) does not exist", secret_ref.name),
+            })?;
+            let key = |key: &str| -> Result<String> {
+                secret
+                    .data
+                    .as_ref()
+                    .and_then(|d| d.get(key))
+                    .map(|v| String::from_utf8_lossy(&v.0).trim().to_string())
+                    .or_else(|| secret.string_data.as_ref().and_then(|d| d.get(key)).cloned())
+                    .ok_or_else(|| Error::MissingReference {
+                        reason: "SecretKeyNotFound",
+                        message: format!("Secret {namespace}/{} has no key {key:?}", secret_ref.name),
+                    })
+            };
+            settings.credentials = Some(StaticCredentials {
+                access_key_id: key(&secret_ref.access_key_id_key)?,
+                secret_access_key: key(&secret_ref.secret_access_key_key)?,
+                session_token: secret_ref.session_token_key.as_deref().map(key).transpose()?,
+            });
+        }
+    }
+    Ok(ObjectStore::connect(&settings).await)
+}

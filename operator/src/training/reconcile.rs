@@ -1,0 +1,577 @@
+//! Applying the training decisions: observe (Jobs, the DatasetGroup, storage), decide
+//! (`decide.rs`, pure), act (ConfigMap + Job, pruning, status, events).
+
+use std::{collections::BTreeMap, sync::Arc, time::Duration};
+
+use chrono::{DateTime, Utc};
+use k8s_openapi::api::{
+    batch::v1::Job,
+    core::v1::{ConfigMap, Pod},
+};
+use kube::{
+    Api, Resource, ResourceExt,
+    api::{DeleteParams, ListParams, Patch, PatchParams, PropagationPolicy},
+    runtime::{
+        controller::Action,
+        events::{Event, EventType},
+    },
+};
+use seer_api::{
+    Campaign, ConditionStatus, DatasetGroup, DatasetGroupStatus, ModelVersion, SkippedTick, TrainedModelStatus,
+    VersionPhase, VersionTrigger,
+    artifact::METRICS_FILE,
+    conditions::types,
+    metrics::{ForecastMetrics, RecommendationMetrics},
+};
+use seer_storage::{ObjectStore, StorageError, artifacts, artifacts::ArtifactLocation, datasets, digest};
+
+use super::{
+    Trainable,
+    decide::{self, GroupState, Inputs},
+    schedule::Schedule,
+};
+use crate::{
+    conditions::{self, Summary},
+    context::{Context, FIELD_MANAGER, namespace_and_name, now_rfc3339},
+    error::{Error, Result},
+    job_state::{self, JobOutcome},
+    storage_access::{self, ArtifactStorage},
+    trainer_job::{self, TrainerJob, annotations},
+};
+
+/// Skipped ticks kept in status.
+const SKIPPED_TICKS_KEPT: usize = 10;
+/// Versions kept when the resource has no `retrain.historyLimit`.
+const DEFAULT_HISTORY: usize = 5;
+
+/// The finalizer of Predictors and Solutions.
+pub const FINALIZER: &str = "seer.dev/artifacts";
+
+/// Reconciles a Predictor or Solution that is not being deleted.
+pub async fn apply<K: Trainable>(obj: Arc<K>, ctx: Arc<Context>) -> Result<Action> {
+    let (namespace, name) = namespace_and_name(obj.as_ref())?;
+    let old_status = obj.model_status().cloned().unwrap_or_default();
+    let generation = obj.meta().generation;
+    let now = Utc::now();
+    let outcome = observe_and_act(&obj, &ctx, &namespace, &name, &old_status, now).await;
+    let (mut status, summary, training, requeue) = match outcome {
+        Ok(done) => done,
+        Err(e) if e.is_permanent() || matches!(e, Error::MissingReference { .. }) => {
+            let mut status = old_status.clone();
+            let summary = if e.is_permanent() {
+                Summary::stalled(e.reason(), e.to_string())
+            } else {
+                Summary::Progressing {
+                    reason: e.reason().into(),
+                    message: e.to_string(),
+                    ready: status.latest_version.is_some(),
+                }
+            };
+            status.observed_generation = generation;
+            let training =
+                conditions::Observed::new(types::TRAINING, ConditionStatus::False, e.reason(), e.to_string());
+            let requeue = if e.is_permanent() { None } else { Some(Duration::from_secs(ctx.config.resync_seconds)) };
+            (status, summary, training, requeue)
+        }
+        Err(e) => return Err(e),
+    };
+    let mut observed = conditions::from_summary(&summary);
+    observed.push(training);
+    status.conditions = conditions::merge(&old_status.conditions, observed, generation, &now_rfc3339());
+    status.observed_generation = generation;
+    if status != old_status {
+        ctx.apply_status(obj.as_ref(), &status).await?;
+    }
+    ctx.publish_transitions(obj.as_ref(), &old_status.conditions, &status.conditions).await;
+    Ok(match requeue {
+        Some(after) => Action::requeue(after),
+        None => Action::await_change(),
+    })
+}
+
+type Outcome = (TrainedModelStatus, Summary, conditions::Observed, Option<Duration>);
+
+async fn observe_and_act<K: Trainable>(
+    obj: &Arc<K>,
+    ctx: &Arc<Context>,
+    namespace: &str,
+    name: &str,
+    old: &TrainedModelStatus,
+    now: DateTime<Utc>,
+) -> Result<Outcome> {
+    let client = ctx.client.clone();
+    let jobs_api: Api<Job> = Api::namespaced(client.clone(), namespace);
+    let pods_api: Api<Pod> = Api::namespaced(client.clone(), namespace);
+    let selector = format!("{}={name}", trainer_job::owner_label(K::KIND_LOWER));
+    let jobs = jobs_api.list(&ListParams::default().labels(&selector)).await?.items;
+
+    let storage = ArtifactStorage::resolve(obj.artifacts(), &ctx.config)?;
+    let location = storage.location(namespace, K::ARTIFACT_KIND, name)?;
+    let mut store: Option<ObjectStore> = None;
+
+    // Versions from status, plus any Job status does not know (a restart after creating a
+    // Job and before writing status), brought up to date from their Jobs.
+    let mut versions = old.versions.clone();
+    for job in &jobs {
+        let Some(version) = job.annotations().get(annotations::VERSION) else { continue };
+        if !versions.iter().any(|v| &v.name == version) {
+            versions.push(version_from_job(job, version, &location));
+        }
+    }
+    versions.sort_by_key(|v| artifacts::version_order(&v.name));
+    let mut finished: Vec<(String, VersionPhase)> = Vec::new();
+    for v in versions.iter_mut().filter(|v| matches!(v.phase, VersionPhase::Pending | VersionPhase::Training)) {
+        let job = v.job_name.as_ref().and_then(|j| jobs.iter().find(|job| job.name_any() == *j));
+        let Some(job) = job else {
+            v.phase = VersionPhase::Failed;
+            v.reason = Some("JobDeleted".into());
+            v.message = Some("the trainer Job was deleted before it finished".into());
+            v.completion_time = Some(now_rfc3339());
+            finished.push((v.name.clone(), v.phase));
+            continue;
+        };
+        let pods = pods_api.list(&ListParams::default().labels(&format!("job-name={}", job.name_any()))).await?.items;
+        match job_state::outcome(job, &pods) {
+            JobOutcome::Running => v.phase = VersionPhase::Training,
+            JobOutcome::Succeeded { .. } => {
+                if store.is_none() {
+                    store = Some(storage_access::connect(ctx, namespace, Some(&storage.connection)).await?);
+                }
+                let s = store.as_ref().ok_or(Error::Unnamed("store"))?;
+                read_results::<K>(s, &location, v).await?;
+                v.phase = VersionPhase::Succeeded;
+                v.completion_time = Some(job_completion(job).unwrap_or_else(now_rfc3339));
+                finished.push((v.name.clone(), v.phase));
+            }
+            JobOutcome::Failed { reason, message } => {
+                v.phase = VersionPhase::Failed;
+                v.reason = Some(reason);
+                v.message = Some(conditions::truncate(&message, 4000));
+                v.completion_time = Some(job_completion(job).unwrap_or_else(now_rfc3339));
+                finished.push((v.name.clone(), v.phase));
+            }
+        }
+    }
+
+    // The DatasetGroup.
+    let groups: Api<DatasetGroup> = Api::namespaced(client.clone(), namespace);
+    let group = groups.get_opt(obj.group_ref()).await?;
+    let group_state = match &group {
+        None => GroupState::Missing,
+        Some(g) => group_state(g),
+    };
+    let group_spec = group.as_ref().map(|g| serde_json::to_value(&g.spec).unwrap_or_default());
+    let spec_digest = digest::sha256_hex(
+        serde_json::json!({"spec": obj.training_spec(), "datasetGroup": group_spec}).to_string().as_bytes(),
+    );
+
+    // The schedule.
+    let schedule = obj.retrain().map(Schedule::parse).transpose()?;
+    let since = old
+        .last_schedule_time
+        .as_deref()
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&Utc))
+        .or_else(|| {
+            obj.meta()
+                .creation_timestamp
+                .as_ref()
+                .map(|t| DateTime::<Utc>::from_timestamp_nanos(t.0.as_nanosecond() as i64))
+        })
+        .unwrap_or(now);
+    let due = schedule.as_ref().map(|s| s.due(since, now, obj.retrain().and_then(|r| r.starting_deadline_seconds)));
+    let training_now = versions.iter().any(|v| matches!(v.phase, VersionPhase::Pending | VersionPhase::Training));
+    let fresh_digest = match (&due, obj.retrain(), &group) {
+        (Some(d), Some(r), Some(g))
+            if d.tick.is_some() && r.only_if_data_changed && !training_now && !d.missed_deadline =>
+        {
+            Some(data_digest(ctx, namespace, g).await?)
+        }
+        _ => None,
+    };
+
+    let decision = decide::decide(&Inputs {
+        spec_digest: &spec_digest,
+        versions: &versions,
+        group: group_state,
+        retrain: obj.retrain(),
+        due: due.clone(),
+        fresh_data_digest: fresh_digest.as_deref(),
+    });
+
+    let mut status = old.clone();
+    if let Some(trigger) = decision.start
+        && let Some(group) = &group
+    {
+        let names: Vec<String> = versions
+            .iter()
+            .map(|v| v.name.clone())
+            .chain(jobs.iter().filter_map(|j| j.annotations().get(annotations::VERSION).cloned()))
+            .collect();
+        let version = decide::next_version(names.iter().map(String::as_str));
+        let v = start_version(obj.as_ref(), ctx, group, &storage, &location, &version, trigger, &spec_digest).await?;
+        ctx.metrics.versions.with_label_values(&[K::KIND_LOWER, "Started"]).inc();
+        publish(
+            ctx,
+            obj.as_ref(),
+            EventType::Normal,
+            "TrainingStarted",
+            format!("training version {version} ({trigger:?})"),
+        )
+        .await;
+        versions.push(v);
+    }
+    for (version, phase) in &finished {
+        let result = if *phase == VersionPhase::Succeeded { "Succeeded" } else { "Failed" };
+        ctx.metrics.versions.with_label_values(&[K::KIND_LOWER, result]).inc();
+        let v = versions.iter().find(|v| &v.name == version);
+        let (kind, note) = match v {
+            Some(v) if *phase == VersionPhase::Failed => (
+                EventType::Warning,
+                format!(
+                    "version {version} failed ({}): {}",
+                    v.reason.clone().unwrap_or_default(),
+                    v.message.clone().unwrap_or_default()
+                ),
+            ),
+            _ => (EventType::Normal, format!("version {version} is trained")),
+        };
+        publish(ctx, obj.as_ref(), kind, &format!("Training{result}"), note).await;
+    }
+
+    // History: the oldest versions beyond the limit go, with their Jobs and artifacts,
+    // never one a Campaign serves.
+    let limit = obj.retrain().map(|r| r.history_limit.max(1) as usize).unwrap_or(DEFAULT_HISTORY);
+    if versions.len() > limit {
+        let protected = served_versions(ctx, namespace, K::KIND_LOWER, name).await?;
+        let doomed = decide::prune(&versions, limit, &protected);
+        if !doomed.is_empty() {
+            if store.is_none() {
+                store = Some(storage_access::connect(ctx, namespace, Some(&storage.connection)).await?);
+            }
+            let s = store.as_ref().ok_or(Error::Unnamed("store"))?;
+            for version in &doomed {
+                remove_version(ctx, namespace, s, &location, versions.iter().find(|v| &v.name == version)).await?;
+            }
+            versions.retain(|v| !doomed.contains(&v.name));
+        }
+    }
+
+    let latest_ok = versions.iter().rev().find(|v| v.phase == VersionPhase::Succeeded);
+    status.latest_version = latest_ok.map(|v| v.name.clone());
+    status.latest_metrics = latest_ok.map(|v| v.metrics.clone()).unwrap_or_default();
+    status.versions = versions;
+    if let Some(tick) = decision.acted_tick {
+        status.last_schedule_time = Some(tick.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+        if let Some(reason) = decision.skipped {
+            status.skipped_ticks.push(SkippedTick {
+                time: tick.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                reason: reason.into(),
+            });
+            let excess = status.skipped_ticks.len().saturating_sub(SKIPPED_TICKS_KEPT);
+            status.skipped_ticks.drain(..excess);
+            publish(
+                ctx,
+                obj.as_ref(),
+                EventType::Normal,
+                "TickSkipped",
+                format!("schedule tick {tick} skipped: {reason}"),
+            )
+            .await;
+        }
+    }
+    status.next_schedule_time =
+        due.as_ref().and_then(|d| d.next).map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+
+    // Come back while a Job runs (its changes also wake us through the watch), at the next
+    // tick, and now and then to notice an external change (a Secret created).
+    let mut requeue = Duration::from_secs(300);
+    if status.versions.iter().any(|v| matches!(v.phase, VersionPhase::Pending | VersionPhase::Training)) {
+        requeue = Duration::from_secs(ctx.config.resync_seconds);
+    }
+    if let Some(next) = due.as_ref().and_then(|d| d.next) {
+        let until = (next - now).to_std().unwrap_or_default() + Duration::from_secs(1);
+        requeue = requeue.min(until);
+    }
+    Ok((status, decision.summary, decision.training, Some(requeue)))
+}
+
+/// A DatasetGroup's state as training sees it.
+fn group_state(g: &DatasetGroup) -> GroupState {
+    let status: DatasetGroupStatus = g.status.clone().unwrap_or_default();
+    let current = status.observed_generation == g.metadata.generation;
+    match conditions::find(&status.conditions, types::DATA_VALID) {
+        Some(c) if c.status == ConditionStatus::True && current => GroupState::Ready,
+        Some(c) if c.status == ConditionStatus::False && current && c.reason != "Validating" => {
+            GroupState::Invalid(c.message.clone())
+        }
+        _ => GroupState::Validating,
+    }
+}
+
+/// The data digest now, from a listing of every dataset (what `seer-trainer validate` prints).
+async fn data_digest(ctx: &Context, namespace: &str, group: &DatasetGroup) -> Result<String> {
+    let store = storage_access::connect(ctx, namespace, group.spec.s3.as_ref()).await?;
+    let mut objects = Vec::new();
+    for d in &group.spec.datasets {
+        objects.extend(datasets::dataset_objects(&store, &d.uri).await?);
+    }
+    Ok(digest::dataset_digest(&objects))
+}
+
+/// The versions Campaigns in the namespace serve or pin for this model.
+async fn served_versions(ctx: &Context, namespace: &str, kind_lower: &str, name: &str) -> Result<Vec<String>> {
+    let campaigns: Api<Campaign> = Api::namespaced(ctx.client.clone(), namespace);
+    let mut out = Vec::new();
+    for c in campaigns.list(&ListParams::default()).await?.items {
+        if c.spec.model_ref.kind.to_lowercase() != kind_lower || c.spec.model_ref.name != name {
+            continue;
+        }
+        if c.spec.version != "latest" {
+            out.push(c.spec.version.clone());
+        }
+        if let Some(s) = &c.status {
+            out.extend(s.serving_version.clone());
+            out.extend(s.previous_version.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// Reads a finished version's manifest and metrics into its status entry.
+async fn read_results<K: Trainable>(
+    store: &ObjectStore,
+    location: &ArtifactLocation,
+    v: &mut ModelVersion,
+) -> Result<()> {
+    let manifest = artifacts::read_manifest(store, location, &v.name).await?;
+    let bytes = artifacts::read_file(store, location, &manifest, METRICS_FILE).await?;
+    let invalid = |e: serde_json::Error| StorageError::Invalid {
+        uri: location.version_uri(&v.name).join(METRICS_FILE).to_string(),
+        what: "metrics",
+        message: e.to_string(),
+    };
+    v.metrics = match K::ARTIFACT_KIND {
+        seer_api::artifact::ArtifactKind::Predictor => {
+            serde_json::from_slice::<ForecastMetrics>(&bytes).map_err(invalid)?.headline()
+        }
+        seer_api::artifact::ArtifactKind::Solution => {
+            serde_json::from_slice::<RecommendationMetrics>(&bytes).map_err(invalid)?.headline()
+        }
+    };
+    // NaN and infinities are not JSON; a metric that is undefined is left out.
+    v.metrics.retain(|_, x| x.is_finite());
+    v.algorithm = Some(manifest.algorithm.clone());
+    v.dataset_digest = Some(manifest.dataset_digest.clone());
+    Ok(())
+}
+
+fn job_completion(job: &Job) -> Option<String> {
+    let status = job.status.as_ref()?;
+    let t = status.completion_time.as_ref().map(|t| t.0).or_else(|| {
+        status.conditions.as_ref()?.iter().filter_map(|c| c.last_transition_time.as_ref().map(|t| t.0)).max()
+    })?;
+    Some(
+        DateTime::<Utc>::from_timestamp_nanos(t.as_nanosecond() as i64)
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    )
+}
+
+/// A status entry rebuilt from a Job's annotations (after a restart lost the status write).
+fn version_from_job(job: &Job, version: &str, location: &ArtifactLocation) -> ModelVersion {
+    let a = job.annotations();
+    let trigger = match a.get(annotations::TRIGGER).map(String::as_str) {
+        Some("Schedule") => VersionTrigger::Schedule,
+        Some("SpecChanged") => VersionTrigger::SpecChanged,
+        _ => VersionTrigger::Created,
+    };
+    ModelVersion {
+        name: version.to_string(),
+        phase: VersionPhase::Training,
+        trigger,
+        generation: a.get(annotations::GENERATION).and_then(|g| g.parse().ok()),
+        job_name: Some(job.name_any()),
+        dataset_digest: None,
+        spec_digest: a.get(annotations::SPEC_DIGEST).cloned(),
+        algorithm: None,
+        artifact_uri: Some(location.version_uri(version).to_string()),
+        start_time: job.metadata.creation_timestamp.as_ref().map(|t| {
+            DateTime::<Utc>::from_timestamp_nanos(t.0.as_nanosecond() as i64)
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        }),
+        completion_time: None,
+        metrics: BTreeMap::new(),
+        reason: None,
+        message: None,
+    }
+}
+
+/// The resources a trainer reads, as YAML: the DatasetGroup and the resource, with only
+/// what `kubectl apply` would send (no status, no server-set metadata).
+pub fn manifests_yaml<K: Resource<DynamicType = ()> + serde::Serialize>(
+    group: &DatasetGroup,
+    obj: &K,
+) -> Result<String> {
+    fn clean(value: serde_json::Value) -> serde_json::Value {
+        let mut value = value;
+        if let Some(map) = value.as_object_mut() {
+            map.remove("status");
+            if let Some(meta) = map.get_mut("metadata").and_then(|m| m.as_object_mut()) {
+                meta.retain(|k, _| k == "name" || k == "namespace" || k == "labels");
+            }
+        }
+        value
+    }
+    let ser = |v: serde_json::Value| -> Result<String> {
+        serde_yaml::to_string(&clean(v)).map_err(|e| Error::Serialize {
+            what: "manifests",
+            source: serde_json::Error::io(std::io::Error::other(e)),
+        })
+    };
+    let group = serde_json::to_value(group).map_err(|source| Error::Serialize { what: "DatasetGroup", source })?;
+    let resource = serde_json::to_value(obj).map_err(|source| Error::Serialize { what: "resource", source })?;
+    Ok(format!("{}---\n{}", ser(group)?, ser(resource)?))
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn start_version<K: Trainable>(
+    obj: &K,
+    ctx: &Context,
+    group: &DatasetGroup,
+    storage: &ArtifactStorage,
+    location: &ArtifactLocation,
+    version: &str,
+    trigger: VersionTrigger,
+    spec_digest: &str,
+) -> Result<ModelVersion> {
+    let (namespace, name) = namespace_and_name(obj)?;
+    let owner = obj.controller_owner_ref(&()).ok_or(Error::Unnamed("uid"))?;
+    let job_name = trainer_job::child_name(&[&name, K::KIND_LOWER, version]);
+    let labels = BTreeMap::from([
+        (trainer_job::MANAGED_BY.0.to_string(), trainer_job::MANAGED_BY.1.to_string()),
+        ("app.kubernetes.io/name".to_string(), "seer-trainer".to_string()),
+        (trainer_job::owner_label(K::KIND_LOWER), name.clone()),
+        ("seer.dev/version".to_string(), version.to_string()),
+    ]);
+    let generation = obj.meta().generation.unwrap_or_default();
+    let annotations = BTreeMap::from([
+        (annotations::VERSION.to_string(), version.to_string()),
+        (annotations::GENERATION.to_string(), generation.to_string()),
+        (annotations::SPEC_DIGEST.to_string(), spec_digest.to_string()),
+        (annotations::TRIGGER.to_string(), format!("{trigger:?}")),
+    ]);
+    let trainer = obj.trainer();
+    let tj = TrainerJob {
+        name: job_name.clone(),
+        namespace: namespace.clone(),
+        owner,
+        labels,
+        annotations,
+        image: trainer.image.clone().unwrap_or_else(|| ctx.config.trainer_image.clone()),
+        image_pull_policy: ctx.config.image_pull_policy.clone(),
+        args: vec!["train".into(), "--version".into(), version.into(), "--output".into(), storage.root.clone()],
+        manifests_yaml: manifests_yaml(group, obj)?,
+        data_connection: group.spec.s3.as_ref(),
+        artifact_connection: Some(&storage.connection),
+        resources: trainer.resources.as_ref(),
+        placement: trainer.placement.as_ref(),
+        service_account: trainer.service_account_name.as_deref(),
+        active_deadline_seconds: trainer.active_deadline_seconds,
+        backoff_limit: trainer.backoff_limit,
+    };
+    let params = PatchParams::apply(FIELD_MANAGER).force();
+    let cms: Api<ConfigMap> = Api::namespaced(ctx.client.clone(), &namespace);
+    cms.patch(&job_name, &params, &Patch::Apply(&tj.config_map())).await?;
+    let jobs: Api<Job> = Api::namespaced(ctx.client.clone(), &namespace);
+    // Create, not apply: a Job that exists (a restart raced the status write) is that
+    // version's Job already, and a Job's pod template is immutable anyway.
+    match jobs.create(&Default::default(), &tj.job()?).await {
+        Ok(_) => {}
+        Err(kube::Error::Api(s)) if s.code == 409 => {}
+        Err(e) => return Err(e.into()),
+    }
+    Ok(ModelVersion {
+        name: version.to_string(),
+        phase: VersionPhase::Training,
+        trigger,
+        generation: Some(generation),
+        job_name: Some(job_name),
+        dataset_digest: None,
+        spec_digest: Some(spec_digest.to_string()),
+        algorithm: None,
+        artifact_uri: Some(location.version_uri(version).to_string()),
+        start_time: Some(now_rfc3339()),
+        completion_time: None,
+        metrics: BTreeMap::new(),
+        reason: None,
+        message: None,
+    })
+}
+
+/// Removes a pruned version: its Job (and pods), its ConfigMap and its artifacts.
+async fn remove_version(
+    ctx: &Context,
+    namespace: &str,
+    store: &ObjectStore,
+    location: &ArtifactLocation,
+    version: Option<&ModelVersion>,
+) -> Result<()> {
+    let Some(v) = version else { return Ok(()) };
+    if let Some(job) = &v.job_name {
+        let dp = DeleteParams { propagation_policy: Some(PropagationPolicy::Background), ..Default::default() };
+        ignore_not_found(Api::<Job>::namespaced(ctx.client.clone(), namespace).delete(job, &dp).await.map(|_| ()))?;
+        ignore_not_found(
+            Api::<ConfigMap>::namespaced(ctx.client.clone(), namespace).delete(job, &dp).await.map(|_| ()),
+        )?;
+    }
+    match artifacts::delete_version(store, location, &v.name).await {
+        Ok(()) | Err(StorageError::NotFound { .. }) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn ignore_not_found(r: Result<(), kube::Error>) -> Result<()> {
+    match r {
+        Err(kube::Error::Api(s)) if s.code == 404 => Ok(()),
+        other => Ok(other?),
+    }
+}
+
+async fn publish<K: Resource<DynamicType = ()>>(ctx: &Context, obj: &K, type_: EventType, reason: &str, note: String) {
+    let event = Event {
+        type_,
+        reason: reason.into(),
+        note: Some(conditions::truncate(&note, 1000)),
+        action: "Train".into(),
+        secondary: None,
+    };
+    ctx.publish(&obj.object_ref(&()), event).await;
+}
+
+/// Cleanup on deletion: with `deletionPolicy: Delete`, every artifact of the resource goes;
+/// with `Retain` nothing in storage is touched. Jobs and ConfigMaps go with their owner.
+pub async fn cleanup<K: Trainable>(obj: Arc<K>, ctx: Arc<Context>) -> Result<Action> {
+    if obj.deletion_policy() != seer_api::DeletionPolicy::Delete {
+        return Ok(Action::await_change());
+    }
+    let (namespace, name) = namespace_and_name(obj.as_ref())?;
+    let storage = match ArtifactStorage::resolve(obj.artifacts(), &ctx.config) {
+        Ok(s) => s,
+        // Nowhere to delete from: nothing was ever written.
+        Err(e) if e.is_permanent() => return Ok(Action::await_change()),
+        Err(e) => return Err(e),
+    };
+    let location = storage.location(&namespace, K::ARTIFACT_KIND, &name)?;
+    let store = storage_access::connect(&ctx, &namespace, Some(&storage.connection)).await?;
+    let prefix = seer_storage::ObjectUri::parse(&format!("{}/", location.resource_uri()))?;
+    let removed = store.delete_prefix(&prefix).await?;
+    publish(
+        &ctx,
+        obj.as_ref(),
+        EventType::Normal,
+        "ArtifactsDeleted",
+        format!("deleted {removed} objects under {}", location.resource_uri()),
+    )
+    .await;
+    Ok(Action::await_change())
+}
