@@ -82,7 +82,7 @@ images:
 cluster-test: tools cluster-deps
 	cargo build --release -p seer-trainer
 	bash tests/cluster/leftovers-test.sh --control-plane-only -- \
-	  cargo test -p seer-operator --test crd_admission_cluster -- --ignored
+	  cargo test -p seer-operator --test crd_admission_cluster --test operator_cluster -- --ignored
 	bash tests/cluster/leftovers-test.sh -- bash -c 'tests/cluster/images.sh --version $(VERSION) seer-trainer && \
 	  SMOKE_JOB_IMAGE=localhost/seer/seer-trainer:$(VERSION) tests/cluster/smoke-test.sh'
 

@@ -55,6 +55,9 @@ pub struct OperatorConfig {
     /// Run without leader election (one replica only, e.g. on a laptop).
     #[arg(long, env = "SEER_NO_LEADER_ELECTION", default_value_t = false)]
     pub no_leader_election: bool,
+    /// Watch only this namespace (a namespaced install); unset: every namespace.
+    #[arg(long, env = "SEER_WATCH_NAMESPACE")]
+    pub watch_namespace: Option<String>,
     /// Seconds between re-reads of a resource that is waiting on something outside the
     /// cluster (a Job's pods, a schedule's next tick is computed exactly).
     #[arg(long, env = "SEER_RESYNC_SECONDS", default_value_t = 30)]
@@ -81,6 +84,7 @@ impl OperatorConfig {
             identity: None,
             no_leader_election: true,
             resync_seconds: 30,
+            watch_namespace: None,
         }
     }
 }

@@ -98,10 +98,21 @@ async fn reconcile_trained<K: Trainable>(obj: Arc<K>, ctx: Arc<Context>) -> Resu
 pub async fn run(ctx: Arc<Context>, shutdown: impl Future<Output = ()> + Send + Sync + Clone + 'static) {
     let client = ctx.client.clone();
     let wc = watcher::Config::default().any_semantic();
+    let namespace = ctx.config.watch_namespace.clone();
+    // Every watch in one namespace, or in all.
+    fn api<K>(client: &kube::Client, namespace: &Option<String>) -> Api<K>
+    where
+        K: kube::Resource<DynamicType = (), Scope = kube::core::NamespaceResourceScope>,
+    {
+        match namespace {
+            Some(ns) => Api::namespaced(client.clone(), ns),
+            None => Api::all(client.clone()),
+        }
+    }
 
-    let groups = Controller::new(Api::<DatasetGroup>::all(client.clone()), wc.clone())
+    let groups = Controller::new(api::<DatasetGroup>(&client, &namespace), wc.clone())
         .owns(
-            Api::<Job>::all(client.clone()),
+            api::<Job>(&client, &namespace),
             watcher::Config::default().labels("app.kubernetes.io/managed-by=seer-operator"),
         )
         .graceful_shutdown_on(shutdown.clone())
@@ -113,28 +124,28 @@ pub async fn run(ctx: Arc<Context>, shutdown: impl Future<Output = ()> + Send + 
         .for_each(|_| async {});
 
     // A DatasetGroup that becomes valid wakes the Predictors and Solutions that use it.
-    let predictors_ctl = Controller::new(Api::<Predictor>::all(client.clone()), wc.clone());
+    let predictors_ctl = Controller::new(api::<Predictor>(&client, &namespace), wc.clone());
     let predictor_store = predictors_ctl.store();
     let predictors = predictors_ctl
         .owns(
-            Api::<Job>::all(client.clone()),
+            api::<Job>(&client, &namespace),
             watcher::Config::default().labels("app.kubernetes.io/managed-by=seer-operator"),
         )
-        .watches(Api::<DatasetGroup>::all(client.clone()), wc.clone(), move |g| {
+        .watches(api::<DatasetGroup>(&client, &namespace), wc.clone(), move |g| {
             users_of_group(&predictor_store.state(), &g, |p: &Predictor| p.spec.dataset_group_ref.name.clone())
         })
         .graceful_shutdown_on(shutdown.clone())
         .run(reconcile_trained::<Predictor>, error_policy::<Predictor>("predictor"), ctx.clone())
         .for_each(|_| async {});
 
-    let solutions_ctl = Controller::new(Api::<Solution>::all(client.clone()), wc.clone());
+    let solutions_ctl = Controller::new(api::<Solution>(&client, &namespace), wc.clone());
     let solution_store = solutions_ctl.store();
     let solutions = solutions_ctl
         .owns(
-            Api::<Job>::all(client.clone()),
+            api::<Job>(&client, &namespace),
             watcher::Config::default().labels("app.kubernetes.io/managed-by=seer-operator"),
         )
-        .watches(Api::<DatasetGroup>::all(client.clone()), wc.clone(), move |g| {
+        .watches(api::<DatasetGroup>(&client, &namespace), wc.clone(), move |g| {
             users_of_group(&solution_store.state(), &g, |s: &Solution| s.spec.dataset_group_ref.name.clone())
         })
         .graceful_shutdown_on(shutdown.clone())
@@ -142,25 +153,25 @@ pub async fn run(ctx: Arc<Context>, shutdown: impl Future<Output = ()> + Send + 
         .for_each(|_| async {});
 
     // A model's new version wakes the Campaigns that serve it.
-    let campaigns_ctl = Controller::new(Api::<Campaign>::all(client.clone()), wc.clone());
+    let campaigns_ctl = Controller::new(api::<Campaign>(&client, &namespace), wc.clone());
     let (store_p, store_s) = (campaigns_ctl.store(), campaigns_ctl.store());
     let campaigns = campaigns_ctl
         .owns(
-            Api::<Deployment>::all(client.clone()),
+            api::<Deployment>(&client, &namespace),
             watcher::Config::default().labels("app.kubernetes.io/managed-by=seer-operator"),
         )
         .owns(
-            Api::<Service>::all(client.clone()),
+            api::<Service>(&client, &namespace),
             watcher::Config::default().labels("app.kubernetes.io/managed-by=seer-operator"),
         )
         .owns(
-            Api::<HorizontalPodAutoscaler>::all(client.clone()),
+            api::<HorizontalPodAutoscaler>(&client, &namespace),
             watcher::Config::default().labels("app.kubernetes.io/managed-by=seer-operator"),
         )
-        .watches(Api::<Predictor>::all(client.clone()), wc.clone(), move |p| {
+        .watches(api::<Predictor>(&client, &namespace), wc.clone(), move |p| {
             campaigns_of(&store_p.state(), "Predictor", &p)
         })
-        .watches(Api::<Solution>::all(client.clone()), wc.clone(), move |s| {
+        .watches(api::<Solution>(&client, &namespace), wc.clone(), move |s| {
             campaigns_of(&store_s.state(), "Solution", &s)
         })
         .graceful_shutdown_on(shutdown)

@@ -10,35 +10,12 @@ mod support;
 
 use std::time::Duration;
 
-use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::{
     Api,
     api::{ApiResource, DynamicObject, GroupVersionKind, Patch, PatchParams, PostParams},
 };
 use seer_testkit::cluster::{TestNamespace, client, wait_for};
-use support::{repo_root, validation_cases};
-
-/// Installs the CRDs as `kubectl apply --server-side` would and waits until they are served.
-async fn install_crds(client: &kube::Client) {
-    let api: Api<CustomResourceDefinition> = Api::all(client.clone());
-    for (_, crd) in seer_operator::crds::all() {
-        let name = crd.metadata.name.clone().expect("CRD name");
-        api.patch(&name, &PatchParams::apply("seer-tests").force(), &Patch::Apply(&crd))
-            .await
-            .unwrap_or_else(|e| panic!("install CRD {name}: {e}"));
-        wait_for(&format!("CRD {name} to be established"), Duration::from_secs(30), || {
-            let api = api.clone();
-            let name = name.clone();
-            async move {
-                let crd = api.get(&name).await.ok()?;
-                let established =
-                    crd.status?.conditions?.iter().any(|c| c.type_ == "Established" && c.status == "True");
-                established.then_some(())
-            }
-        })
-        .await;
-    }
-}
+use support::{install_crds, repo_root, validation_cases};
 
 fn resource(kind: &str) -> ApiResource {
     ApiResource::from_gvk(&GroupVersionKind::gvk(seer_api::GROUP, seer_api::VERSION, kind))

@@ -3,7 +3,14 @@
 
 pub mod validation_cases;
 
-use std::path::PathBuf;
+use std::{path::PathBuf, time::Duration};
+
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use kube::{
+    Api,
+    api::{Patch, PatchParams},
+};
+use seer_testkit::cluster::wait_for;
 
 /// The repository root (the workspace folder).
 pub fn repo_root() -> PathBuf {
@@ -43,4 +50,26 @@ pub fn committed_crds() -> Vec<(String, serde_json::Value)> {
 /// The openAPIV3Schema of a CRD document.
 pub fn crd_schema(crd: &serde_json::Value) -> &serde_json::Value {
     &crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
+}
+
+/// Installs the CRDs as `kubectl apply --server-side` would and waits until they are served.
+pub async fn install_crds(client: &kube::Client) {
+    let api: Api<CustomResourceDefinition> = Api::all(client.clone());
+    for (_, crd) in seer_operator::crds::all() {
+        let name = crd.metadata.name.clone().expect("CRD name");
+        api.patch(&name, &PatchParams::apply("seer-tests").force(), &Patch::Apply(&crd))
+            .await
+            .unwrap_or_else(|e| panic!("install CRD {name}: {e}"));
+        wait_for(&format!("CRD {name} to be established"), Duration::from_secs(30), || {
+            let api = api.clone();
+            let name = name.clone();
+            async move {
+                let crd = api.get(&name).await.ok()?;
+                let established =
+                    crd.status?.conditions?.iter().any(|c| c.type_ == "Established" && c.status == "True");
+                established.then_some(())
+            }
+        })
+        .await;
+    }
 }
