@@ -8,13 +8,11 @@
 
 mod support;
 
-use std::time::Duration;
-
 use kube::{
     Api,
-    api::{ApiResource, DynamicObject, GroupVersionKind, Patch, PatchParams, PostParams},
+    api::{ApiResource, DynamicObject, GroupVersionKind, PostParams},
 };
-use seer_testkit::cluster::{TestNamespace, client, wait_for};
+use seer_testkit::cluster::{TestNamespace, client};
 use support::{install_crds, repo_root, validation_cases};
 
 fn resource(kind: &str) -> ApiResource {
