@@ -9,6 +9,7 @@ use seer_api::{S3Connection, StorageLocation, artifact::ArtifactKind};
 use seer_storage::{ObjectStore, ObjectUri, S3Settings, artifacts::ArtifactLocation, s3::StaticCredentials};
 
 use crate::{
+    config::OperatorConfig,
     context::Context,
     error::{Error, Result},
 };
@@ -24,34 +25,13 @@ pub struct ArtifactStorage {
 
 impl ArtifactStorage {
     /// The resource's `spec.artifacts`, else the operator's default storage.
-    pub fn resolve(
-        spec: Option<&StorageLocation>,
-        ctx_config: &crate::config::OperatorConfig,
-    ) -> Result<ArtifactStorage> {
-        let defaults = S3Connection {
-            endpoint: ctx_config.s3_endpoint.clone(),
-            region: ctx_config.s3_region.clone(),
-            force_path_style: ctx_config.s3_force_path_style.then_some(true),
-            credentials_secret_ref: ctx_config.storage_secret.as_ref().map(|name| seer_api::S3CredentialsSecretRef {
-                name: name.clone(),
-                access_key_id_key: "AWS_ACCESS_KEY_ID".into(),
-                secret_access_key_key: "AWS_SECRET_ACCESS_KEY".into(),
-                session_token_key: None,
-            }),
-            ca_bundle_secret_ref: None,
-        };
+    pub fn resolve(spec: Option<&StorageLocation>, config: &OperatorConfig) -> Result<ArtifactStorage> {
         match spec {
             Some(location) => {
-                let mut connection = location.s3.clone().unwrap_or_default();
-                // Unset fields fall back to the operator's defaults (as the CRD documents).
-                connection.endpoint = connection.endpoint.or(defaults.endpoint);
-                connection.region = connection.region.or(defaults.region);
-                connection.force_path_style = connection.force_path_style.or(defaults.force_path_style);
-                connection.credentials_secret_ref = connection.credentials_secret_ref.or(defaults.credentials_secret_ref);
-                Ok(ArtifactStorage { root: location.uri.clone(), connection })
+                Ok(ArtifactStorage { root: location.uri.clone(), connection: with_defaults(location.s3.as_ref(), config) })
             }
-            None => match &ctx_config.artifact_root {
-                Some(root) => Ok(ArtifactStorage { root: root.clone(), connection: defaults }),
+            None => match &config.artifact_root {
+                Some(root) => Ok(ArtifactStorage { root: root.clone(), connection: with_defaults(None, config) }),
                 None => Err(Error::InvalidSpec {
                     reason: "NoArtifactStorage",
                     message: "no spec.artifacts and the operator has no default storage (Helm value storage.uri / SEER_ARTIFACT_ROOT)".into(),
@@ -66,6 +46,24 @@ impl ArtifactStorage {
             .map_err(|e| Error::InvalidSpec { reason: "InvalidArtifactUri", message: format!("artifacts.uri: {e}") })?;
         Ok(ArtifactLocation { root, namespace: namespace.to_string(), kind, name: name.to_string() })
     }
+}
+
+/// A connection with every unset field taken from the operator's default storage settings
+/// (as the CRDs document: "unset fields fall back to the operator's default storage").
+pub fn with_defaults(spec: Option<&S3Connection>, config: &OperatorConfig) -> S3Connection {
+    let mut c = spec.cloned().unwrap_or_default();
+    c.endpoint = c.endpoint.or_else(|| config.s3_endpoint.clone());
+    c.region = c.region.or_else(|| config.s3_region.clone());
+    c.force_path_style = c.force_path_style.or(config.s3_force_path_style.then_some(true));
+    c.credentials_secret_ref = c.credentials_secret_ref.or_else(|| {
+        config.storage_secret.as_ref().map(|name| seer_api::S3CredentialsSecretRef {
+            name: name.clone(),
+            access_key_id_key: "AWS_ACCESS_KEY_ID".into(),
+            secret_access_key_key: "AWS_SECRET_ACCESS_KEY".into(),
+            session_token_key: None,
+        })
+    });
+    c
 }
 
 /// A store for a connection, with credentials read from the Secret it names (in `namespace`).

@@ -89,10 +89,7 @@ impl TrainerJob<'_> {
 
     /// The Job.
     pub fn job(&self) -> Result<Job> {
-        let mut env = vec![
-            EnvVar { name: "SEER_PROGRESS".into(), value: Some("log".into()), ..Default::default() },
-            EnvVar { name: "HOME".into(), value: Some("/tmp".into()), ..Default::default() },
-        ];
+        let mut env = vec![EnvVar { name: "HOME".into(), value: Some("/tmp".into()), ..Default::default() }];
         if let Some(c) = self.artifact_connection {
             env.extend(aws_env(c));
         }

@@ -41,7 +41,8 @@ pub async fn apply(obj: Arc<DatasetGroup>, ctx: Arc<Context>) -> Result<Action> 
     if !settled {
         // Presence first, with the referenced Secret's credentials: a missing file is named
         // at once, not after a pod has been scheduled.
-        let store = match storage_access::connect(&ctx, &namespace, obj.spec.s3.as_ref()).await {
+        let connection = storage_access::with_defaults(obj.spec.s3.as_ref(), &ctx.config);
+        let store = match storage_access::connect(&ctx, &namespace, Some(&connection)).await {
             Ok(s) => s,
             Err(e @ Error::MissingReference { .. }) => {
                 return finish(
@@ -196,6 +197,7 @@ async fn start_job(obj: &DatasetGroup, ctx: &Context, namespace: &str, name: &st
             source: serde_json::Error::io(std::io::Error::other(e)),
         })?
     };
+    let connection = storage_access::with_defaults(obj.spec.s3.as_ref(), &ctx.config);
     let tj = TrainerJob {
         name: job_name.to_string(),
         namespace: namespace.to_string(),
@@ -207,7 +209,7 @@ async fn start_job(obj: &DatasetGroup, ctx: &Context, namespace: &str, name: &st
         args: vec!["validate".into()],
         manifests_yaml: yaml,
         data_connection: obj.spec.s3.as_ref(),
-        artifact_connection: obj.spec.s3.as_ref(),
+        artifact_connection: Some(&connection),
         resources: None,
         placement: None,
         service_account: None,

@@ -311,7 +311,8 @@ fn group_state(g: &DatasetGroup) -> GroupState {
 
 /// The data digest now, from a listing of every dataset (what `seer-trainer validate` prints).
 async fn data_digest(ctx: &Context, namespace: &str, group: &DatasetGroup) -> Result<String> {
-    let store = storage_access::connect(ctx, namespace, group.spec.s3.as_ref()).await?;
+    let connection = storage_access::with_defaults(group.spec.s3.as_ref(), &ctx.config);
+    let store = storage_access::connect(ctx, namespace, Some(&connection)).await?;
     let mut objects = Vec::new();
     for d in &group.spec.datasets {
         objects.extend(datasets::dataset_objects(&store, &d.uri).await?);

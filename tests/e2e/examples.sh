@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# End to end on a running node-tier cluster (tests/cluster/up.sh): the chart installs the
+# operator (two replicas, leader election) with the in-cluster S3 server as default storage;
+# the example data is uploaded; the examples in examples/forecast and examples/recommendations
+# are applied as they are, except that each Campaign's Service is made a NodePort on 127.0.0.1;
+# the trainer Jobs run for real; the Campaigns answer forecasts and recommendations over HTTP.
+#
+#   tests/e2e/examples.sh            # after tests/cluster/up.sh, as root
+# Images: built by tests/cluster/images.sh from $CARGO_TARGET_DIR/release (build those first).
+# Every wait is bounded; the namespace and the release are removed at the end, pass or fail.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../cluster/lib/common.sh"
+source "$CLUSTER_SCRIPTS/lib/addons-versions.sh"
+export KUBECONFIG=${KUBECONFIG:-$KUBECONFIG_FILE}
+K=$("$CLUSTER_SCRIPTS/tools.sh" kubectl)
+H=$("$CLUSTER_SCRIPTS/tools.sh" helm)
+REPO_ROOT=$(cd "$CLUSTER_SCRIPTS/../.." && pwd)
+VERSION=$(awk '/^\[workspace.package\]/ {p=1; next} /^\[/ {p=0} p && /^version *=/ {gsub(/[" ]/, "", $0); sub(/version=/, ""); print; exit}' "$REPO_ROOT/Cargo.toml")
+NS=seer-examples
+RELEASE=seer
+FORECAST_PORT=31081
+RECS_PORT=31082
+
+dump() {
+  log "--- state of $NS and the operator (for the failure above)"
+  "$K" -n "$NS" get seer,jobs,pods,deploy,svc -o wide 2>&1 | sed 's/^/    /' || true
+  "$K" -n "$NS" get events --sort-by=.lastTimestamp 2>&1 | tail -30 | sed 's/^/    /' || true
+  "$K" -n seer-system logs deploy/$RELEASE-operator --tail=60 2>&1 | sed 's/^/    /' || true
+}
+cleanup() {
+  "$K" delete namespace "$NS" --wait=false >/dev/null 2>&1 || true
+  "$H" uninstall "$RELEASE" -n seer-system >/dev/null 2>&1 || true
+}
+trap 'rc=$?; (( rc )) && dump; cleanup; exit $rc' EXIT
+
+log "images $VERSION"
+"$CLUSTER_SCRIPTS/images.sh" --version "$VERSION" seer-operator seer-trainer seer-server >/dev/null
+
+log "helm install (storage: the in-cluster S3 server)"
+"$H" upgrade --install "$RELEASE" "$REPO_ROOT/charts/seer" -n seer-system --wait --timeout 180s \
+  --set image.tag="$VERSION" \
+  --set storage.uri=s3://seer-artifacts \
+  --set storage.endpoint="http://s3.$S3_NAMESPACE.svc.cluster.local:9000" \
+  --set storage.forcePathStyle=true \
+  --set storage.secretName=seer-storage \
+  --set operator.leaseSeconds=6 >/dev/null
+
+"$K" create namespace "$NS" >/dev/null
+"$K" -n "$NS" create secret generic seer-storage \
+  --from-literal=AWS_ACCESS_KEY_ID="$S3_ACCESS_KEY" --from-literal=AWS_SECRET_ACCESS_KEY="$S3_SECRET_KEY" >/dev/null
+wait_for "service account default in $NS" 30 "$K" -n "$NS" get serviceaccount default
+
+log "upload the example data to s3://seer-examples (host → NodePort)"
+AWS_ACCESS_KEY_ID=$S3_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$S3_SECRET_KEY AWS_ENDPOINT_URL="http://127.0.0.1:$S3_NODEPORT" \
+  "$REPO_ROOT/examples/upload.sh" s3://seer-examples >/dev/null
+# The artifacts bucket (a platform team creates it once; the operator never creates buckets).
+code=$(curl -sS -o /dev/null -w '%{http_code}' --aws-sigv4 aws:amz:us-east-1:s3 --user "$S3_ACCESS_KEY:$S3_SECRET_KEY" \
+  -X PUT "http://127.0.0.1:$S3_NODEPORT/seer-artifacts")
+[[ "$code" == 200 || "$code" == 409 ]] || die "cannot create bucket seer-artifacts: HTTP $code"
+
+# The examples as committed, with the Campaigns' Services on NodePorts the host may reach.
+apply_example() {   # apply_example DIR NODEPORT
+  local dir=$1 port=$2
+  for f in "$REPO_ROOT/examples/$dir"/*.yaml; do
+    "$K" -n "$NS" apply -f "$f" >/dev/null
+  done
+  for c in $("$K" -n "$NS" get campaigns -o name); do
+    [[ "$("$K" -n "$NS" get "$c" -o jsonpath='{.spec.modelRef.kind}')" == "$3" ]] || continue
+    "$K" -n "$NS" patch "$c" --type merge -p "{\"spec\":{\"service\":{\"type\":\"NodePort\",\"nodePort\":$port}}}" >/dev/null
+  done
+}
+log "apply examples/forecast and examples/recommendations"
+apply_example forecast $FORECAST_PORT Predictor
+apply_example recommendations $RECS_PORT Solution
+
+log "wait: the DatasetGroups validate, the models train, the Campaigns serve"
+for kind in datasetgroup predictor solution campaign; do
+  for obj in $("$K" -n "$NS" get "$kind" -o name); do
+    "$K" -n "$NS" wait "$obj" --for=condition=Ready --timeout=600s >/dev/null \
+      || die "$obj did not become Ready: $("$K" -n "$NS" get "$obj" -o jsonpath='{.status.conditions}')"
+    log "  $obj Ready"
+  done
+done
+
+log "the forecast Campaign answers"
+item=$(awk -F, 'NR==2 {print $1}' "$REPO_ROOT/examples/forecast/target_time_series.csv")
+body=$(curl -sS --fail-with-body --max-time 10 "http://127.0.0.1:$FORECAST_PORT/v1/forecasts/$item")
+grep -q '"p50"' <<<"$body" || die "no p50 in the forecast for $item: $body"
+log "  GET /v1/forecasts/$item → $(head -c 160 <<<"$body")…"
+
+log "the recommendation Campaign answers"
+user=$(awk -F, 'NR==2 {print $1}' "$REPO_ROOT/examples/recommendations/interactions.csv")
+body=$(curl -sS --fail-with-body --max-time 10 -H 'content-type: application/json' \
+  -d "{\"userId\":\"$user\",\"numResults\":5}" "http://127.0.0.1:$RECS_PORT/v1/recommendations")
+grep -q '"itemList"' <<<"$body" || die "no itemList for $user: $body"
+log "  POST /v1/recommendations → $(head -c 160 <<<"$body")…"
+
+log "kubectl get seer"
+"$K" -n "$NS" get seer 2>&1 | sed 's/^/    /'
+log "e2e: PASS"
