@@ -78,9 +78,9 @@ pub struct Args {
     #[arg(long, default_value_t = 100_000)]
     pub live_users: usize,
 
-    /// Keep live events in Redis (`redis://[user:password@]host:port[/db]`) instead of in this
-    /// process, so every replica of a Campaign sees every event. Credentials may be in the URL:
-    /// it is never printed (logs show only host and port).
+    /// Keep live events in Redis (`redis://[user:password@]host:port[/db]`, `rediss://` for
+    /// TLS) instead of in this process, so every replica of a Campaign sees every event.
+    /// Credentials may be in the URL: it is never printed (logs show only host and port).
     #[arg(long, env = "SEER_REDIS_URL", hide_env_values = true, value_name = "URL")]
     pub redis_url: Option<RedisUrl>,
 

@@ -3,7 +3,7 @@
 //! sent to one change the next recommendations of the other, for users and for session-only
 //! visitors, within the per-user bound, apart from another Solution on the same Redis; with
 //! Redis gone, recommendations still answer (without live events) and events get 503, until it
-//! is back.
+//! is back; `rediss://` with a private CA given by `SSL_CERT_FILE`, and refused under another CA.
 
 mod common;
 
@@ -33,25 +33,78 @@ struct Redis {
     dir: Option<tempfile::TempDir>,
 }
 
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port()
+}
+
 impl Redis {
     /// Starts one on a free port (another try if the port is taken in between).
     fn start() -> Redis {
         for _ in 0..5 {
-            let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
             let dir = tempfile::Builder::new().prefix("seer-redis-").tempdir().expect("redis folder");
-            if let Some(redis) = Self::start_on(port, dir) {
+            if let Some(redis) = Self::start_on(free_port(), dir, &[]) {
                 return redis;
             }
         }
         panic!("redis-server did not start on any of 5 free ports");
     }
 
-    /// Starts one on `port`, waiting (at most 10 s) until it answers PING; `None` when it exits
-    /// first (the port was taken).
-    fn start_on(port: u16, dir: tempfile::TempDir) -> Option<Redis> {
+    /// Starts one that also takes TLS on a second port (returned), with a certificate for
+    /// `localhost` from a CA of its own made with `openssl` ([`Redis::ca_file`]; beside it
+    /// `other-ca.crt`, a CA that did not sign it). Tests read and write through the plain port.
+    fn start_tls() -> (Redis, u16) {
+        for _ in 0..5 {
+            let dir = tempfile::Builder::new().prefix("seer-redis-tls-").tempdir().expect("redis folder");
+            let path = dir.path();
+            // `openssl <args>`, the arguments split at spaces (none has one).
+            let openssl = |args: &str| {
+                let out =
+                    Command::new("openssl").args(args.split(' ')).current_dir(path).output().unwrap_or_else(|e| {
+                        panic!("cannot run openssl ({e}): install it with `apt-get install openssl`")
+                    });
+                assert!(out.status.success(), "openssl {args}: {}", String::from_utf8_lossy(&out.stderr));
+            };
+            let key = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
+            openssl(&format!("req -x509 {key} -keyout ca.key -out ca.crt -subj /CN=seer-test-ca"));
+            openssl(&format!("req -x509 {key} -keyout other-ca.key -out other-ca.crt -subj /CN=another-ca"));
+            openssl(&format!("req {key} -keyout server.key -out server.csr -subj /CN=localhost"));
+            std::fs::write(path.join("san.ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n").expect("san.ext");
+            openssl(
+                "x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt -days 2 -extfile san.ext",
+            );
+            let file = |name: &str| path.join(name).display().to_string();
+            let tls_port = free_port();
+            let tls = [
+                "--tls-port".to_string(),
+                tls_port.to_string(),
+                "--tls-cert-file".into(),
+                file("server.crt"),
+                "--tls-key-file".into(),
+                file("server.key"),
+                "--tls-ca-cert-file".into(),
+                file("ca.crt"),
+                "--tls-auth-clients".into(),
+                "no".into(),
+            ];
+            if let Some(redis) = Self::start_on(free_port(), dir, &tls) {
+                return (redis, tls_port);
+            }
+        }
+        panic!("redis-server with TLS did not start on any of 5 free ports");
+    }
+
+    /// The CA of a [`Redis::start_tls`] server.
+    fn ca_file(&self) -> PathBuf {
+        self.dir.as_ref().expect("the folder").path().join("ca.crt")
+    }
+
+    /// Starts one on `port` (plus `extra` arguments), waiting (at most 10 s) until it answers
+    /// PING; `None` when it exits first (the port was taken).
+    fn start_on(port: u16, dir: tempfile::TempDir, extra: &[String]) -> Option<Redis> {
         let log = dir.path().join("redis.log");
         let spawned = Command::new("redis-server")
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--requirepass", PASSWORD])
+            .args(extra)
             .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
             .arg("--dir")
             .arg(dir.path())
@@ -357,7 +410,7 @@ fn without_redis_recommendations_answer_and_events_get_503() {
     assert!(metrics.contains("seer_events_ingested_total 1\n"), "refused events are not counted: {metrics}");
 
     // Back on the same port (empty: no persistence): events are taken in again.
-    let _redis = Redis::start_on(port, dir).expect("redis-server back on its port");
+    let _redis = Redis::start_on(port, dir, &[]).expect("redis-server back on its port");
     server.wait_until(Duration::from_secs(10), "taking events again", |s| put_events(s, refused.clone()).status == 200);
     let back = recommend(&server, json!({"userId": user, "numResults": 50}));
     assert_ne!(back, without_events, "the event sent after the restart counts");
@@ -397,4 +450,32 @@ fn a_slow_redis_costs_at_most_the_timeout() {
         put_events(s, json!({"userId": user, "sessionId": "s", "eventList": [event("view", "i0212")]})).status == 200
     });
     assert_eq!(redis.int(&["LLEN", "seer:live:default/shop-for-you:waits-for-nobody"]), 2);
+}
+
+#[test]
+fn rediss_with_a_private_ca() {
+    let (redis, tls_port) = Redis::start_tls();
+    let ca = redis.ca_file().display().to_string();
+    let url = format!("rediss://:{PASSWORD}@localhost:{tls_port}/0");
+    let args = ["--model", &fixtures().solution, "--redis-url", &url, "--redis-timeout", TIMEOUT];
+    // The CA comes from SSL_CERT_FILE, as a pod would mount it.
+    let a = Server::start(&args, &[("SSL_CERT_FILE", &ca)]);
+    let b = Server::start(&args, &[("SSL_CERT_FILE", &ca)]);
+    let user = "over-tls";
+    let before = recommend(&b, json!({"userId": user, "numResults": 50}));
+    let r = put_events(&a, json!({"userId": user, "sessionId": "s", "eventList": [event("view", "i0116")]}));
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_ne!(recommend(&b, json!({"userId": user, "numResults": 50})), before, "B sees A's event through TLS");
+    assert_eq!(redis.int(&["LLEN", "seer:live:default/shop-for-you:over-tls"]), 1);
+
+    // With another CA the certificate is not trusted: nothing is sent to that Redis.
+    let other_ca = redis.ca_file().with_file_name("other-ca.crt").display().to_string();
+    let log = log_path("rediss-untrusted");
+    let untrusted = Server::start_logged(&args, &[("SSL_CERT_FILE", &other_ca)], &log);
+    let r = put_events(&untrusted, json!({"userId": user, "sessionId": "s", "eventList": [event("view", "i0212")]}));
+    assert_eq!((r.status, r.error_code().as_str()), (503, "LiveStoreUnavailable"), "{}", r.text());
+    assert_eq!(redis.int(&["LLEN", "seer:live:default/shop-for-you:over-tls"]), 1);
+    assert_eq!(recommend(&untrusted, json!({"userId": user, "numResults": 50})), before);
+    let text = std::fs::read_to_string(&log).expect("server log");
+    assert!(text.contains("UnknownIssuer"), "the log says why:\n{text}");
 }
