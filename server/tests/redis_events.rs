@@ -479,3 +479,21 @@ fn rediss_with_a_private_ca() {
     let text = std::fs::read_to_string(&log).expect("server log");
     assert!(text.contains("UnknownIssuer"), "the log says why:\n{text}");
 }
+
+#[test]
+fn redis_down_at_start_is_no_reason_not_to_serve() {
+    let port = free_port();
+    let url = format!("redis://:{PASSWORD}@127.0.0.1:{port}/0");
+    let args = ["--model", &fixtures().solution, "--redis-url", &url, "--redis-timeout", TIMEOUT];
+    // Ready (the model is loaded) with nothing listening on the Redis port.
+    let server = Server::start(&args, &[]);
+    let user = "early-bird";
+    let cold = recommend(&server, json!({"userId": user, "numResults": 50}));
+    let body = json!({"userId": user, "sessionId": "s", "eventList": [event("view", "i0116")]});
+    server.wait_until(Duration::from_secs(10), "refusing events", |s| put_events(s, body.clone()).status == 503);
+
+    let dir = tempfile::Builder::new().prefix("seer-redis-").tempdir().expect("redis folder");
+    let _redis = Redis::start_on(port, dir, &[]).expect("redis-server on the port the server was given");
+    server.wait_until(Duration::from_secs(10), "taking events", |s| put_events(s, body.clone()).status == 200);
+    assert_ne!(recommend(&server, json!({"userId": user, "numResults": 50})), cold);
+}
