@@ -154,7 +154,8 @@ impl RedisHistory {
         &self.health.server
     }
 
-    /// Whether the last call to Redis succeeded.
+    /// Whether Redis counts as up: no call has timed out or failed to reach it since the last
+    /// one that succeeded.
     pub fn is_up(&self) -> bool {
         self.health.is_up()
     }
@@ -165,7 +166,8 @@ impl RedisHistory {
             return Vec::new();
         }
         let mut conn = self.conn.clone();
-        let read = redis::cmd("LRANGE").arg(self.key(key)).arg(-self.per_key).arg(-1).to_owned();
+        let mut read = redis::cmd("LRANGE");
+        read.arg(self.key(key)).arg(-self.per_key).arg(-1);
         match self.bounded(read.query_async::<Vec<Vec<u8>>>(&mut conn)).await {
             Ok(values) => {
                 self.health.succeeded();
