@@ -8,7 +8,7 @@ export CARGO_TARGET_DIR ?= $(SEER_CACHE)/target
 S3S_FS_VERSION := 0.14.1
 S3S_FS := $(SEER_CACHE)/tools/s3s-fs-$(S3S_FS_VERSION)/bin/s3s-fs
 
-.PHONY: help test tools fmt fmt-check clippy doc-check layering unit crds build quickstart quickstart-down \
+.PHONY: help test tools test-packages fmt fmt-check clippy doc-check layering unit crds build quickstart quickstart-down \
 	cluster-deps cluster-up cluster-up-cp cluster-down cluster-test images
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 
@@ -17,12 +17,24 @@ help:
 	@echo "make test          fmt check, clippy -D warnings, docs, every test incl. the cluster tier (what CI runs; root)"
 	@echo "make unit          the tests that need no cluster (cargo test --workspace)"
 	@echo "make cluster-test  the tests on a real local cluster: admission cases, node smoke test, leftovers"
-	@echo "make tools         install the test tools into $(SEER_CACHE) (s3s-fs)"
+	@echo "make tools         install the test tools: s3s-fs into $(SEER_CACHE), redis-server and openssl with apt"
 	@echo "make crds          regenerate crds/ from the Rust types"
 	@echo "make fmt           format the code"
 
-## Tools the tests start (cached by version outside the clone).
-tools: $(S3S_FS)
+## Tools the tests start (cached by version outside the clone; Debian packages with apt).
+tools: $(S3S_FS) test-packages
+
+# Debian packages the tests run, each named as its command: redis-server for seer-server's
+# --redis-url tests, openssl for their TLS certificates. Nothing to do when they are there;
+# else apt (root).
+TEST_PACKAGES := redis-server openssl
+test-packages:
+	@missing=(); for p in $(TEST_PACKAGES); do command -v $$p >/dev/null || missing+=($$p); done; \
+	if (( $${#missing[@]} )); then \
+	  [[ $$(id -u) == 0 ]] || { echo "missing: $${missing[*]}: apt-get install them (as root)" >&2; exit 1; }; \
+	  echo "apt-get install $${missing[*]}"; apt-get update -qq >/dev/null; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$${missing[@]}" >/dev/null; \
+	fi
 
 $(S3S_FS):
 	cargo install s3s-fs@$(S3S_FS_VERSION) --features binary --locked --root $(SEER_CACHE)/tools/s3s-fs-$(S3S_FS_VERSION)

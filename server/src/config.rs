@@ -74,8 +74,45 @@ pub struct Args {
     pub live_events_per_user: usize,
 
     /// Users with live events kept in memory (the least recently started are dropped first).
+    /// Not used with `--redis-url`, where `--live-events-ttl` bounds them instead.
     #[arg(long, default_value_t = 100_000)]
     pub live_users: usize,
+
+    /// Keep live events in Redis (`redis://[user:password@]host:port[/db]`, `rediss://` for
+    /// TLS) instead of in this process, so every replica of a Campaign sees every event.
+    /// Credentials may be in the URL: it is never printed (logs show only host and port).
+    #[arg(long, env = "SEER_REDIS_URL", hide_env_values = true, value_name = "URL")]
+    pub redis_url: Option<RedisUrl>,
+
+    /// With `--redis-url`: a user's (or session's) live events expire this long after their
+    /// latest event (e.g. `72h`, `3d`).
+    #[arg(long, default_value = "3d", value_parser = parse_duration)]
+    pub live_events_ttl: Duration,
+
+    /// With `--redis-url`: the longest a request waits on Redis. Past it a recommendation goes
+    /// on without live events and an events request answers 503.
+    #[arg(long, default_value = "100ms", value_parser = parse_duration)]
+    pub redis_timeout: Duration,
+}
+
+/// A Redis URL, which may hold a password: its `Debug` shows none of it, so printing the
+/// arguments cannot leak it (and clap's parse error for it cannot either: parsing never fails
+/// here; the URL is checked, with a message that does not quote it, at start).
+#[derive(Clone)]
+pub struct RedisUrl(pub String);
+
+impl std::fmt::Debug for RedisUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RedisUrl(<redacted>)")
+    }
+}
+
+impl std::str::FromStr for RedisUrl {
+    type Err = std::convert::Infallible;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self(s.to_string()))
+    }
 }
 
 impl Args {
@@ -97,7 +134,7 @@ impl Args {
     }
 }
 
-/// `500ms`, `5s`, `2m`, or a bare number of seconds.
+/// `500ms`, `5s`, `2m`, `6h`, `3d`, or a bare number of seconds.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let t = text.trim();
     let (number, scale_ms) = if let Some(n) = t.strip_suffix("ms") {
@@ -106,10 +143,15 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         (n, 1_000)
     } else if let Some(n) = t.strip_suffix('m') {
         (n, 60_000)
+    } else if let Some(n) = t.strip_suffix('h') {
+        (n, 3_600_000)
+    } else if let Some(n) = t.strip_suffix('d') {
+        (n, 86_400_000)
     } else {
         (t, 1_000)
     };
-    let n: u64 = number.trim().parse().map_err(|_| format!("{text:?} is not a duration such as 500ms, 5s or 1m"))?;
+    let n: u64 =
+        number.trim().parse().map_err(|_| format!("{text:?} is not a duration such as 500ms, 5s, 1m, 6h or 3d"))?;
     n.checked_mul(scale_ms).map(Duration::from_millis).ok_or_else(|| format!("{text:?} is too long"))
 }
 
@@ -153,6 +195,8 @@ mod tests {
         assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
         assert_eq!(parse_duration("3"), Ok(Duration::from_secs(3)));
+        assert_eq!(parse_duration("6h"), Ok(Duration::from_secs(6 * 3600)));
+        assert_eq!(parse_duration("3d"), Ok(Duration::from_secs(3 * 86_400)));
         assert!(parse_duration("soon").is_err());
         assert_eq!(parse_size("1MiB"), Ok(1 << 20));
         assert_eq!(parse_size("64KiB"), Ok(65_536));
@@ -164,5 +208,15 @@ mod tests {
             Ok(("a".into(), "EXCLUDE ItemID WHERE x = 1".into()))
         );
         assert!(parse_filter_flag("noequals").is_err());
+    }
+
+    #[test]
+    fn the_redis_url_is_never_printed() {
+        let args =
+            Args::parse_from(["seer-server", "--model", "file:///m", "--redis-url", "redis://:pw-123@redis:6379"]);
+        assert_eq!(args.redis_url.as_ref().map(|u| u.0.as_str()), Some("redis://:pw-123@redis:6379"));
+        assert!(!format!("{args:?}").contains("pw-123"), "{args:?}");
+        assert_eq!(args.redis_timeout, Duration::from_millis(100));
+        assert_eq!(args.live_events_ttl, Duration::from_secs(3 * 86_400));
     }
 }

@@ -12,6 +12,7 @@ pub mod errors;
 pub mod event_log;
 pub mod follow;
 pub mod live;
+pub mod live_redis;
 pub mod metrics;
 pub mod model;
 pub mod routes;

@@ -1,11 +1,72 @@
-//! Recent events per user, in memory and bounded, so the next recommendation reflects what a
-//! user just did. Events are kept by item id (not by a model's dense index) so they outlive a
-//! swap to a new model version.
+//! Recent events per user, bounded, so the next recommendation reflects what a user just did.
+//! Events are kept by item id (not by a model's dense index) so they outlive a swap to a new
+//! model version. They live in this process ([`LiveHistory`]) or, with `--redis-url`, in Redis
+//! ([`RedisHistory`]), shared by every replica; [`LiveStore`] is either, behind one interface.
 
 use std::{
     collections::{HashMap, VecDeque},
     sync::Mutex,
+    time::Duration,
 };
+
+use crate::live_redis::RedisHistory;
+
+/// Where live events are kept. An enum rather than a trait object: two kinds, and the
+/// in-memory path stays a direct call with no boxed future.
+#[derive(Debug)]
+pub enum LiveStore {
+    /// In this process: each replica sees only the events sent to it.
+    Memory(LiveHistory),
+    /// In Redis: every replica sees every event.
+    Redis(RedisHistory),
+}
+
+/// Why events could not be kept. Reads never fail (they fall back to no live events).
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum LiveStoreError {
+    /// Known to be down (a recent call timed out or could not reach Redis); not tried until
+    /// the next successful probe.
+    #[error("the live-history store (Redis) is unavailable")]
+    Unavailable,
+    /// No answer in time: the store counts as down.
+    #[error("the live-history store (Redis) did not answer within {0:?}")]
+    Timeout(Duration),
+    /// No connection (refused, dropped, authentication failed): the store counts as down.
+    #[error("the live-history store (Redis) cannot be reached: {0}")]
+    Connection(String),
+    /// Redis answered with an error (out of memory, a key of another type, ...): this call
+    /// failed, but the store is up.
+    #[error("the live-history store (Redis) refused: {0}")]
+    Rejected(String),
+}
+
+impl LiveStoreError {
+    /// Whether the store should count as down (rather than one call having been refused).
+    pub fn is_outage(&self) -> bool {
+        !matches!(self, Self::Rejected(_))
+    }
+}
+
+impl LiveStore {
+    /// `key`'s recent events, oldest first (none when the store cannot be read in time).
+    pub async fn recent(&self, key: &str) -> Vec<LiveEvent> {
+        match self {
+            Self::Memory(m) => m.recent(key),
+            Self::Redis(r) => r.recent(key).await,
+        }
+    }
+
+    /// Appends `events` (oldest first) to `key`'s history.
+    pub async fn record(&self, key: &str, events: Vec<LiveEvent>) -> Result<(), LiveStoreError> {
+        match self {
+            Self::Memory(m) => {
+                m.record(key, events);
+                Ok(())
+            }
+            Self::Redis(r) => r.record(key, &events).await,
+        }
+    }
+}
 
 /// One event as taken in.
 #[derive(Clone, Debug, PartialEq)]

@@ -1,8 +1,8 @@
 //! Prometheus metrics: requests and latency by route and status, the model version being
-//! served, events taken in.
+//! served, events taken in, the live-history store's health.
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
 use crate::model::Model;
@@ -16,6 +16,16 @@ pub struct Metrics {
     model_info: IntGaugeVec,
     events_ingested: IntCounter,
     events_ignored: IntCounterVec,
+    live_store: LiveStoreMetrics,
+}
+
+/// The live-history store's metrics, handed to the store itself.
+#[derive(Clone, Debug)]
+pub struct LiveStoreMetrics {
+    /// `seer_live_store_errors_total{op}`: failed or timed-out reads and writes.
+    pub errors: IntCounterVec,
+    /// `seer_live_store_up`: 1 while the store answers (always 1 in memory).
+    pub up: IntGauge,
 }
 
 impl Metrics {
@@ -41,12 +51,25 @@ impl Metrics {
             Opts::new("seer_events_ignored_total", "Events taken in but not kept, by reason."),
             &["reason"],
         )?;
+        let live_store = LiveStoreMetrics {
+            errors: IntCounterVec::new(
+                Opts::new(
+                    "seer_live_store_errors_total",
+                    "Live-history store (Redis) reads and writes that failed or timed out, by op (read, write, ping).",
+                ),
+                &["op"],
+            )?,
+            up: IntGauge::new("seer_live_store_up", "1 while the live-history store answers (always 1 in memory).")?,
+        };
+        live_store.up.set(1);
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(model_info.clone()))?;
         registry.register(Box::new(events_ingested.clone()))?;
         registry.register(Box::new(events_ignored.clone()))?;
-        Ok(Self { registry, requests, latency, model_info, events_ingested, events_ignored })
+        registry.register(Box::new(live_store.errors.clone()))?;
+        registry.register(Box::new(live_store.up.clone()))?;
+        Ok(Self { registry, requests, latency, model_info, events_ingested, events_ignored, live_store })
     }
 
     /// Counts one answered request.
@@ -77,6 +100,11 @@ impl Metrics {
         if unknown_items > 0 {
             self.events_ignored.with_label_values(&["unknown_item"]).inc_by(unknown_items as u64);
         }
+    }
+
+    /// The live-history store's metrics.
+    pub fn live_store(&self) -> LiveStoreMetrics {
+        self.live_store.clone()
     }
 
     /// The text exposition format.

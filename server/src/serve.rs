@@ -7,7 +7,15 @@ use tokio::{net::TcpListener, sync::Notify};
 use seer_storage::{ObjectStore, S3Settings, events::event_log_uri};
 
 use crate::{
-    app, config::Args, event_log::EventLog, follow, live::LiveHistory, metrics::Metrics, model, shutdown, state::Shared,
+    app,
+    config::Args,
+    event_log::EventLog,
+    follow,
+    live::{LiveHistory, LiveStore},
+    live_redis::RedisHistory,
+    metrics::Metrics,
+    model, shutdown,
+    state::Shared,
 };
 
 /// Runs the server. It listens before the model is loaded (so `/healthz` answers and
@@ -22,7 +30,8 @@ pub async fn run(args: Args) -> Result<(), String> {
         ));
     }
     let metrics = Metrics::new().map_err(|e| format!("metrics: {e}"))?;
-    let state = Arc::new(Shared::new(LiveHistory::new(args.live_events_per_user, args.live_users), metrics, api_key));
+    let live = live_store(&args, &metrics)?;
+    let state = Arc::new(Shared::new(live, metrics, api_key));
     let listener =
         TcpListener::bind(args.listen).await.map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
     let addr = listener.local_addr().map_err(|e| format!("listener address: {e}"))?;
@@ -108,4 +117,35 @@ pub async fn run(args: Args) -> Result<(), String> {
         }
     }
     outcome
+}
+
+/// In memory, or in Redis with `--redis-url` (keys under the Solution that `--model` names, so
+/// every replica of it, whatever version it serves, shares them). Redis being down at start is
+/// no reason not to serve: the probe logs it and keeps trying.
+fn live_store(args: &Args, metrics: &Metrics) -> Result<LiveStore, String> {
+    let memory = || LiveStore::Memory(LiveHistory::new(args.live_events_per_user, args.live_users));
+    let Some(url) = &args.redis_url else { return Ok(memory()) };
+    let (location, _) = model::location::parse_model_uri(&args.model)?;
+    if location.kind != seer_api::artifact::ArtifactKind::Solution {
+        eprintln!("seer-server: --redis-url / SEER_REDIS_URL ignored: a Predictor takes no events");
+        return Ok(memory());
+    }
+    let redis = RedisHistory::new(
+        &url.0,
+        &location.namespace,
+        &location.name,
+        args.live_events_per_user,
+        args.live_events_ttl,
+        args.redis_timeout,
+        metrics.live_store(),
+    )?;
+    eprintln!(
+        "seer-server: live history in Redis at {} (keys {}*, {} events per user, expiring after {:?})",
+        redis.server(),
+        crate::live_redis::key_prefix(&location.namespace, &location.name),
+        args.live_events_per_user.max(1),
+        args.live_events_ttl
+    );
+    redis.spawn_probe();
+    Ok(LiveStore::Redis(redis))
 }

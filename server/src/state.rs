@@ -10,7 +10,7 @@ use axum::{extract::FromRequestParts, http::request::Parts};
 use crate::{
     errors::ApiError,
     event_log::EventLog,
-    live::LiveHistory,
+    live::LiveStore,
     metrics::Metrics,
     model::{Model, ModelHandle},
 };
@@ -19,7 +19,7 @@ use crate::{
 #[derive(Debug)]
 pub struct Shared {
     pub model: ModelHandle,
-    pub live: LiveHistory,
+    pub live: LiveStore,
     pub metrics: Metrics,
     /// The key `/v1/*` requires, if any.
     pub api_key: Option<String>,
@@ -32,7 +32,7 @@ pub struct Shared {
 pub type AppState = Arc<Shared>;
 
 impl Shared {
-    pub fn new(live: LiveHistory, metrics: Metrics, api_key: Option<String>) -> Self {
+    pub fn new(live: LiveStore, metrics: Metrics, api_key: Option<String>) -> Self {
         Self {
             model: ModelHandle::default(),
             live,

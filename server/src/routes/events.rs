@@ -1,6 +1,6 @@
 //! `POST /v1/events`: a user's events, reflected by their very next recommendation.
 
-use axum::{Json, extract::State};
+use axum::{Json, extract::State, http::StatusCode};
 use seer_api::http::{EventsRequest, EventsResponse};
 
 use crate::{
@@ -60,7 +60,15 @@ pub async fn put(
     let key = request.user_id.as_deref().filter(|u| !u.is_empty()).unwrap_or(&request.session_id);
     let accepted = kept.len();
     if accepted > 0 {
-        state.live.record(key, kept);
+        // Not kept means not taken in at all (not logged either): the client gets a 503 and
+        // sends the same events again, rather than the other replicas never seeing them.
+        state.live.record(key, kept).await.map_err(|e| {
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "LiveStoreUnavailable",
+                format!("{e}; the events were not taken in: send them again"),
+            )
+        })?;
     }
     // Every valid event goes to the log, new items included: that is how they enter training.
     if let Some(log) = state.event_log.get() {

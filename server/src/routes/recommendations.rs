@@ -20,7 +20,10 @@ pub async fn recommend(
     let recommender = model.recommender()?;
     let n = num_results(request.num_results.map(u64::from))?;
     let user = request.user_id.as_deref().filter(|u| !u.is_empty());
-    let live = user.map(|u| state.live.recent(u)).unwrap_or_default();
+    let live = match user {
+        Some(u) => state.live.recent(u).await,
+        None => Vec::new(),
+    };
     let filter = FilterRequest { name: request.filter.as_deref(), values: &request.filter_values };
     let item_list = recommender.recommend(user, request.item_id.as_deref(), n, &live, &filter)?;
     Ok(Json(RecommendationResponse { item_list, recommendation_id: recommendation_id() }))
@@ -38,7 +41,7 @@ pub async fn rank(
             request.input_list.len()
         )));
     }
-    let live = state.live.recent(&request.user_id);
+    let live = state.live.recent(&request.user_id).await;
     let personalized_ranking = recommender.rank(&request.user_id, &request.input_list, &live)?;
     Ok(Json(RankingResponse { personalized_ranking, recommendation_id: recommendation_id() }))
 }

@@ -132,11 +132,23 @@ impl Server {
         server
     }
 
+    /// Like [`Server::start`], with the server's stderr written to `log` (to read what it logs).
+    pub fn start_logged(args: &[&str], env: &[(&str, &str)], log: &Path) -> Server {
+        let file = std::fs::File::create(log).expect("log file");
+        let server = Self::spawn_with_stderr(args, env, Stdio::from(file));
+        server.wait_until(Duration::from_secs(60), "ready", |s| s.get("/readyz").status == 200);
+        server
+    }
+
     /// Starts the binary and returns once it listens.
     pub fn spawn(args: &[&str], env: &[(&str, &str)]) -> Server {
+        Self::spawn_with_stderr(args, env, Stdio::inherit())
+    }
+
+    fn spawn_with_stderr(args: &[&str], env: &[(&str, &str)], stderr: Stdio) -> Server {
         let mut command = Command::new(env!("CARGO_BIN_EXE_seer-server"));
-        command.args(args).args(["--listen", "127.0.0.1:0"]).stdout(Stdio::piped()).stderr(Stdio::inherit());
-        command.env_remove("SEER_API_KEY");
+        command.args(args).args(["--listen", "127.0.0.1:0"]).stdout(Stdio::piped()).stderr(stderr);
+        command.env_remove("SEER_API_KEY").env_remove("SEER_REDIS_URL");
         for (k, v) in env {
             command.env(k, v);
         }
