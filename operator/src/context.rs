@@ -28,13 +28,15 @@ pub struct Context {
     pub config: OperatorConfig,
     pub metrics: Metrics,
     pub recorder: Recorder,
+    /// Consecutive failed reconciles per object (`kind/namespace/name`), for backoff.
+    failures: Failures,
 }
 
 impl Context {
     pub fn new(client: Client, config: OperatorConfig, metrics: Metrics) -> Arc<Context> {
         let reporter = Reporter { controller: FIELD_MANAGER.into(), instance: config.identity.clone() };
         let recorder = Recorder::new(client.clone(), reporter);
-        Arc::new(Context { client, config, metrics, recorder })
+        Arc::new(Context { client, config, metrics, recorder, failures: Default::default() })
     }
 
     /// Server-side apply of a status (`{"status": ...}` on `/status`), forced: the operator
@@ -55,6 +57,45 @@ impl Context {
         });
         api.patch_status(&name, &PatchParams::apply(FIELD_MANAGER).force(), &Patch::Apply(&patch)).await?;
         Ok(())
+    }
+
+    /// The delay before the next retry of an object whose reconcile failed again.
+    pub fn backoff(&self, key: String) -> std::time::Duration {
+        self.failures.next_delay(key)
+    }
+
+    /// Forgets an object's failures after a reconcile that worked.
+    pub fn succeeded(&self, key: &str) {
+        self.failures.reset(key);
+    }
+
+    /// Shows a transient failure on the resource (`Reconciling` with the error's reason,
+    /// `Ready` kept as it was) before the controller retries with backoff. Best effort: a
+    /// failure to write it is only logged, the retry comes anyway.
+    pub async fn report_transient<K>(&self, obj: &K, old: &[Condition], error: &Error)
+    where
+        K: Resource<DynamicType = (), Scope = kube::core::NamespaceResourceScope>
+            + Clone
+            + DeserializeOwned
+            + std::fmt::Debug,
+    {
+        let ready = conditions::is_true(old, types::READY);
+        let summary = conditions::Summary::Progressing {
+            reason: error.reason().into(),
+            message: format!("{error}; retrying"),
+            ready,
+        };
+        let merged = conditions::merge(old, conditions::from_summary(&summary), obj.meta().generation, &now_rfc3339());
+        if merged.as_slice() == old {
+            return;
+        }
+        let Ok((namespace, name)) = namespace_and_name(obj) else { return };
+        let api: Api<K> = Api::namespaced(self.client.clone(), &namespace);
+        let patch = serde_json::json!({"status": {"conditions": merged}});
+        if let Err(e) = api.patch_status(&name, &PatchParams::default(), &Patch::Merge(&patch)).await {
+            eprintln!("seer-operator: cannot report {error} on {namespace}/{name}: {e}");
+        }
+        self.publish_transitions(obj, old, &merged).await;
     }
 
     /// One event per condition that changed status or reason (`Ready` and the domain
@@ -110,4 +151,42 @@ pub fn now_rfc3339() -> String {
 /// The generation of an object (`metadata.generation`).
 pub fn generation<K: ResourceExt>(obj: &K) -> Option<i64> {
     obj.meta().generation
+}
+
+/// Consecutive failures per object: retries after 2 s, 4 s, 8 s, ... up to 5 minutes.
+#[derive(Default)]
+pub struct Failures(std::sync::Mutex<std::collections::HashMap<String, u32>>);
+
+impl Failures {
+    /// Counts one more failure of `key` and returns how long to wait before retrying.
+    pub fn next_delay(&self, key: String) -> std::time::Duration {
+        let mut failures = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let n = failures.entry(key).or_default();
+        *n = n.saturating_add(1);
+        std::time::Duration::from_secs((1u64 << (*n).min(9)).min(300))
+    }
+
+    /// Forgets `key`'s failures.
+    pub fn reset(&self, key: &str) {
+        let mut failures = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        failures.remove(key);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::Failures;
+
+    #[test]
+    fn backoff_doubles_per_object_up_to_five_minutes_and_resets_on_success() {
+        let f = Failures::default();
+        let delays: Vec<Duration> = (0..10).map(|_| f.next_delay("predictor/ns/a".into())).collect();
+        assert_eq!(delays[..4], [2, 4, 8, 16].map(Duration::from_secs));
+        assert_eq!(delays[9], Duration::from_secs(300));
+        assert_eq!(f.next_delay("predictor/ns/b".into()), Duration::from_secs(2), "per object");
+        f.reset("predictor/ns/a");
+        assert_eq!(f.next_delay("predictor/ns/a".into()), Duration::from_secs(2));
+    }
 }

@@ -2,11 +2,7 @@
 //! Predictor and Solution, error handling with backoff, metrics around every reconcile, and a
 //! graceful stop.
 
-use std::{
-    future::Future,
-    sync::Arc,
-    time::{Duration, Instant},
-};
+use std::{future::Future, sync::Arc, time::Instant};
 
 use futures::StreamExt;
 use k8s_openapi::api::{
@@ -61,24 +57,33 @@ pub async fn check_crds(client: &kube::Client) -> std::result::Result<(), String
 fn error_policy<K: ResourceExt>(kind: &'static str) -> impl Fn(Arc<K>, &Error, Arc<Context>) -> Action {
     move |obj, error, ctx| {
         ctx.metrics.errors.with_label_values(&[kind, error.reason()]).inc();
-        eprintln!("seer-operator: {kind} {}/{}: {error}", obj.namespace().unwrap_or_default(), obj.name_any());
-        if error.is_permanent() { Action::await_change() } else { Action::requeue(Duration::from_secs(5)) }
+        let key = format!("{kind}/{}/{}", obj.namespace().unwrap_or_default(), obj.name_any());
+        eprintln!("seer-operator: {key}: {error}");
+        if error.is_permanent() { Action::await_change() } else { Action::requeue(ctx.backoff(key)) }
     }
 }
 
-async fn timed<F: Future<Output = Result<Action>>>(ctx: &Context, kind: &str, f: F) -> Result<Action> {
+async fn timed<F: Future<Output = Result<Action>>>(ctx: &Context, kind: &str, key: String, f: F) -> Result<Action> {
     let start = Instant::now();
     ctx.metrics.reconciles.with_label_values(&[kind]).inc();
     let out = f.await;
     ctx.metrics.duration.with_label_values(&[kind]).observe(start.elapsed().as_secs_f64());
+    if out.is_ok() {
+        ctx.succeeded(&key);
+    }
     out
+}
+
+fn key_of<K: ResourceExt>(kind: &str, obj: &K) -> String {
+    format!("{kind}/{}/{}", obj.namespace().unwrap_or_default(), obj.name_any())
 }
 
 async fn reconcile_trained<K: Trainable>(obj: Arc<K>, ctx: Arc<Context>) -> Result<Action> {
     let namespace = obj.namespace().ok_or(Error::Unnamed("namespace"))?;
     let api: Api<K> = Api::namespaced(ctx.client.clone(), &namespace);
     let kind = K::KIND_LOWER;
-    timed(&ctx, kind, async {
+    let key = key_of(kind, obj.as_ref());
+    timed(&ctx, kind, key, async {
         finalizer(&api, training::reconcile::FINALIZER, obj, |event| async {
             match event {
                 Finalizer::Apply(o) => training::reconcile::apply(o, ctx.clone()).await,
@@ -117,7 +122,10 @@ pub async fn run(ctx: Arc<Context>, shutdown: impl Future<Output = ()> + Send + 
         )
         .graceful_shutdown_on(shutdown.clone())
         .run(
-            |o, c| async move { timed(&c.clone(), "datasetgroup", dataset_group::reconcile::apply(o, c)).await },
+            |o, c| async move {
+                let key = key_of("datasetgroup", o.as_ref());
+                timed(&c.clone(), "datasetgroup", key, dataset_group::reconcile::apply(o, c)).await
+            },
             error_policy::<DatasetGroup>("datasetgroup"),
             ctx.clone(),
         )
@@ -176,7 +184,10 @@ pub async fn run(ctx: Arc<Context>, shutdown: impl Future<Output = ()> + Send + 
         })
         .graceful_shutdown_on(shutdown)
         .run(
-            |o, c| async move { timed(&c.clone(), "campaign", campaign::reconcile::apply(o, c)).await },
+            |o, c| async move {
+                let key = key_of("campaign", o.as_ref());
+                timed(&c.clone(), "campaign", key, campaign::reconcile::apply(o, c)).await
+            },
             error_policy::<Campaign>("campaign"),
             ctx.clone(),
         )

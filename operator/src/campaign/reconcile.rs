@@ -83,7 +83,10 @@ pub async fn apply(obj: Arc<Campaign>, ctx: Arc<Context>) -> Result<Action> {
             let serving = Observed::new(types::SERVING, ConditionStatus::False, e.reason(), e.to_string());
             (old.clone(), summary, serving, (!e.is_permanent()).then(|| Duration::from_secs(ctx.config.resync_seconds)))
         }
-        Err(e) => return Err(e),
+        Err(e) => {
+            ctx.report_transient(obj.as_ref(), &old.conditions, &e).await;
+            return Err(e);
+        }
     };
     let mut status = status;
     let mut observed = conditions::from_summary(&summary);

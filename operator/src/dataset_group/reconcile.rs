@@ -25,8 +25,19 @@ use crate::{
 
 const KIND_LOWER: &str = "datasetgroup";
 
-/// Reconciles a DatasetGroup.
+/// Reconciles a DatasetGroup; a transient failure is shown on it before the retry.
 pub async fn apply(obj: Arc<DatasetGroup>, ctx: Arc<Context>) -> Result<Action> {
+    match apply_inner(obj.clone(), ctx.clone()).await {
+        Err(e) if !e.is_permanent() => {
+            let old = obj.status.as_ref().map(|s| s.conditions.clone()).unwrap_or_default();
+            ctx.report_transient(obj.as_ref(), &old, &e).await;
+            Err(e)
+        }
+        other => other,
+    }
+}
+
+async fn apply_inner(obj: Arc<DatasetGroup>, ctx: Arc<Context>) -> Result<Action> {
     let (namespace, name) = namespace_and_name(obj.as_ref())?;
     let generation = obj.meta().generation;
     let old = obj.status.clone().unwrap_or_default();

@@ -73,7 +73,10 @@ pub async fn apply<K: Trainable>(obj: Arc<K>, ctx: Arc<Context>) -> Result<Actio
             let requeue = if e.is_permanent() { None } else { Some(Duration::from_secs(ctx.config.resync_seconds)) };
             (status, summary, training, requeue)
         }
-        Err(e) => return Err(e),
+        Err(e) => {
+            ctx.report_transient(obj.as_ref(), &old_status.conditions, &e).await;
+            return Err(e);
+        }
     };
     let mut observed = conditions::from_summary(&summary);
     observed.push(training);
