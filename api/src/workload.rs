@@ -122,6 +122,12 @@ pub struct TrainerSpec {
     #[serde(default = "default_backoff_limit")]
     #[schemars(range(min = 0, max = 10))]
     pub backoff_limit: i32,
+    /// Predictors only: split training over this many pods (an Indexed Job, each pod the
+    /// series whose key hashes to its index), then join them in one merge pod. For data too
+    /// large for one pod's time or memory; the result is the same as unsharded training.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 100))]
+    pub shards: Option<i32>,
 }
 
 impl Default for TrainerSpec {
@@ -133,6 +139,7 @@ impl Default for TrainerSpec {
             service_account_name: None,
             active_deadline_seconds: default_active_deadline_seconds(),
             backoff_limit: default_backoff_limit(),
+            shards: None,
         }
     }
 }

@@ -33,6 +33,10 @@ pub mod annotations {
     pub const SPEC_DIGEST: &str = "seer.dev/spec-digest";
     pub const TRIGGER: &str = "seer.dev/trigger";
     pub const DATASET_DIGEST: &str = "seer.dev/dataset-digest";
+    /// On a sharded training Job: how many shards; on its merge Job as well.
+    pub const SHARDS: &str = "seer.dev/shards";
+    /// `merge` on the Job that joins a sharded version's shards.
+    pub const ROLE: &str = "seer.dev/role";
 }
 
 /// Where the ConfigMap with the resources is mounted in the trainer pod.
@@ -64,6 +68,8 @@ pub struct TrainerJob<'a> {
     pub service_account: Option<&'a str>,
     pub active_deadline_seconds: i64,
     pub backoff_limit: i32,
+    /// Split over this many pods (an Indexed Job, `--shard $(JOB_COMPLETION_INDEX)/n`).
+    pub shards: Option<i32>,
 }
 
 impl TrainerJob<'_> {
@@ -129,6 +135,11 @@ impl TrainerJob<'_> {
             });
         }
         let mut args = self.args.clone();
+        let shards = self.shards.filter(|n| *n > 1);
+        if let Some(n) = shards {
+            // Kubernetes sets JOB_COMPLETION_INDEX in an Indexed Job's pods and expands it here.
+            args.extend(["--shard".to_string(), format!("$(JOB_COMPLETION_INDEX)/{n}")]);
+        }
         args.extend(["-f".to_string(), format!("{MANIFESTS_DIR}/{MANIFESTS_FILE}")]);
         let container = Container {
             name: "trainer".into(),
@@ -157,12 +168,58 @@ impl TrainerJob<'_> {
             spec: Some(JobSpec {
                 backoff_limit: Some(self.backoff_limit),
                 active_deadline_seconds: Some(self.active_deadline_seconds),
+                completion_mode: shards.map(|_| "Indexed".to_string()),
+                completions: shards,
+                parallelism: shards,
                 template,
                 ..Default::default()
             }),
             ..Default::default()
         })
     }
+}
+
+/// The Job that joins a sharded version: the shards Job's pod (image, storage, manifests,
+/// placement) running `seer-trainer merge` once.
+pub fn merge_job(shards_job: &Job, name: &str, version: &str, shards: i32, root: &str) -> Job {
+    let mut job = Job { metadata: shards_job.metadata.clone(), spec: shards_job.spec.clone(), status: None };
+    let meta = &mut job.metadata;
+    meta.name = Some(name.to_string());
+    meta.uid = None;
+    meta.resource_version = None;
+    meta.creation_timestamp = None;
+    meta.managed_fields = None;
+    meta.generation = None;
+    let mut annotations = meta.annotations.clone().unwrap_or_default();
+    annotations.insert(annotations::ROLE.into(), "merge".into());
+    meta.annotations = Some(annotations);
+    if let Some(spec) = job.spec.as_mut() {
+        spec.completion_mode = None;
+        spec.completions = None;
+        spec.parallelism = None;
+        // The controller-set selector and labels of the shards Job's pods are not ours to copy.
+        spec.selector = None;
+        spec.manual_selector = None;
+        if let Some(labels) = spec.template.metadata.as_mut().and_then(|m| m.labels.as_mut()) {
+            labels.retain(|k, _| !k.starts_with("batch.kubernetes.io/") && k != "controller-uid" && k != "job-name");
+        }
+        if let Some(pod) = spec.template.spec.as_mut() {
+            for c in &mut pod.containers {
+                c.args = Some(vec![
+                    "merge".into(),
+                    "--version".into(),
+                    version.into(),
+                    "--shards".into(),
+                    shards.to_string(),
+                    "--output".into(),
+                    root.into(),
+                    "-f".into(),
+                    format!("{MANIFESTS_DIR}/{MANIFESTS_FILE}"),
+                ]);
+            }
+        }
+    }
+    job
 }
 
 /// The AWS SDK's environment for a connection; credentials by reference to the Secret.
@@ -252,6 +309,7 @@ mod tests {
             service_account: None,
             active_deadline_seconds: 600,
             backoff_limit: 1,
+            shards: None,
         };
         let job = tj.job().expect("job");
         let spec = job.spec.as_ref().expect("spec");

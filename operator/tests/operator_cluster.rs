@@ -548,3 +548,51 @@ async fn a_standby_takes_over_when_the_leader_is_killed() {
     assert!(took < Duration::from_secs(4 * 3), "took over in {took:?}, lease 4 s");
     let _ = PostParams::default();
 }
+
+#[tokio::test]
+#[ignore = "needs the local cluster: tests/cluster/up.sh --control-plane-only"]
+async fn a_sharded_predictor_trains_in_an_indexed_job_then_a_merge_job() {
+    let client = client().await;
+    install_crds(&client).await;
+    let ns = TestNamespace::create(client.clone(), "seer-op-shard").await;
+    let files = Files::new();
+    let op = InProcessOperator::start(&client, &ns.name, &files.root());
+    valid_group(&client, &ns.name, "sales", &files.data_uri()).await;
+    let yaml = predictor_yaml("big", "sales", 7, "")
+        .replace("trainer: {backoffLimit: 0}", "trainer: {backoffLimit: 0, shards: 2}");
+    apply_yaml::<Predictor>(&client, &ns.name, &yaml).await;
+    let jobs: Api<Job> = Api::namespaced(client.clone(), &ns.name);
+    let job = wait_for("the Indexed Job", WAIT, || {
+        let jobs = jobs.clone();
+        async move { jobs.get_opt("big-predictor-v1").await.ok().flatten() }
+    })
+    .await;
+    let spec = job.spec.clone().expect("spec");
+    assert_eq!((spec.completion_mode.as_deref(), spec.completions), (Some("Indexed"), Some(2)));
+    // Both shards finish (the Job controller makes one pod per index).
+    finish_pod(&client, &ns.name, "big-predictor-v1", 0, "Completed", None).await;
+    finish_pod(&client, &ns.name, "big-predictor-v1", 0, "Completed", None).await;
+    let merge = wait_for("the merge Job", WAIT, || {
+        let jobs = jobs.clone();
+        async move { jobs.get_opt("big-predictor-v1-merge").await.ok().flatten() }
+    })
+    .await;
+    let args = merge
+        .spec
+        .and_then(|s| s.template.spec)
+        .map(|p| p.containers[0].args.clone().unwrap_or_default())
+        .unwrap_or_default();
+    assert_eq!(args[..5], ["merge", "--version", "v1", "--shards", "2"].map(String::from));
+    let p = predictor_where(&client, &ns.name, "big", "still Training while merging", |p| {
+        p.status.as_ref().is_some_and(|s| s.versions.first().is_some_and(|v| v.phase == VersionPhase::Training))
+    })
+    .await;
+    assert_eq!(p.status.and_then(|s| s.latest_version), None);
+    write_version(&files.root(), &ns.name, "big", "v1", 0.2).await;
+    finish_pod(&client, &ns.name, "big-predictor-v1-merge", 0, "Completed", None).await;
+    predictor_where(&client, &ns.name, "big", "v1 Succeeded after the merge", |p| {
+        p.status.as_ref().is_some_and(|s| s.latest_version.as_deref() == Some("v1"))
+    })
+    .await;
+    op.stop().await;
+}

@@ -117,6 +117,9 @@ async fn observe_and_act<K: Trainable>(
     let mut versions = old.versions.clone();
     for job in &jobs {
         let Some(version) = job.annotations().get(annotations::VERSION) else { continue };
+        if job.annotations().get(annotations::ROLE).is_some_and(|r| r == "merge") {
+            continue;
+        }
         if !versions.iter().any(|v| &v.name == version) {
             versions.push(version_from_job(job, version, &location));
         }
@@ -134,7 +137,29 @@ async fn observe_and_act<K: Trainable>(
             continue;
         };
         let pods = pods_api.list(&ListParams::default().labels(&format!("job-name={}", job.name_any()))).await?.items;
-        match job_state::outcome(job, &pods) {
+        let mut outcome = job_state::outcome(job, &pods);
+        // A sharded version is done when its merge Job is: start that once the shards are.
+        let shards = job.annotations().get(annotations::SHARDS).and_then(|n| n.parse::<i32>().ok());
+        if let (JobOutcome::Succeeded { .. }, Some(n)) = (&outcome, shards) {
+            let merge_name = trainer_job::child_name(&[&job.name_any(), "merge"]);
+            match jobs.iter().find(|j| j.name_any() == merge_name) {
+                None => {
+                    let merge = trainer_job::merge_job(job, &merge_name, &v.name, n, &storage.root);
+                    match jobs_api.create(&Default::default(), &merge).await {
+                        Ok(_) => {}
+                        Err(kube::Error::Api(s)) if s.code == 409 => {}
+                        Err(e) => return Err(e.into()),
+                    }
+                    outcome = JobOutcome::Running;
+                }
+                Some(merge) => {
+                    let selector = format!("job-name={merge_name}");
+                    let merge_pods = pods_api.list(&ListParams::default().labels(&selector)).await?.items;
+                    outcome = job_state::outcome(merge, &merge_pods);
+                }
+            }
+        }
+        match outcome {
             JobOutcome::Running => v.phase = VersionPhase::Training,
             JobOutcome::Succeeded { .. } => {
                 if store.is_none() {
@@ -464,6 +489,10 @@ async fn start_version<K: Trainable>(
         (annotations::SPEC_DIGEST.to_string(), spec_digest.to_string()),
         (annotations::TRIGGER.to_string(), format!("{trigger:?}")),
     ]);
+    let mut annotations = annotations;
+    if let Some(n) = obj.trainer().shards.filter(|n| *n > 1) {
+        annotations.insert(annotations::SHARDS.to_string(), n.to_string());
+    }
     let trainer = obj.trainer();
     let tj = TrainerJob {
         name: job_name.clone(),
@@ -482,7 +511,16 @@ async fn start_version<K: Trainable>(
         service_account: trainer.service_account_name.as_deref(),
         active_deadline_seconds: trainer.active_deadline_seconds,
         backoff_limit: trainer.backoff_limit,
+        shards: trainer.shards.filter(|n| *n > 1),
     };
+    if tj.shards.is_some() && K::ARTIFACT_KIND != seer_api::artifact::ArtifactKind::Predictor {
+        return Err(Error::InvalidSpec {
+            reason: "ShardingNotSupported",
+            message:
+                "trainer.shards is for Predictors (forecast series train independently); a Solution trains in one pod"
+                    .into(),
+        });
+    }
     let params = PatchParams::apply(FIELD_MANAGER).force();
     let cms: Api<ConfigMap> = Api::namespaced(ctx.client.clone(), &namespace);
     cms.patch(&job_name, &params, &Patch::Apply(&tj.config_map())).await?;
