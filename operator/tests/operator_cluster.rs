@@ -21,7 +21,7 @@ use k8s_openapi::api::{
 };
 use kube::{
     Api, Client, ResourceExt,
-    api::{DeleteParams, ListParams, Patch, PatchParams, PostParams},
+    api::{DeleteParams, ListParams, Patch, PatchParams},
 };
 use seer_api::{
     Campaign, ConditionStatus, DatasetGroup, Predictor, VersionPhase, artifact::ArtifactKind, conditions::types,
@@ -545,8 +545,10 @@ async fn a_standby_takes_over_when_the_leader_is_killed() {
     .await;
     let took = killed_at.elapsed();
     assert_eq!(holder(leases.clone()).await.as_deref(), Some(standby));
-    assert!(took < Duration::from_secs(4 * 3), "took over in {took:?}, lease 4 s");
-    let _ = PostParams::default();
+    eprintln!("takeover: an object created after the kill was reconciled {took:?} later (lease 4 s)");
+    // The Lease can only be taken once it has expired (at most 4 s after the last renewal);
+    // then the controllers list and reconcile. A little slack for a loaded machine.
+    assert!(took < Duration::from_secs(4 + 3), "took over in {took:?}, lease 4 s");
 }
 
 #[tokio::test]
