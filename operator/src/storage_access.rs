@@ -70,16 +70,7 @@ pub fn with_defaults(spec: Option<&S3Connection>, config: &OperatorConfig) -> S3
 pub async fn connect(ctx: &Context, namespace: &str, connection: Option<&S3Connection>) -> Result<ObjectStore> {
     let mut settings = S3Settings::from_env();
     if let Some(c) = connection {
-        if let Some(endpoint) = &c.endpoint {
-            settings.endpoint = Some(endpoint.clone());
-            settings.force_path_style = true;
-        }
-        if let Some(region) = &c.region {
-            settings.region = Some(region.clone());
-        }
-        if let Some(path_style) = c.force_path_style {
-            settings.force_path_style = path_style;
-        }
+        settings = settings.with_connection(c);
         if let Some(secret_ref) = &c.credentials_secret_ref {
             let secrets: Api<Secret> = Api::namespaced(ctx.client.clone(), namespace);
             let secret = secrets.get_opt(&secret_ref.name).await?.ok_or_else(|| Error::MissingReference {

@@ -79,6 +79,25 @@ impl S3Settings {
     }
 }
 
+impl S3Settings {
+    /// These settings with a resource's connection laid over them: its endpoint (which turns
+    /// path-style on, as self-hosted servers need), region and path-style choice. Credentials
+    /// are not in a connection, only a Secret reference: the caller reads that Secret.
+    pub fn with_connection(mut self, connection: &seer_api::S3Connection) -> S3Settings {
+        if let Some(endpoint) = &connection.endpoint {
+            self.endpoint = Some(endpoint.clone());
+            self.force_path_style = true;
+        }
+        if let Some(region) = &connection.region {
+            self.region = Some(region.clone());
+        }
+        if let Some(path_style) = connection.force_path_style {
+            self.force_path_style = path_style;
+        }
+        self
+    }
+}
+
 pub(crate) async fn client(settings: &S3Settings) -> Client {
     let shared = aws_config::defaults(BehaviorVersion::latest()).load().await;
     let mut builder = aws_sdk_s3::config::Builder::from(&shared)

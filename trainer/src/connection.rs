@@ -17,16 +17,7 @@ pub fn s3_settings(
 ) -> Result<S3Settings, TrainerError> {
     let mut settings = S3Settings::from_env();
     if let Some(c) = connection {
-        if let Some(endpoint) = &c.endpoint {
-            settings.endpoint = Some(endpoint.clone());
-            settings.force_path_style = true;
-        }
-        if let Some(region) = &c.region {
-            settings.region = Some(region.clone());
-        }
-        if let Some(path_style) = c.force_path_style {
-            settings.force_path_style = path_style;
-        }
+        settings = settings.with_connection(c);
     }
     if let Some(dir) = credentials_dir {
         let keys = connection.and_then(|c| c.credentials_secret_ref.as_ref());

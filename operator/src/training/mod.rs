@@ -53,57 +53,39 @@ fn strip_non_training(spec: serde_json::Value) -> serde_json::Value {
     spec
 }
 
-impl Trainable for Predictor {
-    const KIND_LOWER: &'static str = "predictor";
-    const ARTIFACT_KIND: ArtifactKind = ArtifactKind::Predictor;
-    fn group_ref(&self) -> &str {
-        &self.spec.dataset_group_ref.name
-    }
-    fn retrain(&self) -> Option<&RetrainSpec> {
-        self.spec.retrain.as_ref()
-    }
-    fn trainer(&self) -> &TrainerSpec {
-        &self.spec.trainer
-    }
-    fn artifacts(&self) -> Option<&StorageLocation> {
-        self.spec.artifacts.as_ref()
-    }
-    fn deletion_policy(&self) -> DeletionPolicy {
-        self.spec.deletion_policy
-    }
-    fn model_status(&self) -> Option<&TrainedModelStatus> {
-        self.status.as_ref()
-    }
-    fn training_spec(&self) -> serde_json::Value {
-        strip_non_training(serde_json::to_value(&self.spec).unwrap_or_default())
-    }
+/// Predictor and Solution have the same fields for training; one implementation for both.
+macro_rules! trainable {
+    ($kind:ty, $lower:literal, $artifact:expr) => {
+        impl Trainable for $kind {
+            const KIND_LOWER: &'static str = $lower;
+            const ARTIFACT_KIND: ArtifactKind = $artifact;
+            fn group_ref(&self) -> &str {
+                &self.spec.dataset_group_ref.name
+            }
+            fn retrain(&self) -> Option<&RetrainSpec> {
+                self.spec.retrain.as_ref()
+            }
+            fn trainer(&self) -> &TrainerSpec {
+                &self.spec.trainer
+            }
+            fn artifacts(&self) -> Option<&StorageLocation> {
+                self.spec.artifacts.as_ref()
+            }
+            fn deletion_policy(&self) -> DeletionPolicy {
+                self.spec.deletion_policy
+            }
+            fn model_status(&self) -> Option<&TrainedModelStatus> {
+                self.status.as_ref()
+            }
+            fn training_spec(&self) -> serde_json::Value {
+                strip_non_training(serde_json::to_value(&self.spec).unwrap_or_default())
+            }
+        }
+    };
 }
 
-impl Trainable for Solution {
-    const KIND_LOWER: &'static str = "solution";
-    const ARTIFACT_KIND: ArtifactKind = ArtifactKind::Solution;
-    fn group_ref(&self) -> &str {
-        &self.spec.dataset_group_ref.name
-    }
-    fn retrain(&self) -> Option<&RetrainSpec> {
-        self.spec.retrain.as_ref()
-    }
-    fn trainer(&self) -> &TrainerSpec {
-        &self.spec.trainer
-    }
-    fn artifacts(&self) -> Option<&StorageLocation> {
-        self.spec.artifacts.as_ref()
-    }
-    fn deletion_policy(&self) -> DeletionPolicy {
-        self.spec.deletion_policy
-    }
-    fn model_status(&self) -> Option<&TrainedModelStatus> {
-        self.status.as_ref()
-    }
-    fn training_spec(&self) -> serde_json::Value {
-        strip_non_training(serde_json::to_value(&self.spec).unwrap_or_default())
-    }
-}
+trainable!(Predictor, "predictor", ArtifactKind::Predictor);
+trainable!(Solution, "solution", ArtifactKind::Solution);
 
 #[cfg(test)]
 mod tests {
