@@ -67,6 +67,28 @@ impl Error {
     }
 }
 
+/// How a resource shows an error it cannot act past now: a permanent one `Stalled`, a
+/// missing reference `Reconciling` (the thing may appear; looked at again after
+/// `resync`), either with the domain condition False for the same reason. `None` for a
+/// transient error, which the controller retries with backoff instead.
+pub fn shown(
+    e: &Error,
+    domain: &'static str,
+    ready: bool,
+    resync: std::time::Duration,
+) -> Option<(crate::conditions::Summary, crate::conditions::Observed, Option<std::time::Duration>)> {
+    use crate::conditions::{Observed, Summary};
+    let summary = if e.is_permanent() {
+        Summary::stalled(e.reason(), e.to_string())
+    } else if matches!(e, Error::MissingReference { .. }) {
+        Summary::Progressing { reason: e.reason().into(), message: e.to_string(), ready }
+    } else {
+        return None;
+    };
+    let domain = Observed::new(domain, seer_api::ConditionStatus::False, e.reason(), e.to_string());
+    Some((summary, domain, (!e.is_permanent()).then_some(resync)))
+}
+
 /// The result of one reconcile step.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 

@@ -70,18 +70,15 @@ pub async fn apply(obj: Arc<Campaign>, ctx: Arc<Context>) -> Result<Action> {
     let generation = obj.meta().generation;
     let (status, summary, serving, requeue) = match act(&obj, &ctx, &namespace, &name, &old).await {
         Ok(done) => done,
-        Err(e) if e.is_permanent() || matches!(e, Error::MissingReference { .. }) => {
-            let summary = if e.is_permanent() {
-                Summary::stalled(e.reason(), e.to_string())
-            } else {
-                Summary::Progressing {
-                    reason: e.reason().into(),
-                    message: e.to_string(),
-                    ready: old.serving_version.is_some(),
-                }
-            };
-            let serving = Observed::new(types::SERVING, ConditionStatus::False, e.reason(), e.to_string());
-            (old.clone(), summary, serving, (!e.is_permanent()).then(|| Duration::from_secs(ctx.config.resync_seconds)))
+        Err(e)
+            if let Some((summary, serving, requeue)) = crate::error::shown(
+                &e,
+                types::SERVING,
+                old.serving_version.is_some(),
+                Duration::from_secs(ctx.config.resync_seconds),
+            ) =>
+        {
+            (old.clone(), summary, serving, requeue)
         }
         Err(e) => {
             ctx.report_transient(obj.as_ref(), &old.conditions, &e).await;

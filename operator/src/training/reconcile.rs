@@ -56,22 +56,15 @@ pub async fn apply<K: Trainable>(obj: Arc<K>, ctx: Arc<Context>) -> Result<Actio
     let outcome = observe_and_act(&obj, &ctx, &namespace, &name, &old_status, now).await;
     let (mut status, summary, training, requeue) = match outcome {
         Ok(done) => done,
-        Err(e) if e.is_permanent() || matches!(e, Error::MissingReference { .. }) => {
-            let mut status = old_status.clone();
-            let summary = if e.is_permanent() {
-                Summary::stalled(e.reason(), e.to_string())
-            } else {
-                Summary::Progressing {
-                    reason: e.reason().into(),
-                    message: e.to_string(),
-                    ready: status.latest_version.is_some(),
-                }
-            };
-            status.observed_generation = generation;
-            let training =
-                conditions::Observed::new(types::TRAINING, ConditionStatus::False, e.reason(), e.to_string());
-            let requeue = if e.is_permanent() { None } else { Some(Duration::from_secs(ctx.config.resync_seconds)) };
-            (status, summary, training, requeue)
+        Err(e)
+            if let Some((summary, training, requeue)) = crate::error::shown(
+                &e,
+                types::TRAINING,
+                old_status.latest_version.is_some(),
+                Duration::from_secs(ctx.config.resync_seconds),
+            ) =>
+        {
+            (old_status.clone(), summary, training, requeue)
         }
         Err(e) => {
             ctx.report_transient(obj.as_ref(), &old_status.conditions, &e).await;
