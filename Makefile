@@ -16,7 +16,7 @@ help:
 	@echo "make quickstart    the main job: the example resources on a real local API server"
 	@echo "make test          fmt check, clippy -D warnings, docs, every test incl. the cluster tier (what CI runs; root)"
 	@echo "make unit          the tests that need no cluster (cargo test --workspace)"
-	@echo "make cluster-test  the tests on a real local cluster: admission cases, node smoke test, leftovers"
+	@echo "make cluster-test  the tests on a real local cluster: admission cases, the operator on a control plane, node smoke test, the examples end to end, leftovers"
 	@echo "make tools         install the test tools: s3s-fs into $(SEER_CACHE), redis-server and openssl with apt"
 	@echo "make crds          regenerate crds/ from the Rust types"
 	@echo "make fmt           format the code"
@@ -92,11 +92,12 @@ images:
 # real API server. Node tier: a Job of the seer-trainer image, a NodePort Service, S3 from a
 # pod, `kubectl top`. Each run checks that nothing of the cluster is left afterwards.
 cluster-test: tools cluster-deps
-	cargo build --release -p seer-trainer
+	cargo build --release -p seer-trainer -p seer-server -p seer-operator
 	bash tests/cluster/leftovers-test.sh --control-plane-only -- \
 	  cargo test -p seer-operator --test crd_admission_cluster --test operator_cluster -- --ignored
 	bash tests/cluster/leftovers-test.sh -- bash -c 'tests/cluster/images.sh --version $(VERSION) seer-trainer && \
-	  SMOKE_JOB_IMAGE=localhost/seer/seer-trainer:$(VERSION) tests/cluster/smoke-test.sh'
+	  SMOKE_JOB_IMAGE=localhost/seer/seer-trainer:$(VERSION) tests/cluster/smoke-test.sh && \
+	  tests/e2e/examples.sh'
 
 quickstart: tools
 	tests/quickstart/run.sh

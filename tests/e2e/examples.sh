@@ -55,7 +55,7 @@ AWS_ACCESS_KEY_ID=$S3_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$S3_SECRET_KEY AWS_ENDPOI
   "$REPO_ROOT/examples/upload.sh" s3://seer-examples >/dev/null
 # The artifacts bucket (a platform team creates it once; the operator never creates buckets).
 code=$(curl -sS -o /dev/null -w '%{http_code}' --aws-sigv4 aws:amz:us-east-1:s3 --user "$S3_ACCESS_KEY:$S3_SECRET_KEY" \
-  -X PUT "http://127.0.0.1:$S3_NODEPORT/seer-artifacts")
+  -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" -X PUT "http://127.0.0.1:$S3_NODEPORT/seer-artifacts")
 [[ "$code" == 200 || "$code" == 409 ]] || die "cannot create bucket seer-artifacts: HTTP $code"
 
 # The examples as committed, with the Campaigns' Services on NodePorts the host may reach.
