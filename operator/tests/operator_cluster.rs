@@ -394,6 +394,32 @@ async fn predictor_versions_follow_their_jobs_and_a_campaign_serves_them() {
         "one Job for v1, restart or not: {:?}",
         all.iter().map(|j| j.name_any()).collect::<Vec<_>>()
     );
+    let reasons: Vec<String> =
+        events_for(&client, &ns.name, "demand").await.into_iter().filter_map(|e| e.reason).collect();
+    for expected in ["TrainingStarted", "TrainingSucceeded", "Trained"] {
+        assert!(reasons.contains(&expected.to_string()), "{expected} in {reasons:?}");
+    }
+
+    // A Solution on the same kind of path: its own Job, owned by it.
+    let solution = "apiVersion: seer.dev/v1alpha1\nkind: Solution\nmetadata: {name: shop}\nspec:\n  datasetGroupRef: {name: sales}\n  recipe: POPULARITY_COUNT\n";
+    apply_yaml::<seer_api::Solution>(&client, &ns.name, solution).await;
+    let sjob = wait_for("the Solution's v1 Job", WAIT, || {
+        let jobs = jobs.clone();
+        async move { jobs.get_opt("shop-solution-v1").await.ok().flatten() }
+    })
+    .await;
+    assert_eq!(sjob.metadata.owner_references.unwrap_or_default()[0].kind, "Solution");
+    let solutions: Api<seer_api::Solution> = Api::namespaced(client.clone(), &ns.name);
+    let s = wait_for("the Solution's Training condition", WAIT, || {
+        let solutions = solutions.clone();
+        async move {
+            let s = solutions.get("shop").await.ok()?;
+            let c = s.status.as_ref()?.conditions.clone();
+            (condition(&c, types::TRAINING)?.status == ConditionStatus::True).then_some(s)
+        }
+    })
+    .await;
+    assert!(s.finalizers().iter().any(|f| f == "seer.dev/artifacts"));
 
     // A Campaign serves v1: Deployment (no replicas), Service, HPA, PDB, owned; status.url.
     let campaign_yaml = "apiVersion: seer.dev/v1alpha1\nkind: Campaign\nmetadata: {name: demand-api}\nspec:\n  modelRef: {kind: Predictor, name: demand}\n  minProvisionedTPS: 1200\n";

@@ -583,22 +583,37 @@ async fn publish<K: Resource<DynamicType = ()>>(ctx: &Context, obj: &K, type_: E
     ctx.publish(&obj.object_ref(&()), event).await;
 }
 
+/// What a deleted resource's finalizer removes: with `deletionPolicy: Delete`, the whole
+/// `<root>/<namespace>/<kind>/<name>/` prefix of its storage; with `Retain`, or when it has
+/// no storage at all (so nothing was ever written), nothing.
+fn artifacts_to_delete<K: Trainable>(
+    obj: &K,
+    config: &crate::config::OperatorConfig,
+    namespace: &str,
+    name: &str,
+) -> Result<Option<(ArtifactStorage, seer_storage::ObjectUri)>> {
+    if obj.deletion_policy() != seer_api::DeletionPolicy::Delete {
+        return Ok(None);
+    }
+    let storage = match ArtifactStorage::resolve(obj.artifacts(), config) {
+        Ok(s) => s,
+        Err(e) if e.is_permanent() => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let location = storage.location(namespace, K::ARTIFACT_KIND, name)?;
+    let prefix = seer_storage::ObjectUri::parse(&format!("{}/", location.resource_uri()))?;
+    Ok(Some((storage, prefix)))
+}
+
 /// Cleanup on deletion: with `deletionPolicy: Delete`, every artifact of the resource goes;
 /// with `Retain` nothing in storage is touched. Jobs and ConfigMaps go with their owner.
 pub async fn cleanup<K: Trainable>(obj: Arc<K>, ctx: Arc<Context>) -> Result<Action> {
-    if obj.deletion_policy() != seer_api::DeletionPolicy::Delete {
-        return Ok(Action::await_change());
-    }
     let (namespace, name) = namespace_and_name(obj.as_ref())?;
-    let storage = match ArtifactStorage::resolve(obj.artifacts(), &ctx.config) {
-        Ok(s) => s,
-        // Nowhere to delete from: nothing was ever written.
-        Err(e) if e.is_permanent() => return Ok(Action::await_change()),
-        Err(e) => return Err(e),
+    let Some((storage, prefix)) = artifacts_to_delete::<K>(obj.as_ref(), &ctx.config, &namespace, &name)? else {
+        return Ok(Action::await_change());
     };
     let location = storage.location(&namespace, K::ARTIFACT_KIND, &name)?;
     let store = storage_access::connect(&ctx, &namespace, Some(&storage.connection)).await?;
-    let prefix = seer_storage::ObjectUri::parse(&format!("{}/", location.resource_uri()))?;
     let removed = store.delete_prefix(&prefix).await?;
     publish(
         &ctx,
@@ -609,4 +624,95 @@ pub async fn cleanup<K: Trainable>(obj: Arc<K>, ctx: Arc<Context>) -> Result<Act
     )
     .await;
     Ok(Action::await_change())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use k8s_openapi::api::batch::v1::Job;
+    use seer_api::Predictor;
+    use seer_storage::{ObjectStore, ObjectUri, S3Settings, artifacts::ArtifactWriter};
+
+    use super::*;
+    use crate::config::OperatorConfig;
+
+    fn predictor(extra: &str) -> Predictor {
+        serde_yaml::from_str(&format!(
+            "apiVersion: seer.dev/v1alpha1\nkind: Predictor\nmetadata: {{name: demand, namespace: ns}}\nspec:\n  datasetGroupRef: {{name: g}}\n  forecastHorizon: 7\n  forecastFrequency: D\n{extra}"
+        ))
+        .expect("predictor")
+    }
+
+    fn location(root: &str) -> ArtifactLocation {
+        ArtifactLocation {
+            root: ObjectUri::parse(root).expect("root"),
+            namespace: "ns".into(),
+            kind: seer_api::artifact::ArtifactKind::Predictor,
+            name: "demand".into(),
+        }
+    }
+
+    #[test]
+    fn a_job_status_does_not_know_becomes_its_version_again() {
+        let job: Job = serde_yaml::from_str(
+            "metadata:\n  name: demand-predictor-v3\n  annotations:\n    seer.dev/version: v3\n    seer.dev/generation: '4'\n    seer.dev/spec-digest: abc\n    seer.dev/trigger: Schedule\n",
+        )
+        .expect("job");
+        let v = version_from_job(&job, "v3", &location("s3://b"));
+        assert_eq!((v.name.as_str(), v.phase, v.trigger), ("v3", VersionPhase::Training, VersionTrigger::Schedule));
+        assert_eq!((v.generation, v.spec_digest.as_deref()), (Some(4), Some("abc")));
+        assert_eq!(v.job_name.as_deref(), Some("demand-predictor-v3"));
+        assert_eq!(v.artifact_uri.as_deref(), Some("s3://b/ns/predictor/demand/v3"));
+    }
+
+    #[tokio::test]
+    async fn a_finished_version_gets_its_headline_metrics_algorithm_and_digest() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = format!("file://{}", dir.path().display());
+        let store = ObjectStore::connect(&S3Settings::default()).await;
+        let mut w = ArtifactWriter::create(&store, location(&root), "v1").await.expect("writer");
+        let metrics = seer_api::metrics::ForecastMetrics {
+            optimization_metric: "AverageWeightedQuantileLoss".into(),
+            algorithm: "AUTO".into(),
+            summary: seer_api::metrics::AccuracyMetrics {
+                weighted_quantile_losses: vec![],
+                average_weighted_quantile_loss: Some(0.125),
+                error_metrics: vec![seer_api::metrics::ErrorMetric {
+                    forecast_type: "mean".into(),
+                    wape: Some(0.2),
+                    rmse: Some(f64::NAN),
+                    mase: Some(0.8),
+                    mape: None,
+                }],
+            },
+            predictor_evaluation_results: vec![],
+            velocity_breakdown: vec![],
+        };
+        w.put_file(METRICS_FILE, serde_json::to_vec(&metrics).expect("json")).await.expect("put");
+        w.commit("AUTO", "digest-1", BTreeMap::new()).await.expect("commit");
+        let mut v = version_from_job(&Job::default(), "v1", &location(&root));
+        read_results::<Predictor>(&store, &location(&root), &mut v).await.expect("results");
+        assert_eq!(v.metrics.get("AverageWeightedQuantileLoss"), Some(&0.125));
+        assert_eq!(v.metrics.get("MASE"), Some(&0.8));
+        assert!(!v.metrics.contains_key("RMSE"), "NaN is left out, JSON has no NaN");
+        assert_eq!((v.algorithm.as_deref(), v.dataset_digest.as_deref()), (Some("AUTO"), Some("digest-1")));
+
+        // A version without a manifest does not exist: an error, not empty metrics.
+        let mut missing = version_from_job(&Job::default(), "v2", &location(&root));
+        assert!(read_results::<Predictor>(&store, &location(&root), &mut missing).await.is_err());
+    }
+
+    #[test]
+    fn deletion_policy_decides_what_the_finalizer_removes() {
+        let config = OperatorConfig::for_tests("s3://artifacts/prefix");
+        let retained = predictor("");
+        assert!(artifacts_to_delete(&retained, &config, "ns", "demand").expect("ok").is_none());
+        let deleted = predictor("  deletionPolicy: Delete\n");
+        let (_, prefix) = artifacts_to_delete(&deleted, &config, "ns", "demand").expect("ok").expect("some");
+        assert_eq!(prefix.to_string(), "s3://artifacts/prefix/ns/predictor/demand/");
+        let mut nowhere = OperatorConfig::for_tests("s3://x");
+        nowhere.artifact_root = None;
+        assert!(artifacts_to_delete(&deleted, &nowhere, "ns", "demand").expect("ok").is_none(), "never written");
+    }
 }
