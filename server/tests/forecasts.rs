@@ -63,7 +63,12 @@ fn forecast_errors_are_json_with_the_right_status() {
     let r = server.get("/v1/forecasts/item_000?start=2030-01-02&end=2030-01-01");
     assert_eq!(r.status, 400);
     let r = server.get("/v1/forecasts/item_000?store=s1");
-    assert_eq!(r.status, 400, "not a dimension of this predictor: {}", r.text());
+    assert_eq!(
+        (r.status, r.error_code().as_str()),
+        (404, "NotFound"),
+        "not a dimension of this predictor: {}",
+        r.text()
+    );
     // The other kind of model's routes say so.
     let r = server.post("/v1/recommendations", r#"{"userId": "u0001"}"#);
     assert_eq!((r.status, r.error_code().as_str()), (400, "WrongModelKind"));

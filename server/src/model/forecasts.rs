@@ -126,14 +126,15 @@ impl ForecastIndex {
 
     /// The forecast of one item's series.
     pub fn forecast(&self, item: &str, query: &ForecastQuery) -> Result<ForecastResponse, ApiError> {
+        let series =
+            self.items.get(item).ok_or_else(|| ApiError::not_found(format!("no forecast for item {item:?}")))?;
+        // A series the URL names that does not exist, as an unknown item: 404.
         if let Some(unknown) = query.dimensions.keys().find(|k| !self.dimensions.contains(k)) {
-            return Err(ApiError::invalid(format!(
+            return Err(ApiError::not_found(format!(
                 "{unknown:?} is not a forecast dimension of this predictor (dimensions: {})",
                 list(&self.dimensions)
             )));
         }
-        let series =
-            self.items.get(item).ok_or_else(|| ApiError::not_found(format!("no forecast for item {item:?}")))?;
         let matching: Vec<&Series> = series
             .iter()
             .filter(|s| {
@@ -195,6 +196,16 @@ pub fn parse_instant(text: &str) -> Option<i64> {
     DateTime::parse_from_rfc3339(t).ok().map(|d| d.timestamp())
 }
 
+/// An instant as a request gives it (`start`, `end`, `sentAt`): a date (midnight UTC) or an
+/// RFC 3339 date-time, exactly, as `/openapi.json` says. Stricter than [`parse_instant`],
+/// which also reads the export's dates without an offset.
+pub fn parse_request_instant(text: &str) -> Option<i64> {
+    if let Ok(d) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return d.and_hms_opt(0, 0, 0).map(|d| d.and_utc().timestamp());
+    }
+    DateTime::parse_from_rfc3339(text).ok().map(|d| d.timestamp())
+}
+
 fn list(names: &[String]) -> String {
     if names.is_empty() { "none".to_string() } else { names.join(", ") }
 }
@@ -231,7 +242,7 @@ mod tests {
         assert!(e.status.as_u16() == 400 && e.message.contains("store"), "{e}");
         assert_eq!(index.forecast("zzz", &q(&[], None, None)).expect_err("unknown").status.as_u16(), 404);
         assert_eq!(index.forecast("a", &q(&[("store", "s9")], None, None)).expect_err("none").status.as_u16(), 404);
-        assert_eq!(index.forecast("a", &q(&[("color", "x")], None, None)).expect_err("dim").status.as_u16(), 400);
+        assert_eq!(index.forecast("a", &q(&[("color", "x")], None, None)).expect_err("dim").status.as_u16(), 404);
     }
 
     #[test]
