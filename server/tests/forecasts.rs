@@ -88,7 +88,8 @@ fn forecast_errors_are_json_with_the_right_status() {
         assert!(info.contains(label) && info.ends_with("} 1"), "{info}");
     }
     assert!(
-        text.contains(r#"seer_http_requests_total{method="GET",route="/v1/forecasts/{itemId}",status="404"} 1"#),
+        // The unknown item and the unknown dimension.
+        text.contains(r#"seer_http_requests_total{method="GET",route="/v1/forecasts/{itemId}",status="404"} 2"#),
         "{text}"
     );
     assert!(
