@@ -30,6 +30,10 @@ venv="$SEER_CACHE/tools/apitest-venv-$(sha256sum "$here/requirements.txt" | cut 
 if [[ ! -f "$venv/.complete" ]]; then
   say "installing schemathesis and openapi-spec-validator into $venv"
   rm -rf "$venv"
+  # Debian's python3.11 leaves venv's pip bootstrap to a package of its own.
+  if ! "$python" -c 'import ensurepip' 2>/dev/null && [[ $EUID -eq 0 ]] && command -v apt-get >/dev/null; then
+    apt-get update -qq && apt-get install -y -qq python3-venv
+  fi
   "$python" -m venv "$venv"
   "$venv/bin/pip" install -q --disable-pip-version-check -r "$here/requirements.txt"
   touch "$venv/.complete"
@@ -119,6 +123,21 @@ run_schemathesis "Predictor, the Solution's routes" "$predictor" --checks all \
   --exclude-checks positive_data_acceptance --include-path-regex "$recommendations" --max-examples 10
 run_schemathesis "Solution, the Predictor's routes" "$solution" --checks all \
   --exclude-checks positive_data_acceptance --include-path-regex "$forecasts" --max-examples 10
+
+# The runs reached the answers worth checking: every route of each model answered 200 at least
+# once (seer_http_requests_total by route template and status).
+reached() {
+  local addr="$1" route
+  shift
+  curl -sf "http://$addr/metrics" >"$work/metrics"
+  for route in "$@"; do
+    grep -F "route=\"$route\",status=\"200\"}" "$work/metrics" | grep '^seer_http_requests_total{' |
+      awk '{ n += $NF } END { exit !(n > 0) }' ||
+      { failed=1; say "no request to $route on http://$addr was answered 200"; }
+  done
+}
+reached "$predictor" '/v1/forecasts/{itemId}' '/v1/forecasts/{itemId}/chart.svg'
+reached "$solution" /v1/recommendations /v1/personalized-ranking '/v1/similar-items/{itemId}' /v1/events
 
 # Neither server may have died or logged a panic along the way.
 for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null || { failed=1; say "seer-server $pid exited during the run"; }; done
