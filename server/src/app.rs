@@ -50,7 +50,9 @@ pub fn served_routes() -> Vec<(Method, &'static str)> {
     all
 }
 
-/// Every route, with `max_body` bytes as the request body limit.
+/// Every route, with `max_body` bytes as the request body limit. Routes are added in [`v1`]
+/// or [`open`] (through [`Routes`]), never here: `/openapi.json` is checked against the list
+/// those build, and a test fails on any other `.route(`, `.merge(` or `.nest(` in this file.
 pub fn router(state: AppState, max_body: usize) -> Router {
     let v1 = v1().router.route_layer(middleware::from_fn_with_state(state.clone(), auth::require_api_key));
     Router::new()
@@ -115,4 +117,28 @@ async fn observe(State(state): State<AppState>, mut request: Request, next: Next
     }
     state.metrics.observe(&route, &method, response.status().as_u16(), started.elapsed().as_secs_f64());
     response
+}
+
+#[cfg(test)]
+mod tests {
+    /// A route added beside [`super::Routes`] would be served but missing from
+    /// [`super::served_routes`], and so from `/openapi.json` with no test noticing: this file
+    /// routes only through `Routes`.
+    #[test]
+    fn routes_are_added_only_through_the_route_table() {
+        let source = include_str!("app.rs");
+        let code: String = source[..source.find("#[cfg(test)]").unwrap_or(source.len())]
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("//"))
+            .collect();
+        for (call, expected) in
+            [(".route(", 2), (".merge(", 2), (".nest(", 0), (".nest_service(", 0), (".route_service(", 0)]
+        {
+            assert_eq!(
+                code.matches(call).count(),
+                expected,
+                "app.rs: add routes with Routes::get/post in v1() or open() (and to /openapi.json), not with {call}...)"
+            );
+        }
+    }
 }
