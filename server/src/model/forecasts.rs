@@ -200,8 +200,18 @@ pub fn parse_instant(text: &str) -> Option<i64> {
 /// RFC 3339 date-time, exactly, as `/openapi.json` says. Stricter than [`parse_instant`],
 /// which also reads the export's dates without an offset.
 pub fn parse_request_instant(text: &str) -> Option<i64> {
-    if let Ok(d) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+    // RFC 3339's full-date, `YYYY-MM-DD` to the byte (chrono alone also takes ` 2024-3-1`).
+    let b = text.as_bytes();
+    let full_date = b.len() == 10
+        && b.iter().enumerate().all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() });
+    if full_date {
+        let d = NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?;
         return d.and_hms_opt(0, 0, 0).map(|d| d.and_utc().timestamp());
+    }
+    // chrono also takes a space for the `T`, which RFC 3339's grammar (and so JSON Schema's
+    // `date-time`) does not.
+    if !matches!(b.get(10), Some(b'T' | b't')) {
+        return None;
     }
     DateTime::parse_from_rfc3339(text).ok().map(|d| d.timestamp())
 }
@@ -243,6 +253,30 @@ mod tests {
         assert_eq!(index.forecast("zzz", &q(&[], None, None)).expect_err("unknown").status.as_u16(), 404);
         assert_eq!(index.forecast("a", &q(&[("store", "s9")], None, None)).expect_err("none").status.as_u16(), 404);
         assert_eq!(index.forecast("a", &q(&[("color", "x")], None, None)).expect_err("dim").status.as_u16(), 404);
+    }
+
+    #[test]
+    fn requests_give_a_date_or_an_rfc3339_date_time() {
+        assert_eq!(parse_request_instant("2024-03-01"), Some(1_709_251_200));
+        assert_eq!(parse_request_instant("2024-03-01T00:00:00Z"), Some(1_709_251_200));
+        assert_eq!(parse_request_instant("2024-03-01T02:00:00+02:00"), Some(1_709_251_200));
+        assert_eq!(parse_request_instant("2024-03-01t00:00:00.5z"), Some(1_709_251_200));
+        // What the export may hold but the document does not promise for requests.
+        assert_eq!(parse_instant("2024-03-01T00:00:00"), Some(1_709_251_200));
+        for bad in [
+            "2024-03-01T00:00:00",
+            "2024-03-01 00:00:00Z",
+            " 2024-03-01T00:00:00Z",
+            " 2024-03-01",
+            "2024-3-1",
+            "+2024-03-01",
+            "0000-00-00T00:00:00",
+            "2024-02-30",
+            "x",
+            "",
+        ] {
+            assert_eq!(parse_request_instant(bad), None, "{bad:?}");
+        }
     }
 
     #[test]

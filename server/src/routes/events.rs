@@ -101,3 +101,31 @@ fn sent_at(value: &serde_json::Value) -> Option<i64> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::sent_at;
+
+    /// Exactly the forms `/openapi.json` gives for `sentAt`.
+    #[test]
+    fn sent_at_takes_the_documented_forms_only() {
+        assert_eq!(sent_at(&json!(1_700_000_000)), Some(1_700_000_000));
+        assert_eq!(sent_at(&json!(1_700_000_000.9)), Some(1_700_000_000));
+        assert_eq!(sent_at(&json!(-1.5)), Some(-2));
+        assert_eq!(sent_at(&json!(999_999_999_999_999.9)), Some(999_999_999_999_999));
+        assert_eq!(sent_at(&json!(1e15)), None, "the limit is exclusive");
+        assert_eq!(sent_at(&json!(i64::MAX)), None);
+        assert_eq!(sent_at(&json!("+1700000000")), Some(1_700_000_000));
+        assert_eq!(sent_at(&json!("999999999999999")), Some(999_999_999_999_999));
+        assert_eq!(sent_at(&json!("1000000000000000")), None, "16 digits");
+        assert_eq!(sent_at(&json!("2024-03-01")), Some(1_709_251_200));
+        assert_eq!(sent_at(&json!("2024-03-01T01:00:00+01:00")), Some(1_709_251_200));
+        for bad in
+            [json!("2024-03-01T00:00:00"), json!(" 1700000000"), json!("1e9"), json!(""), json!(null), json!(true)]
+        {
+            assert_eq!(sent_at(&bad), None, "{bad}");
+        }
+    }
+}
