@@ -50,8 +50,8 @@ pub fn served_routes() -> Vec<(Method, &'static str)> {
     all
 }
 
-/// Every route, with `max_body` bytes as the request body limit. Routes are added in [`v1`]
-/// or [`open`] (through [`Routes`]), never here: `/openapi.json` is checked against the list
+/// Every route, with `max_body` bytes as the request body limit. Routes are added in `v1()`
+/// or `open()` (through `Routes`), never here: `/openapi.json` is checked against the list
 /// those build, and a test fails on any other `.route(`, `.merge(` or `.nest(` in this file.
 pub fn router(state: AppState, max_body: usize) -> Router {
     let v1 = v1().router.route_layer(middleware::from_fn_with_state(state.clone(), auth::require_api_key));
