@@ -285,7 +285,9 @@ pub fn document() -> Value {
             "NotFound": error_response("`NotFound`: an item, a series or a filter the model does not have."),
             "MethodNotAllowed": error_response("`MethodNotAllowed`: a method the route does not take."),
             "PayloadTooLarge": error_response("`PayloadTooLarge`: the body is over `--max-body` (1 MiB by default)."),
-            "NotReady": error_response("`NotReady`: the model is still loading; or `ShuttingDown` (`/readyz` after SIGTERM)."),
+            "NotReady": error_response("`NotReady`: the model is still loading; `ShuttingDown`: `/readyz` after SIGTERM; \
+                 `LiveStoreUnavailable`: `POST /v1/events` while Redis (`--redis-url`) cannot keep the \
+                 events (none was taken in: send them again)."),
             "Internal": error_response("`Internal`: the metrics could not be rendered."),
         },
         "headers": {
