@@ -1,12 +1,29 @@
 //! Bodies of the inference server's native HTTP API (`/v1/...`), shared by the server and
 //! any Rust client. The AWS-compatible routes translate to and from these.
+//!
+//! Their JSON Schemas (`schemars`) are the bodies of the server's `/openapi.json`, so the
+//! limits the server enforces are written here as schema keywords too (`numResults` 1 to 500,
+//! 1 to 10 events, ...): a client reading the document learns them, and the contract test
+//! checks that the server answers accordingly.
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+/// Most items `numResults` may ask for, and most items `inputList` may hold.
+pub const MAX_RESULTS: u32 = 500;
+
+/// Most events in one `POST /v1/events` (PutEvents' limit).
+pub const MAX_EVENTS: usize = 10;
+
+/// A string holding at least one character that is not white space (`char::is_whitespace`,
+/// Unicode's White_Space, listed out: `\s` means other sets in ECMA-262 and in Python).
+pub const NOT_BLANK: &str =
+    "[^\\u0009-\\u000d\\u0020\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]";
+
 /// One point of a forecast.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ForecastPoint {
     /// Start of the period (ISO 8601).
@@ -16,7 +33,7 @@ pub struct ForecastPoint {
 }
 
 /// `GET /v1/forecasts/{itemId}`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ForecastResponse {
     /// The item.
@@ -29,7 +46,7 @@ pub struct ForecastResponse {
 }
 
 /// `POST /v1/recommendations`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RecommendationRequest {
     /// The user; unknown users get the cold-start path.
@@ -39,7 +56,8 @@ pub struct RecommendationRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub item_id: Option<String>,
     /// How many items to return (default 25, at most 500).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "whole_number")]
+    #[schemars(range(min = 1, max = MAX_RESULTS))]
     pub num_results: Option<u32>,
     /// Contextual metadata (e.g. `{"DEVICE": "mobile"}`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -47,13 +65,13 @@ pub struct RecommendationRequest {
     /// Name of a filter of the Solution.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filter: Option<String>,
-    /// Values of the filter's `$PARAMETERS`.
+    /// Values of the filter's `$PARAMETERS` (ignored without a `filter`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub filter_values: BTreeMap<String, String>,
 }
 
 /// One recommended item.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ScoredItem {
     /// The item.
@@ -63,7 +81,7 @@ pub struct ScoredItem {
 }
 
 /// Response of `POST /v1/recommendations`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RecommendationResponse {
     /// Items, best first.
@@ -73,12 +91,13 @@ pub struct RecommendationResponse {
 }
 
 /// `POST /v1/personalized-ranking`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RankingRequest {
     /// The user.
     pub user_id: String,
-    /// Items to rank.
+    /// Items to rank (1 to 500; repeated items count once).
+    #[schemars(length(min = 1, max = MAX_RESULTS))]
     pub input_list: Vec<String>,
     /// Contextual metadata.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -86,7 +105,7 @@ pub struct RankingRequest {
 }
 
 /// Response of `POST /v1/personalized-ranking`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RankingResponse {
     /// The input items, best first.
@@ -96,14 +115,18 @@ pub struct RankingResponse {
 }
 
 /// One user event.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Event {
     /// e.g. `click`, `purchase`, `watch`.
+    #[schemars(pattern(NOT_BLANK))]
     pub event_type: String,
     /// The item.
+    #[schemars(length(min = 1))]
     pub item_id: String,
-    /// When it happened (RFC 3339, or unix seconds as a number).
+    /// When it happened: unix seconds (a number, or a string of digits), an RFC 3339
+    /// date-time, or a date (midnight UTC).
+    #[schemars(schema_with = "sent_at_schema")]
     pub sent_at: serde_json::Value,
     /// A value such as a rating or a watch fraction.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -111,20 +134,22 @@ pub struct Event {
 }
 
 /// `POST /v1/events`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EventsRequest {
     /// The user; may be absent for anonymous sessions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// The session.
+    #[schemars(pattern(NOT_BLANK))]
     pub session_id: String,
-    /// The events, oldest first.
+    /// The events, oldest first (1 to 10).
+    #[schemars(length(min = 1, max = MAX_EVENTS))]
     pub event_list: Vec<Event>,
 }
 
 /// Response of `POST /v1/events`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EventsResponse {
     /// Events kept (the user's next recommendations reflect them).
@@ -134,17 +159,53 @@ pub struct EventsResponse {
 }
 
 /// Body of every error response.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ErrorResponse {
     /// The error.
     pub error: ErrorBody,
 }
 
 /// What went wrong.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ErrorBody {
     /// Stable machine-readable code (e.g. `InvalidInput`, `NotFound`).
     pub code: String,
     /// A sentence for people.
     pub message: String,
+}
+
+/// Largest size of `sentAt` in unix seconds (exclusive): about 31 million years either side
+/// of 1970, so every accepted instant is one `chrono` can represent.
+pub const MAX_SENT_AT_SECONDS: f64 = 1e15;
+
+/// `sentAt`: unix seconds as a number or a string of at most 15 digits, or an RFC 3339
+/// date-time, or a date (midnight UTC).
+fn sent_at_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "anyOf": [
+            {"type": "number", "exclusiveMinimum": -MAX_SENT_AT_SECONDS, "exclusiveMaximum": MAX_SENT_AT_SECONDS},
+            {"type": "string", "pattern": "^[+-]?[0-9]{1,15}$"},
+            {"type": "string", "format": "date-time"},
+            {"type": "string", "format": "date"}
+        ]
+    })
+}
+
+/// An optional `u32` that may be written as a JSON float with no fraction (`500.0`): JSON
+/// Schema's `integer` (and so the API document) counts it as an integer, and some clients'
+/// JSON libraries write every number that way.
+fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<u32>, D::Error> {
+    use serde::de::Error;
+    match Option::<serde_json::Number>::deserialize(deserializer)? {
+        None => Ok(None),
+        Some(n) => {
+            if let Some(i) = n.as_u64() {
+                return u32::try_from(i).map(Some).map_err(|_| D::Error::custom(format!("{i} is too large")));
+            }
+            match n.as_f64() {
+                Some(f) if f.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&f) => Ok(Some(f as u32)),
+                _ => Err(D::Error::custom(format!("invalid value: {n}, expected a whole number"))),
+            }
+        }
+    }
 }

@@ -3,7 +3,10 @@
 
 use axum::{
     Json,
-    extract::{FromRequest, Request},
+    extract::{
+        FromRequest, Request,
+        rejection::{PathRejection, QueryRejection},
+    },
     http::StatusCode,
     response::{IntoResponse, Response},
 };
@@ -73,11 +76,30 @@ where
                 ApiError::invalid(format!("cannot read the request body: {}", rejection.body_text()))
             }
         })?;
+        // serde also reads a struct from a JSON array of its fields in order (`[null, null]`);
+        // the API's bodies are objects, and the document says so.
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return Err(ApiError::invalid("the request body must be a JSON object"));
+        }
         match Json::<T>::from_bytes(&bytes) {
             Ok(Json(value)) => Ok(Self(value)),
             // axum names the field (`numResults: invalid type: ...`) through serde_path_to_error.
             Err(rejection) => Err(ApiError::new(StatusCode::BAD_REQUEST, "InvalidInput", rejection.body_text())),
         }
+    }
+}
+
+/// A path parameter axum could not read (percent-encoded bytes that are not UTF-8, ...).
+impl From<PathRejection> for ApiError {
+    fn from(rejection: PathRejection) -> Self {
+        Self::invalid(format!("path: {}", rejection.body_text()))
+    }
+}
+
+/// A query string axum could not read.
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> Self {
+        Self::invalid(format!("query: {}", rejection.body_text()))
     }
 }
 

@@ -15,6 +15,7 @@ pub mod live;
 pub mod live_redis;
 pub mod metrics;
 pub mod model;
+pub mod openapi;
 pub mod routes;
 pub mod serve;
 pub mod shutdown;

@@ -63,7 +63,12 @@ fn forecast_errors_are_json_with_the_right_status() {
     let r = server.get("/v1/forecasts/item_000?start=2030-01-02&end=2030-01-01");
     assert_eq!(r.status, 400);
     let r = server.get("/v1/forecasts/item_000?store=s1");
-    assert_eq!(r.status, 400, "not a dimension of this predictor: {}", r.text());
+    assert_eq!(
+        (r.status, r.error_code().as_str()),
+        (404, "NotFound"),
+        "not a dimension of this predictor: {}",
+        r.text()
+    );
     // The other kind of model's routes say so.
     let r = server.post("/v1/recommendations", r#"{"userId": "u0001"}"#);
     assert_eq!((r.status, r.error_code().as_str()), (400, "WrongModelKind"));
@@ -83,7 +88,8 @@ fn forecast_errors_are_json_with_the_right_status() {
         assert!(info.contains(label) && info.ends_with("} 1"), "{info}");
     }
     assert!(
-        text.contains(r#"seer_http_requests_total{method="GET",route="/v1/forecasts/{itemId}",status="404"} 1"#),
+        // The unknown item and the unknown dimension.
+        text.contains(r#"seer_http_requests_total{method="GET",route="/v1/forecasts/{itemId}",status="404"} 2"#),
         "{text}"
     );
     assert!(

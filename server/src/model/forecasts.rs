@@ -126,14 +126,15 @@ impl ForecastIndex {
 
     /// The forecast of one item's series.
     pub fn forecast(&self, item: &str, query: &ForecastQuery) -> Result<ForecastResponse, ApiError> {
+        let series =
+            self.items.get(item).ok_or_else(|| ApiError::not_found(format!("no forecast for item {item:?}")))?;
+        // A series the URL names that does not exist, as an unknown item: 404.
         if let Some(unknown) = query.dimensions.keys().find(|k| !self.dimensions.contains(k)) {
-            return Err(ApiError::invalid(format!(
+            return Err(ApiError::not_found(format!(
                 "{unknown:?} is not a forecast dimension of this predictor (dimensions: {})",
                 list(&self.dimensions)
             )));
         }
-        let series =
-            self.items.get(item).ok_or_else(|| ApiError::not_found(format!("no forecast for item {item:?}")))?;
         let matching: Vec<&Series> = series
             .iter()
             .filter(|s| {
@@ -195,6 +196,26 @@ pub fn parse_instant(text: &str) -> Option<i64> {
     DateTime::parse_from_rfc3339(t).ok().map(|d| d.timestamp())
 }
 
+/// An instant as a request gives it (`start`, `end`, `sentAt`): a date (midnight UTC) or an
+/// RFC 3339 date-time, exactly, as `/openapi.json` says. Stricter than [`parse_instant`],
+/// which also reads the export's dates without an offset.
+pub fn parse_request_instant(text: &str) -> Option<i64> {
+    // RFC 3339's full-date, `YYYY-MM-DD` to the byte (chrono alone also takes ` 2024-3-1`).
+    let b = text.as_bytes();
+    let full_date = b.len() == 10
+        && b.iter().enumerate().all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() });
+    if full_date {
+        let d = NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?;
+        return d.and_hms_opt(0, 0, 0).map(|d| d.and_utc().timestamp());
+    }
+    // chrono also takes a space for the `T`, which RFC 3339's grammar (and so JSON Schema's
+    // `date-time`) does not.
+    if !matches!(b.get(10), Some(b'T' | b't')) {
+        return None;
+    }
+    DateTime::parse_from_rfc3339(text).ok().map(|d| d.timestamp())
+}
+
 fn list(names: &[String]) -> String {
     if names.is_empty() { "none".to_string() } else { names.join(", ") }
 }
@@ -231,7 +252,31 @@ mod tests {
         assert!(e.status.as_u16() == 400 && e.message.contains("store"), "{e}");
         assert_eq!(index.forecast("zzz", &q(&[], None, None)).expect_err("unknown").status.as_u16(), 404);
         assert_eq!(index.forecast("a", &q(&[("store", "s9")], None, None)).expect_err("none").status.as_u16(), 404);
-        assert_eq!(index.forecast("a", &q(&[("color", "x")], None, None)).expect_err("dim").status.as_u16(), 400);
+        assert_eq!(index.forecast("a", &q(&[("color", "x")], None, None)).expect_err("dim").status.as_u16(), 404);
+    }
+
+    #[test]
+    fn requests_give_a_date_or_an_rfc3339_date_time() {
+        assert_eq!(parse_request_instant("2024-03-01"), Some(1_709_251_200));
+        assert_eq!(parse_request_instant("2024-03-01T00:00:00Z"), Some(1_709_251_200));
+        assert_eq!(parse_request_instant("2024-03-01T02:00:00+02:00"), Some(1_709_251_200));
+        assert_eq!(parse_request_instant("2024-03-01t00:00:00.5z"), Some(1_709_251_200));
+        // What the export may hold but the document does not promise for requests.
+        assert_eq!(parse_instant("2024-03-01T00:00:00"), Some(1_709_251_200));
+        for bad in [
+            "2024-03-01T00:00:00",
+            "2024-03-01 00:00:00Z",
+            " 2024-03-01T00:00:00Z",
+            " 2024-03-01",
+            "2024-3-1",
+            "+2024-03-01",
+            "0000-00-00T00:00:00",
+            "2024-02-30",
+            "x",
+            "",
+        ] {
+            assert_eq!(parse_request_instant(bad), None, "{bad:?}");
+        }
     }
 
     #[test]

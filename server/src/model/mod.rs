@@ -14,7 +14,7 @@ use seer_api::artifact::{ArtifactKind, ArtifactManifest, CATALOG_FILE, FILTERS_F
 use seer_models::recommend::TrainedModel;
 use seer_storage::{ObjectStore, S3Settings, artifacts};
 
-pub use forecasts::{FORECASTS_FILE, ForecastIndex, ForecastQuery, parse_instant};
+pub use forecasts::{FORECASTS_FILE, ForecastIndex, ForecastQuery, parse_instant, parse_request_instant};
 pub use location::parse_model_uri;
 pub use recommender::{DEFAULT_RESULTS, FilterRequest, MAX_RESULTS, Recommender};
 

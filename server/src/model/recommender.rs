@@ -13,7 +13,7 @@ use seer_models::recommend::{
 use crate::{errors::ApiError, live::LiveEvent};
 
 /// Most items a request may ask for or rank.
-pub const MAX_RESULTS: usize = 500;
+pub const MAX_RESULTS: usize = seer_api::http::MAX_RESULTS as usize;
 /// Items returned when a request does not say.
 pub const DEFAULT_RESULTS: usize = 25;
 
@@ -201,14 +201,13 @@ impl Recommender {
         history: &[Event],
         current_item: Option<u32>,
     ) -> Result<Option<seer_models::recommend::BoundFilter<'a>>, ApiError> {
+        // Values without a filter have nothing to fill in: ignored, as absent fields are.
         let Some(name) = request.name else {
-            if !request.values.is_empty() {
-                return Err(ApiError::invalid("filterValues: given without a filter"));
-            }
             return Ok(None);
         };
+        // A filter the Solution does not have is a missing resource, as an unknown item is.
         let filter = self.filters.get(name).ok_or_else(|| {
-            ApiError::invalid(format!(
+            ApiError::not_found(format!(
                 "filter: this Solution has no filter {name:?} (filters: {})",
                 if self.filters.is_empty() {
                     "none".to_string()

@@ -1,18 +1,18 @@
 //! `POST /v1/events`: a user's events, reflected by their very next recommendation.
 
 use axum::{Json, extract::State, http::StatusCode};
-use seer_api::http::{EventsRequest, EventsResponse};
+use seer_api::http::{EventsRequest, EventsResponse, MAX_SENT_AT_SECONDS};
 
 use crate::{
     errors::{ApiError, JsonBody},
     event_log::LoggedEvent,
     live::LiveEvent,
-    model::parse_instant,
+    model::parse_request_instant,
     state::{AppState, Current},
 };
 
 /// Most events in one request (PutEvents' limit).
-pub const MAX_EVENTS: usize = 10;
+pub const MAX_EVENTS: usize = seer_api::http::MAX_EVENTS;
 
 pub async fn put(
     State(state): State<AppState>,
@@ -40,7 +40,7 @@ pub async fn put(
             return Err(ApiError::invalid(format!("eventList[{i}].itemId: must not be empty")));
         }
         let timestamp = sent_at(&e.sent_at).ok_or_else(|| {
-            ApiError::invalid(format!("eventList[{i}].sentAt: expected unix seconds or an RFC 3339 date-time"))
+            ApiError::invalid(format!("eventList[{i}].sentAt: expected unix seconds, a date or an RFC 3339 date-time"))
         })?;
         let value = match e.event_value {
             Some(v) if !v.is_finite() => {
@@ -84,12 +84,48 @@ pub async fn put(
     Ok(Json(EventsResponse { accepted, ignored_unknown_items: unknown }))
 }
 
+/// `sentAt` as unix seconds: a number or a string of up to 15 digits (sizes under 10^15, so
+/// any later conversion to a date succeeds), or a date or an RFC 3339 date-time.
 fn sent_at(value: &serde_json::Value) -> Option<i64> {
+    let in_range = |f: f64| f.is_finite() && f.abs() < MAX_SENT_AT_SECONDS;
     match value {
-        serde_json::Value::Number(n) => {
-            n.as_i64().or_else(|| n.as_f64().filter(|f| f.is_finite() && f.abs() < 1e15).map(|f| f.floor() as i64))
+        serde_json::Value::Number(n) => n.as_f64().filter(|f| in_range(*f)).map(|f| f.floor() as i64),
+        serde_json::Value::String(s) => {
+            let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
+            if (1..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) {
+                s.parse::<i64>().ok()
+            } else {
+                parse_request_instant(s)
+            }
         }
-        serde_json::Value::String(s) => s.trim().parse::<i64>().ok().or_else(|| parse_instant(s)),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::sent_at;
+
+    /// Exactly the forms `/openapi.json` gives for `sentAt`.
+    #[test]
+    fn sent_at_takes_the_documented_forms_only() {
+        assert_eq!(sent_at(&json!(1_700_000_000)), Some(1_700_000_000));
+        assert_eq!(sent_at(&json!(1_700_000_000.9)), Some(1_700_000_000));
+        assert_eq!(sent_at(&json!(-1.5)), Some(-2));
+        assert_eq!(sent_at(&json!(999_999_999_999_999.9)), Some(999_999_999_999_999));
+        assert_eq!(sent_at(&json!(1e15)), None, "the limit is exclusive");
+        assert_eq!(sent_at(&json!(i64::MAX)), None);
+        assert_eq!(sent_at(&json!("+1700000000")), Some(1_700_000_000));
+        assert_eq!(sent_at(&json!("999999999999999")), Some(999_999_999_999_999));
+        assert_eq!(sent_at(&json!("1000000000000000")), None, "16 digits");
+        assert_eq!(sent_at(&json!("2024-03-01")), Some(1_709_251_200));
+        assert_eq!(sent_at(&json!("2024-03-01T01:00:00+01:00")), Some(1_709_251_200));
+        for bad in
+            [json!("2024-03-01T00:00:00"), json!(" 1700000000"), json!("1e9"), json!(""), json!(null), json!(true)]
+        {
+            assert_eq!(sent_at(&bad), None, "{bad}");
+        }
     }
 }

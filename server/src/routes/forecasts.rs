@@ -2,7 +2,10 @@
 
 use axum::{
     Json,
-    extract::{Path, Query},
+    extract::{
+        Path, Query,
+        rejection::{PathRejection, QueryRejection},
+    },
     http::header,
     response::IntoResponse,
 };
@@ -10,26 +13,28 @@ use seer_api::http::ForecastResponse;
 
 use crate::{
     errors::ApiError,
-    model::{ForecastQuery, chart, parse_instant},
+    model::{ForecastQuery, chart, parse_request_instant},
     state::Current,
 };
 
 pub async fn get(
     Current(model): Current,
-    Path(item): Path<String>,
-    Query(params): Query<Vec<(String, String)>>,
+    item: Result<Path<String>, PathRejection>,
+    params: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Result<Json<ForecastResponse>, ApiError> {
     let index = model.forecasts()?;
+    let (Path(item), Query(params)) = (item?, params?);
     Ok(Json(index.forecast(&item, &query_of(params)?)?))
 }
 
 /// `GET /v1/forecasts/{itemId}/chart.svg`: the same series, drawn with its recent history.
 pub async fn chart(
     Current(model): Current,
-    Path(item): Path<String>,
-    Query(params): Query<Vec<(String, String)>>,
+    item: Result<Path<String>, PathRejection>,
+    params: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
     let index = model.forecasts()?;
+    let (Path(item), Query(params)) = (item?, params?);
     let query = query_of(params)?;
     let forecast = index.forecast(&item, &query)?;
     // The history of the same series (same dimensions), when the version has one.
@@ -48,7 +53,7 @@ fn query_of(params: Vec<(String, String)>) -> Result<ForecastQuery, ApiError> {
     let mut query = ForecastQuery::default();
     for (key, value) in params {
         let instant = || {
-            parse_instant(&value).ok_or_else(|| {
+            parse_request_instant(&value).ok_or_else(|| {
                 ApiError::invalid(format!("{key}: {value:?} is not a date (2024-03-01) or date-time (RFC 3339)"))
             })
         };

@@ -2,7 +2,10 @@
 
 use axum::{
     Json,
-    extract::{Path, Query, State},
+    extract::{
+        Path, Query, State,
+        rejection::{PathRejection, QueryRejection},
+    },
 };
 use seer_api::http::{RankingRequest, RankingResponse, RecommendationRequest, RecommendationResponse};
 
@@ -48,10 +51,11 @@ pub async fn rank(
 
 pub async fn similar(
     Current(model): Current,
-    Path(item): Path<String>,
-    Query(params): Query<Vec<(String, String)>>,
+    item: Result<Path<String>, PathRejection>,
+    params: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Result<Json<RecommendationResponse>, ApiError> {
     let recommender = model.recommender()?;
+    let (Path(item), Query(params)) = (item?, params?);
     let mut n = None;
     for (key, value) in params {
         match key.as_str() {
