@@ -97,4 +97,91 @@ log "  POST /v1/recommendations → $(head -c 160 <<<"$body")…"
 
 log "kubectl get seer"
 "$K" -n "$NS" get seer 2>&1 | sed 's/^/    /'
+
+RECS_URL="http://127.0.0.1:$RECS_PORT/v1/recommendations"
+# A client that keeps calling until told to stop; one line per answer: status and version.
+start_client() {   # start_client OUTFILE
+  local out=$1
+  : > "$out"
+  (
+    while [[ ! -f "$out.stop" ]]; do
+      curl -sS -o /dev/null --max-time 5 -w '%{http_code} %header{x-seer-model-version}\n' \
+        -H 'content-type: application/json' -d "{\"userId\":\"$user\",\"numResults\":5}" "$RECS_URL" >>"$out" 2>/dev/null \
+        || echo "000 -" >>"$out"
+    done
+  ) &
+  echo $!
+}
+stop_client() {   # stop_client OUTFILE PID
+  touch "$1.stop"; wait "$2" 2>/dev/null || true; rm -f "$1.stop"
+}
+serving() { "$K" -n "$NS" get campaign shop-for-you -o jsonpath='{.status.servingVersion}'; }
+wait_serving() {   # wait_serving VERSION SECONDS
+  local deadline=$((SECONDS + $2))
+  until [[ "$(serving)" == "$1" ]]; do
+    (( SECONDS < deadline )) || die "the Campaign did not serve $1 within $2 s (serving $(serving))"
+    sleep 1
+  done
+}
+no_failures() {   # no_failures OUTFILE WHAT
+  local total bad
+  total=$(wc -l <"$1"); bad=$(grep -vc '^200 ' "$1" || true)
+  (( total > 0 )) || die "$2: the client made no request"
+  (( bad == 0 )) || die "$2: $bad of $total requests failed: $(grep -v '^200 ' "$1" | sort | uniq -c | head -5)"
+  log "  $2: $total requests, none failed; versions seen: $(awk '{print $2}' "$1" | uniq | tr '\n' ' ')"
+}
+
+log "a spec change trains v2 and the Campaign rolls to it under load, no request failing"
+client_out=$(mktemp); client=$(start_client "$client_out")
+"$K" -n "$NS" patch solution shop-for-you --type merge -p '{"spec":{"recipeParameters":{"iterations":10}}}' >/dev/null
+wait_serving v2 300
+stop_client "$client_out" "$client"
+no_failures "$client_out" "roll v1 → v2"
+[[ "$("$K" -n "$NS" get solution shop-for-you -o jsonpath='{.status.versions[1].trigger}')" == SpecChanged ]] \
+  || die "v2 was not trained for the spec change"
+
+log "a one-minute schedule with onlyIfDataChanged: unchanged data trains nothing, appended data trains v3"
+"$K" -n "$NS" patch solution shop-for-you --type merge -p '{"spec":{"retrain":{"schedule":"* * * * *"}}}' >/dev/null
+deadline=$((SECONDS + 150))
+until "$K" -n "$NS" get solution shop-for-you -o jsonpath='{.status.skippedTicks[*].reason}' | grep -q DataUnchanged; do
+  (( SECONDS < deadline )) || die "no tick was skipped as DataUnchanged: $("$K" -n "$NS" get solution shop-for-you -o jsonpath='{.status}')"
+  sleep 2
+done
+[[ "$("$K" -n "$NS" get solution shop-for-you -o jsonpath='{.status.latestVersion}')" == v2 ]] || die "a tick with unchanged data trained a version"
+log "  a tick with unchanged data was skipped (DataUnchanged); still v2"
+appended=$(mktemp)
+cp "$REPO_ROOT/examples/recommendations/interactions.csv" "$appended"
+echo "$user,$(awk -F, 'NR==3 {print $2}' "$REPO_ROOT/examples/recommendations/interactions.csv"),$(date +%s),purchase,1" >>"$appended"
+curl -sSf --aws-sigv4 aws:amz:us-east-1:s3 --user "$S3_ACCESS_KEY:$S3_SECRET_KEY" -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" \
+  --upload-file "$appended" "http://127.0.0.1:$S3_NODEPORT/seer-examples/recommendations/interactions.csv" -o /dev/null
+rm -f "$appended"
+client_out3=$(mktemp); client=$(start_client "$client_out3")
+wait_serving v3 300
+stop_client "$client_out3" "$client"
+[[ "$("$K" -n "$NS" get solution shop-for-you -o jsonpath='{.status.versions[2].trigger}')" == Schedule ]] \
+  || die "v3 was not trained by the schedule"
+no_failures "$client_out3" "scheduled retrain v2 → v3"
+"$K" -n "$NS" patch solution shop-for-you --type merge -p '{"spec":{"retrain":{"suspend":true}}}' >/dev/null
+
+log "uninstall as the docs say: the resources first (finalizers finish), then the release, then the CRDs"
+"$K" -n "$NS" delete campaigns,solutions,predictors,datasetgroups --all --wait --timeout=120s >/dev/null
+left=$(AWS_ACCESS_KEY_ID=$S3_ACCESS_KEY curl -sS --aws-sigv4 aws:amz:us-east-1:s3 --user "$S3_ACCESS_KEY:$S3_SECRET_KEY" \
+  -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" "http://127.0.0.1:$S3_NODEPORT/seer-artifacts?list-type=2&prefix=$NS/solution/shop-for-you/")
+grep -q '<Key>' <<<"$left" && die "deletionPolicy Delete left artifacts: $left"
+log "  the Solutions' artifacts are gone (deletionPolicy: Delete); the Predictor's stay (Retain)"
+"$H" uninstall "$RELEASE" -n seer-system --wait --timeout 120s >/dev/null
+"$K" delete -f "$REPO_ROOT/charts/seer/crds/" --wait --timeout=60s >/dev/null
+leftovers() {
+  "$K" get clusterroles,clusterrolebindings -o name | grep -i seer || true
+  "$K" -n seer-system get deploy,sa,role,rolebinding,svc,lease -o name 2>/dev/null | grep -i seer-operator || true
+  "$K" -n "$NS" get jobs,pods,deploy,svc,hpa,pdb,configmaps -l app.kubernetes.io/managed-by=seer-operator -o name 2>/dev/null || true
+  "$K" get crd -o name | grep seer.dev || true
+}
+# Owned children go with the garbage collector, a moment after their owners.
+deadline=$((SECONDS + 90))
+until [[ -z "$(leftovers)" ]]; do
+  (( SECONDS < deadline )) || die "left behind after uninstall: $(leftovers | tr '\n' ' ')"
+  sleep 2
+done
+log "  nothing of Seer is left (CRDs, RBAC, operator, children)"
 log "e2e: PASS"
