@@ -109,7 +109,7 @@ start_client() {   # start_client OUTFILE
         -H 'content-type: application/json' -d "{\"userId\":\"$user\",\"numResults\":5}" "$RECS_URL" >>"$out" 2>/dev/null \
         || echo "000 -" >>"$out"
     done
-  ) &
+  ) </dev/null >/dev/null 2>&1 &   # not on our stdout: $(start_client ...) would wait for it
   echo $!
 }
 stop_client() {   # stop_client OUTFILE PID
