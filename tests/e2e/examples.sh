@@ -27,7 +27,9 @@ dump() {
   "$K" -n "$NS" get events --sort-by=.lastTimestamp 2>&1 | tail -30 | sed 's/^/    /' || true
   "$K" -n seer-system logs deploy/$RELEASE-operator --tail=60 2>&1 | sed 's/^/    /' || true
 }
+clients=()
 cleanup() {
+  for pid in "${clients[@]}"; do kill "$pid" 2>/dev/null || true; done
   "$K" delete namespace "$NS" --wait=false >/dev/null 2>&1 || true
   "$H" uninstall "$RELEASE" -n seer-system >/dev/null 2>&1 || true
 }
@@ -128,11 +130,11 @@ no_failures() {   # no_failures OUTFILE WHAT
   total=$(wc -l <"$1"); bad=$(grep -vc '^200 ' "$1" || true)
   (( total > 0 )) || die "$2: the client made no request"
   (( bad == 0 )) || die "$2: $bad of $total requests failed: $(grep -v '^200 ' "$1" | sort | uniq -c | head -5)"
-  log "  $2: $total requests, none failed; versions seen: $(awk '{print $2}' "$1" | uniq | tr '\n' ' ')"
+  log "  $2: $total requests, none failed; answers per version: $(awk '{print $2}' "$1" | sort | uniq -c | tr -s ' \n' ' ')"
 }
 
 log "a spec change trains v2 and the Campaign rolls to it under load, no request failing"
-client_out=$(mktemp); client=$(start_client "$client_out")
+client_out=$(mktemp); client=$(start_client "$client_out"); clients+=("$client")
 "$K" -n "$NS" patch solution shop-for-you --type merge -p '{"spec":{"recipeParameters":{"iterations":10}}}' >/dev/null
 wait_serving v2 300
 stop_client "$client_out" "$client"
@@ -155,7 +157,7 @@ echo "$user,$(awk -F, 'NR==3 {print $2}' "$REPO_ROOT/examples/recommendations/in
 curl -sSf --aws-sigv4 aws:amz:us-east-1:s3 --user "$S3_ACCESS_KEY:$S3_SECRET_KEY" -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" \
   --upload-file "$appended" "http://127.0.0.1:$S3_NODEPORT/seer-examples/recommendations/interactions.csv" -o /dev/null
 rm -f "$appended"
-client_out3=$(mktemp); client=$(start_client "$client_out3")
+client_out3=$(mktemp); client=$(start_client "$client_out3"); clients+=("$client")
 wait_serving v3 300
 stop_client "$client_out3" "$client"
 [[ "$("$K" -n "$NS" get solution shop-for-you -o jsonpath='{.status.versions[2].trigger}')" == Schedule ]] \
@@ -172,7 +174,7 @@ log "  the Solutions' artifacts are gone (deletionPolicy: Delete); the Predictor
 "$H" uninstall "$RELEASE" -n seer-system --wait --timeout 120s >/dev/null
 "$K" delete -f "$REPO_ROOT/charts/seer/crds/" --wait --timeout=60s >/dev/null
 leftovers() {
-  "$K" get clusterroles,clusterrolebindings -o name | grep -i seer || true
+  "$K" get clusterroles,clusterrolebindings -o name | grep "/$RELEASE-operator" || true
   "$K" -n seer-system get deploy,sa,role,rolebinding,svc,lease -o name 2>/dev/null | grep -i seer-operator || true
   "$K" -n "$NS" get jobs,pods,deploy,svc,hpa,pdb,configmaps -l app.kubernetes.io/managed-by=seer-operator -o name 2>/dev/null || true
   "$K" get crd -o name | grep seer.dev || true
