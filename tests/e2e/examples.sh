@@ -3,7 +3,10 @@
 # operator (two replicas, leader election) with the in-cluster S3 server as default storage;
 # the example data is uploaded; the examples in examples/forecast and examples/recommendations
 # are applied as they are, except that each Campaign's Service is made a NodePort on 127.0.0.1;
-# the trainer Jobs run for real; the Campaigns answer forecasts and recommendations over HTTP.
+# the trainer Jobs run for real; the Campaigns answer forecasts and recommendations over HTTP;
+# a spec change and then a one-minute schedule (after the data changed) roll new versions out
+# under load without a failed request; the HPA adds a replica under load; uninstalling in the
+# documented order leaves nothing behind.
 #
 #   tests/e2e/examples.sh            # after tests/cluster/up.sh, as root
 # Images: built by tests/cluster/images.sh from $CARGO_TARGET_DIR/release (build those first).
@@ -27,7 +30,7 @@ dump() {
   "$K" -n "$NS" get events --sort-by=.lastTimestamp 2>&1 | tail -30 | sed 's/^/    /' || true
   "$K" -n seer-system logs deploy/$RELEASE-operator --tail=60 2>&1 | sed 's/^/    /' || true
 }
-clients=()
+clients=() load_pids=()
 cleanup() {
   for pid in "${clients[@]}"; do kill "$pid" 2>/dev/null || true; done
   "$K" delete namespace "$NS" --wait=false >/dev/null 2>&1 || true
@@ -164,6 +167,21 @@ stop_client "$client_out3" "$client"
   || die "v3 was not trained by the schedule"
 no_failures "$client_out3" "scheduled retrain v2 → v3"
 "$K" -n "$NS" patch solution shop-for-you --type merge -p '{"spec":{"retrain":{"suspend":true}}}' >/dev/null
+
+log "autoscaling: load the recommendation Campaign until its HPA adds a replica, no request failing"
+load_outs=()
+for _ in 1 2 3 4 5 6; do
+  o=$(mktemp); load_outs+=("$o"); pid=$(start_client "$o"); clients+=("$pid"); load_pids+=("$pid")
+done
+deadline=$((SECONDS + 300))
+until [[ "$("$K" -n "$NS" get deploy shop-for-you -o jsonpath='{.status.readyReplicas}')" -ge 2 ]] 2>/dev/null; do
+  (( SECONDS < deadline )) || die "the HPA did not add a ready replica within 300 s: $("$K" -n "$NS" get hpa shop-for-you -o jsonpath='{.status}')"
+  sleep 3
+done
+log "  $("$K" -n "$NS" get hpa shop-for-you --no-headers 2>&1)"
+for i in "${!load_outs[@]}"; do stop_client "${load_outs[$i]}" "${load_pids[$i]}"; done
+cat "${load_outs[@]}" > "${load_outs[0]}.all"
+no_failures "${load_outs[0]}.all" "scale-up under load"
 
 log "uninstall as the docs say: the resources first (finalizers finish), then the release, then the CRDs"
 "$K" -n "$NS" delete campaigns,solutions,predictors,datasetgroups --all --wait --timeout=120s >/dev/null
