@@ -29,6 +29,10 @@ use crate::{error::Result, pod, trainer_job};
 pub const SERVER_PORT: i32 = 8080;
 /// The Service's port when the spec names none.
 pub const DEFAULT_SERVICE_PORT: i32 = 80;
+/// How long a server pod keeps serving after SIGTERM with `/readyz` failing, so that every
+/// kube-proxy has dropped it from the Service before it stops listening (endpoint changes
+/// take seconds to reach every node on a busy cluster). Within `terminationGracePeriodSeconds`.
+pub const SHUTDOWN_DELAY: &str = "10s";
 /// Pod-template annotation naming the version a Deployment runs.
 pub const VERSION_ANNOTATION: &str = "seer.dev/version";
 
@@ -119,7 +123,7 @@ pub fn deployment(i: &Inputs<'_>) -> Result<Deployment> {
             "--listen".into(),
             format!("0.0.0.0:{SERVER_PORT}"),
             "--shutdown-delay".into(),
-            "5s".into(),
+            SHUTDOWN_DELAY.into(),
         ]),
         ports: Some(vec![ContainerPort {
             name: Some("http".into()),
