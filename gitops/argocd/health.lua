@@ -6,14 +6,15 @@
 --               rolling out, waiting on a dependency, retrying a transient error);
 --   Stalled     True when nothing will happen until something changes (bad data, a failed
 --               version of this spec, a missing Secret, an invalid schedule).
--- Mapping, in this order (the same as kstatus', so Argo CD and Flux agree):
+-- Mapping, in this order (kstatus' reading of these conditions, so Argo CD and Flux agree):
 --   no status / conditions yet, or status.observedGeneration < metadata.generation -> Progressing
 --   Stalled=True                                                                    -> Degraded
 --   Reconciling=True (Ready True or not)                                            -> Progressing
 --   Ready=True                                                                      -> Healthy
 --   anything else                                                                   -> Progressing
 -- One script for the four kinds (argocd-cm.yaml repeats it under each key); written for
--- gopher-lua (Lua 5.1), which Argo CD runs health scripts in.
+-- gopher-lua (Lua 5.1), which Argo CD runs health scripts in, with only the base, table and
+-- package libraries: no string.* or math.* here.
 local hs = {}
 
 local function condition(conditions, wanted)

@@ -1,6 +1,8 @@
-// Runs gitops/argocd/health.lua the way Argo CD runs resource health checks: in gopher-lua
-// (Lua 5.1), with the object as the global `obj` (maps as tables, lists as 1-based tables,
-// numbers as Lua numbers), the libraries Argo CD opens, and a table {status, message} back.
+// Runs gitops/argocd/health.lua the way Argo CD (v3.6, util/lua/lua.go) runs resource health
+// checks: in gopher-lua (Lua 5.1) at the version Argo CD pins, with only the package, base and
+// table libraries open (no string, math or io: Argo CD's default), a one-second deadline, the
+// object as the global `obj` (maps as tables, lists as arrays, numbers as Lua numbers), and
+// a table {status, message} back whose status must be one Argo CD knows.
 //
 // The status objects are built by fromSummary, which mirrors operator/src/conditions.rs
 // (Summary -> Ready/Reconciling/Stalled) field for field, plus each kind's domain condition
@@ -10,6 +12,7 @@
 package healthtest
 
 import (
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -18,6 +21,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -35,19 +39,19 @@ func script(t *testing.T) string {
 	return string(b)
 }
 
-// toLua converts decoded JSON the way Argo CD's lua VM does (util/lua: decodeValue).
+// toLua converts decoded JSON as Argo CD's VM does (util/lua/lua.go: decodeValue).
 func toLua(L *lua.LState, v any) lua.LValue {
 	switch v := v.(type) {
 	case map[string]any:
-		t := L.NewTable()
+		t := L.CreateTable(0, len(v))
 		for k, e := range v {
-			t.RawSetString(k, toLua(L, e))
+			t.RawSetH(lua.LString(k), toLua(L, e))
 		}
 		return t
 	case []any:
-		t := L.NewTable()
-		for i, e := range v {
-			t.RawSetInt(i+1, toLua(L, e))
+		t := L.CreateTable(len(v), 0)
+		for _, e := range v {
+			t.Append(toLua(L, e))
 		}
 		return t
 	case string:
@@ -66,7 +70,7 @@ func toLua(L *lua.LState, v any) lua.LValue {
 
 type health struct{ Status, Message string }
 
-// runHealth evaluates the script on obj with the libraries Argo CD opens for health scripts.
+// runHealth evaluates the script on obj as Argo CD does for a health check.
 func runHealth(t *testing.T, src string, obj map[string]any) health {
 	t.Helper()
 	L := lua.NewState(lua.Options{SkipOpenLibs: true})
@@ -78,13 +82,14 @@ func runHealth(t *testing.T, src string, obj map[string]any) health {
 		{lua.LoadLibName, lua.OpenPackage},
 		{lua.BaseLibName, lua.OpenBase},
 		{lua.TabLibName, lua.OpenTable},
-		{lua.StringLibName, lua.OpenString},
-		{lua.MathLibName, lua.OpenMath},
 	} {
-		L.Push(L.NewFunction(lib.open))
-		L.Push(lua.LString(lib.name))
-		L.Call(1, 0)
+		if err := L.CallByParam(lua.P{Fn: L.NewFunction(lib.open), NRet: 0, Protect: true}, lua.LString(lib.name)); err != nil {
+			t.Fatal(err)
+		}
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	L.SetContext(ctx)
 	// Through JSON, as Argo CD hands the script an unstructured object.
 	raw, err := json.Marshal(obj)
 	if err != nil {
@@ -95,7 +100,12 @@ func runHealth(t *testing.T, src string, obj map[string]any) health {
 		t.Fatal(err)
 	}
 	L.SetGlobal("obj", toLua(L, decoded))
-	if err := L.DoString(src); err != nil {
+	fn, err := L.LoadString(src)
+	if err != nil {
+		t.Fatalf("health.lua does not compile: %v", err)
+	}
+	L.Push(fn)
+	if err := L.PCall(0, lua.MultRet, nil); err != nil {
 		t.Fatalf("health.lua failed: %v", err)
 	}
 	ret, ok := L.Get(-1).(*lua.LTable)
@@ -261,6 +271,12 @@ func cases() []healthCase {
 		add(kind, "stalled", object(kind, 2, 2, fromSummary(stalled, 2, domStalled), extraBusy), "Degraded", stalled.reason, stalled.message)
 		// The status still describes generation 1 (Ready) but the spec is at 2.
 		add(kind, "spec change not yet observed", object(kind, 2, 1, fromSummary(readyNow, 1, domReady), extraReady), "Progressing", "generation 2")
+		// Conditions the operator never writes together (another writer, an older operator):
+		// neither kstatus condition True and Ready not True is still work in progress.
+		onlyDomain := object(kind, 1, 1, []any{map[string]any{"type": "Custom", "status": "True", "reason": "X", "message": ""}}, nil)
+		add(kind, "no Ready condition", onlyDomain, "Progressing", "Waiting for the Ready condition")
+		readyFalse := object(kind, 1, 1, []any{map[string]any{"type": "Ready", "status": "False", "reason": "Pending", "message": "not yet"}}, nil)
+		add(kind, "Ready False alone", readyFalse, "Progressing", "Pending: not yet")
 		// Stalled on a generation the operator has not seen yet: the new spec may fix it.
 		add(kind, "stalled on an old generation", object(kind, 3, 2, fromSummary(stalled, 2, domStalled), extraBusy), "Progressing", "generation 3")
 	}
