@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # The chart's checks that need no cluster (a few seconds once the Go build cache is warm):
 #   helm lint (defaults and every option on), values.schema.json (the defaults pass, each
-#   wrong value fails with the schema's message), what the options render, helm package,
-#   and the Argo CD health Lua run in gopher-lua (gitops/argocd/healthtest).
+#   wrong value fails with the schema's message), what the options render, the alert rules
+#   and dashboard queries through Prometheus' own parsers (tests/chart/promcheck), helm
+#   package, and the Argo CD health Lua run in gopher-lua (gitops/argocd/healthtest).
+# The first run downloads two Go modules (gopher-lua; prometheus, ~13 MB) into the Go module
+# cache and compiles them into $SEER_CACHE/go-build (~1-2 min on 2 cores); later runs: seconds.
 # tests/chart/cluster.sh does the checks against a real API server.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -91,7 +94,11 @@ alerts = re.findall(r"- alert: (\w+)", text)
 assert len(alerts) == 8 and text.count("severity: ") == len(alerts), alerts
 assert text.count("team: ml-platform") == len(alerts), "additionalAlertLabels not on every alert"
 PY
-ok "rendering: optional parts off by default; every option on: CA bundle mounted with SSL_CERT_FILE/AWS_CA_BUNDLE, monitoring objects, dashboard = dashboards/seer.json"
+# ... and Prometheus reads them: rulefmt (promtool check rules' checks) and the PromQL parser
+# on the dashboard's queries.
+(cd "$ROOT/tests/chart/promcheck" && SEER_RENDERED_RULE="$tmp/rules.yaml" GOFLAGS=-buildvcs=false GOCACHE="$SEER_CACHE/go-build" \
+  go test -count=1 ./... >"$tmp/go" 2>&1) || { cat "$tmp/go"; fail "the alert rules or dashboard queries, as Prometheus reads them"; }
+ok "rendering: optional parts off by default; every option on: CA bundle mounted with SSL_CERT_FILE/AWS_CA_BUNDLE, monitoring objects, dashboard = dashboards/seer.json, rules and queries valid PromQL"
 
 # helm package: the archive an OCI registry takes (helm push oci://...), schema included.
 "$H" package "$CHART" -d "$tmp" >/dev/null
@@ -106,7 +113,7 @@ if "$H" template seer "$pkg" --set operator.replicas=two >/dev/null 2>&1; then f
 ok "helm package: $(basename "$pkg") ($(du -k "$pkg" | cut -f1) KiB) with the CRDs, schema and dashboard"
 
 # The Argo CD health checks, in gopher-lua as Argo CD runs them.
-(cd "$ROOT/gitops/argocd/healthtest" && GOFLAGS=-buildvcs=false GOCACHE="$SEER_CACHE/go-build" go test -count=1 ./... >"$tmp/go" 2>&1) \
+(cd "$ROOT/gitops/argocd/healthtest" && GOFLAGS=-buildvcs=false GOCACHE="$SEER_CACHE/go-build" go test -count=1 -v ./... >"$tmp/go" 2>&1) \
   || { cat "$tmp/go"; fail "Argo CD health checks"; }
-ok "Argo CD health Lua (gopher-lua): $(cd "$ROOT/gitops/argocd/healthtest" && GOFLAGS=-buildvcs=false GOCACHE="$SEER_CACHE/go-build" go test -count=1 -v ./... 2>/dev/null | grep -c -- '--- PASS') cases pass"
+ok "Argo CD health Lua (gopher-lua): $(grep -c -- '--- PASS' "$tmp/go") cases pass"
 echo "chart-test: all passed in $((SECONDS - start)) s"
