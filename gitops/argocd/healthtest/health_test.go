@@ -6,8 +6,8 @@
 //
 // The status objects are built by fromSummary, which mirrors operator/src/conditions.rs
 // (Summary -> Ready/Reconciling/Stalled) field for field, plus each kind's domain condition
-// and status fields as the operator writes them; testdata/*.json holds whole objects as read
-// back from the API server. argocd-cm.yaml must be health.lua under each kind's key:
+// and status fields as the operator writes them; testdata/*.json holds whole objects, most
+// of them recorded from the real operator (TestHealthOfRecordedObjects). argocd-cm.yaml must be health.lua under each kind's key:
 // `go test -update` rewrites it.
 package healthtest
 
@@ -313,8 +313,11 @@ func TestHealthOfEveryKindInEveryState(t *testing.T) {
 	}
 }
 
-// Whole objects shaped as `kubectl get -o json` returns them (drop real captures in too), each with the health
-// Argo CD must show: {"expect": {"status": ..., "message": ...}, "object": {...}}.
+// Whole objects, each with the health Argo CD must show: {"expect": {"status", "message"},
+// "object": <kubectl get -o json>}. real-*.json were recorded from the real operator on a
+// real API server by tests/chart/capture-health-fixtures.sh (the states a control plane
+// without a node reaches); written-*.json are written in the same shape for the states that
+// need Jobs to run (Ready, a scheduled retrain, a pinned version that is gone).
 func TestHealthOfRecordedObjects(t *testing.T) {
 	src := script(t)
 	files, err := filepath.Glob("testdata/*.json")
