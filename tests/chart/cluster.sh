@@ -57,7 +57,7 @@ ok "helm install --set operator.replicas=two: refused with the schema's message,
 for crd in datasetgroups predictors solutions campaigns; do "$K" get crd "$crd.seer.dev" >/dev/null; done
 "$K" -n "$NS" get deploy/$RELEASE-operator svc/$RELEASE-operator-metrics sa/$RELEASE-operator \
   servicemonitor/$RELEASE-operator podmonitor/$RELEASE-operator-servers prometheusrule/$RELEASE-operator \
-  networkpolicy/$RELEASE-operator configmap/$RELEASE-operator-dashboard >/dev/null
+  networkpolicy/$RELEASE-operator configmap/$RELEASE-operator-dashboard lease/seer-operator >/dev/null
 "$K" get clusterrole/$RELEASE-operator clusterrolebinding/$RELEASE-operator >/dev/null
 ok "helm install: the CRDs and every object"
 
@@ -85,7 +85,7 @@ ok "helm upgrade to the defaults removes the optional objects"
 "$H" uninstall "$RELEASE" -n "$NS" --wait >/dev/null
 "$K" get crd predictors.seer.dev >/dev/null || fail "helm uninstall removed the CRDs (it never should)"
 "$K" delete -f "$CHART/crds/" --wait --timeout=60s >/dev/null
-left=$("$K" get all,sa,cm,secret,role,rolebinding,networkpolicy,servicemonitor,podmonitor,prometheusrule -n "$NS" \
+left=$("$K" get all,sa,cm,secret,role,rolebinding,lease,networkpolicy,servicemonitor,podmonitor,prometheusrule -n "$NS" \
   -l app.kubernetes.io/instance=$RELEASE -o name; "$K" get clusterrole,clusterrolebinding -l app.kubernetes.io/instance=$RELEASE -o name;
   "$K" get crd -o name | grep seer.dev || true)
 [[ -z $left ]] || fail "left after uninstall: $left"
