@@ -3,8 +3,9 @@
 #   helm lint (defaults and every option on), values.schema.json (the defaults pass, each
 #   wrong value fails with the schema's message), what the options render, the alert rules
 #   and dashboard queries through Prometheus' own parsers (tests/chart/promcheck), helm
-#   package, and the Argo CD health Lua run in gopher-lua (gitops/argocd/healthtest).
-# The first run downloads two Go modules (gopher-lua; prometheus, ~13 MB) into the Go module
+#   package, actionlint on the release workflow, and the Argo CD health Lua run in gopher-lua
+#   (gitops/argocd/healthtest).
+# The first run downloads three Go modules (gopher-lua, actionlint; prometheus, ~13 MB) into the Go module
 # cache and compiles them into $SEER_CACHE/go-build (~1-2 min on 2 cores); later runs: seconds.
 # tests/chart/cluster.sh does the checks against a real API server.
 set -euo pipefail
@@ -111,6 +112,13 @@ grep -qx 'seer/dashboards/seer.json' "$tmp/files" || fail "the package lacks the
 [[ $(grep -c '^seer/crds/.*\.yaml$' "$tmp/files") == 4 ]] || fail "the package lacks the four CRDs"
 if "$H" template seer "$pkg" --set operator.replicas=two >/dev/null 2>&1; then fail "the packaged chart does not check values"; fi
 ok "helm package: $(basename "$pkg") ($(du -k "$pkg" | cut -f1) KiB) with the CRDs, schema and dashboard"
+
+# The release workflow cannot run here; actionlint (from its Go module) checks its syntax,
+# job references and expressions.
+(cd "$ROOT" && GOFLAGS=-buildvcs=false GOCACHE="$SEER_CACHE/go-build" \
+  go run github.com/rhysd/actionlint/cmd/actionlint@v1.7.12 -shellcheck= -pyflakes= .github/workflows/release.yaml) \
+  || fail "actionlint .github/workflows/release.yaml"
+ok "actionlint: .github/workflows/release.yaml"
 
 # The Argo CD health checks, in gopher-lua as Argo CD runs them.
 (cd "$ROOT/gitops/argocd/healthtest" && GOFLAGS=-buildvcs=false GOCACHE="$SEER_CACHE/go-build" go test -count=1 -v ./... >"$tmp/go" 2>&1) \
