@@ -268,7 +268,7 @@ fn seer(dir: &Path, work: &Path) -> Res<()> {
         model.weights(),
         model.validation_ndcg()
     );
-    let opts = RequestOptions { exploration_weight: Some(0.0), now: None };
+    let opts = RequestOptions { exploration_weight: Some(0.0), now: None, exact: false };
     let mut lists = Vec::new();
     for c in &split.test {
         let recs = model.recommend(&c.history, n, &opts, |_| true)?;

@@ -161,6 +161,34 @@ impl Ease {
         self.items.iter().copied().zip(s).collect()
     }
 
+    /// [`Ease::scores`] into `out`, indexed by column (see [`Ease::column`]), without allocating
+    /// once `out` has grown: `false` (and `out` all zero) when no history item is covered.
+    pub fn scores_into(&self, history: impl Iterator<Item = u32>, out: &mut Vec<f32>) -> bool {
+        let m = self.items.len();
+        out.clear();
+        out.resize(m, 0.0);
+        let mut any = false;
+        for i in history.take(self.params.max_user_items) {
+            if let Some(c) = self.column(i)
+                && let Some(row) = self.weights.get(c * m..(c + 1) * m)
+            {
+                any = true;
+                out.iter_mut().zip(row).for_each(|(a, b)| *a += b);
+            }
+        }
+        any
+    }
+
+    /// The column of item `i`, if the model covers it.
+    pub fn column(&self, i: u32) -> Option<usize> {
+        self.column.get(i as usize).copied().filter(|&c| c != u32::MAX).map(|c| c as usize)
+    }
+
+    /// The covered items, in column order.
+    pub fn covered(&self) -> &[u32] {
+        &self.items
+    }
+
     /// The parameters it was fitted with.
     pub fn params(&self) -> &EaseParams {
         &self.params

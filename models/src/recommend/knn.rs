@@ -159,10 +159,8 @@ impl ItemKnn {
 
     /// Neighbours of `i` with their similarity (ascending item index).
     pub fn neighbors(&self, i: u32) -> impl Iterator<Item = (u32, f32)> + '_ {
-        self.neighbors
-            .outer_view(i as usize)
-            .into_iter()
-            .flat_map(|v| v.indices().iter().zip(v.data()).map(|(&j, &s)| (j as u32, s)).collect::<Vec<_>>())
+        let (columns, values) = super::sims::csr_row(&self.neighbors, i as usize);
+        columns.iter().zip(values).map(|(&j, &s)| (j as u32, s))
     }
 
     /// The parameters it was fitted with.

@@ -9,6 +9,7 @@
 //! and back.
 
 pub mod als;
+pub mod ann;
 pub mod data;
 pub mod ease;
 pub mod filter;
@@ -24,6 +25,7 @@ pub mod split;
 /// The seeded generator (it moved to the crate root, shared with forecasting).
 pub use crate::rng;
 
+pub use ann::{AnnParams, MipsIndex};
 pub use data::{Attributes, Dataset, DatasetBuilder, Event, IdMap};
 pub use ease::{Ease, EaseParams};
 pub use filter::{BoundFilter, Filter, FilterContext, FilterError, parse_filter_value};

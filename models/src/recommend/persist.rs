@@ -234,6 +234,16 @@ impl TrainedModel {
         &self.histories
     }
 
+    /// Index the items for approximate collaborative candidates where the recipe has item factors
+    /// and the catalog is large (see [`super::UserPersonalization::index_items`]). Returns
+    /// whether an index was built.
+    pub fn index_items(&mut self, params: &super::AnnParams) -> bool {
+        match &mut self.model {
+            RecipeModel::UserPersonalization(m) => m.index_items(params),
+            _ => false,
+        }
+    }
+
     /// The files of this model: `(name, bytes)`, header first.
     pub fn save(&self) -> Result<Vec<(String, Vec<u8>)>, ModelFileError> {
         let mut t = Tensors::default();
@@ -403,6 +413,8 @@ impl TrainedModel {
                     repeat_rate,
                     item_weight,
                     mean_history,
+                    ann: None,
+                    derived: std::sync::OnceLock::new(),
                 }))
             }
             ModelHeader::SimilarItems { parameters } => {
@@ -753,7 +765,7 @@ mod tests {
         let RecipeModel::UserPersonalization(m) = loaded.model() else { panic!("wrong kind") };
         assert_eq!(m.weights(), original.weights());
         assert_eq!(m.validation_ndcg(), original.validation_ndcg());
-        let opts = RequestOptions { exploration_weight: Some(0.3), now: None };
+        let opts = RequestOptions { exploration_weight: Some(0.3), ..RequestOptions::default() };
         for u in 0..ds.n_users() as u32 {
             let h = loaded.histories().user(u);
             assert_eq!(h, ds.user_events(u));

@@ -34,11 +34,14 @@
 //!
 //! Users without any event get trending and popular items.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use sprs::TriMat;
 
 use super::als::{Als, AlsParams};
+use super::ann::{AnnParams, MipsIndex};
 use super::data::{Dataset, Event};
 use super::ease::{Ease, EaseParams};
 use super::knn::{ItemKnn, ItemKnnParams};
@@ -155,6 +158,22 @@ pub struct UserPersonalization {
     pub(super) item_weight: Vec<f32>,
     /// Mean number of events per user with any, for length normalisation.
     pub(super) mean_history: f32,
+    /// An index of the item factors for collaborative candidates on large catalogs (see
+    /// [`UserPersonalization::index_items`]); `None`: every item is scored.
+    pub(super) ann: Option<MipsIndex>,
+    /// Derived once, on first use: the most popular items (every request's candidates) and the
+    /// items exploration may pick from.
+    pub(super) derived: OnceLock<Derived>,
+}
+
+/// What a served model computes once from its fitted parts.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Derived {
+    /// The 50 most popular items, best first.
+    popular: Vec<u32>,
+    /// Items with too few events to be placed by behaviour (below the metadata prior) and a
+    /// known first appearance, newest first: `(born, item)`.
+    explorable: Vec<(i64, u32)>,
 }
 
 /// Candidate items and their signals.
@@ -165,6 +184,9 @@ type Candidates = (Vec<u32>, Vec<[f32; SIGNALS]>);
 pub struct RequestOptions {
     /// Overrides the model's exploration weight.
     pub exploration_weight: Option<f32>,
+    /// Score every item for the collaborative candidates even where the model has an index
+    /// (what the index loses is measured against this).
+    pub exact: bool,
     /// "Now" for the age cutoff (default: the newest training timestamp).
     pub now: Option<i64>,
 }
@@ -256,6 +278,8 @@ impl UserPersonalization {
             repeat_rate,
             item_weight,
             mean_history,
+            ann: None,
+            derived: OnceLock::new(),
         })
     }
 
@@ -274,6 +298,72 @@ impl UserPersonalization {
     /// NDCG@10 of the learned blend on the validation users.
     pub fn validation_ndcg(&self) -> f64 {
         self.validation_ndcg
+    }
+
+    /// Build an index of the item factors for the collaborative candidates when the catalog has
+    /// more than `params.min_items` items (see [`super::ann`]); smaller catalogs keep scoring every
+    /// item. With an index a request takes the index's `ef_search` best proposals (at most the
+    /// model's number of candidates) instead of the exact top. Returns whether an index was built. Requests can still ask for exact scoring
+    /// ([`RequestOptions::exact`]).
+    pub fn index_items(&mut self, params: &AnnParams) -> bool {
+        if self.als.n_items() <= params.min_items {
+            self.ann = None;
+            return false;
+        }
+        self.ann = Some(MipsIndex::build(self.als.item_factors(), self.als.factors(), params));
+        true
+    }
+
+    /// The index of the item factors, if [`UserPersonalization::index_items`] built one.
+    pub fn item_index(&self) -> Option<&MipsIndex> {
+        self.ann.as_ref()
+    }
+
+    /// The top collaborative candidates for a user with `history` by the exact inner product
+    /// and, where the model has an index, by the index: `(exact, approximate)`, best first, the
+    /// model's number of candidates each (for measuring what the index loses).
+    pub fn collaborative_candidates(&self, history: &[Event]) -> Result<(Vec<u32>, Option<Vec<u32>>), RecommendError> {
+        let mut agg: HashMap<u32, f32, FastHash> = HashMap::default();
+        let norm = length_norm(history.len(), self.mean_history, self.params.length_normalization);
+        for e in history {
+            if let Some(w) = self.item_weight.get(e.item as usize) {
+                *agg.entry(e.item).or_insert(0.0) += strength(e, self.params.use_event_value) * w / norm;
+            }
+        }
+        let hist: Vec<(u32, f32)> = agg.into_iter().collect();
+        if hist.is_empty() {
+            return Ok((Vec::new(), self.ann.as_ref().map(|_| Vec::new())));
+        }
+        let x = self.als.fold_in(&hist)?;
+        let all: Vec<Scored> = self.als.scores(&x).into_iter().enumerate().map(|(i, v)| (i as u32, v)).collect();
+        let exact = top_n(all, self.params.candidates).into_iter().map(|t| t.0).collect();
+        let approximate = self.ann.as_ref().map(|index| {
+            let mut c = Vec::new();
+            index.candidates(&x, &mut c);
+            c.truncate(self.params.candidates);
+            c
+        });
+        Ok((exact, approximate))
+    }
+
+    fn derived(&self) -> &Derived {
+        self.derived.get_or_init(|| {
+            let popular = self.popularity.recommend(50, |_| true).into_iter().map(|s| s.0).collect();
+            let kappa = self.params.sims.metadata_prior_events;
+            let mut explorable: Vec<(i64, u32)> = self
+                .item_born
+                .iter()
+                .enumerate()
+                .filter_map(|(i, b)| Some(((*b)?, i as u32)))
+                .filter(|&(_, i)| self.sims.count(i) < kappa)
+                .collect();
+            explorable.sort_unstable_by(|a, b| b.cmp(a));
+            Derived { popular, explorable }
+        })
+    }
+
+    fn popular(&self) -> &[u32] {
+        &self.derived().popular
     }
 
     /// The item-to-item model inside (SIMS requests can share it).
@@ -298,7 +388,7 @@ impl UserPersonalization {
         // the catalog).
         let all: Vec<Candidates> = {
             use rayon::prelude::*;
-            cases.par_iter().map(|c| self.candidates(&c.history, None)).collect::<Result<_, _>>()?
+            cases.par_iter().map(|c| self.candidates(&c.history, None, true)).collect::<Result<_, _>>()?
         };
         for (c, (items, feats)) in cases.iter().zip(all) {
             let columns: Vec<Vec<f32>> = (0..SIGNALS).map(|f| feats.iter().map(|r| r[f]).collect()).collect();
@@ -376,146 +466,164 @@ impl UserPersonalization {
         Ok(())
     }
 
-    /// Candidate items for a history, with their signals (per-user normalised).
-    fn candidates(&self, history: &[Event], forced: Option<&[u32]>) -> Result<Candidates, RecommendError> {
+    /// Candidate items for a history, with their signals (per-user normalised). `exact`: take
+    /// the collaborative candidates by scoring every item even where an index exists.
+    fn candidates(&self, history: &[Event], forced: Option<&[u32]>, exact: bool) -> Result<Candidates, RecommendError> {
+        SCRATCH.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut scratch) => self.candidates_in(history, forced, exact, &mut scratch),
+            // Only if a candidate computation ever re-entered itself on this thread.
+            Err(_) => self.candidates_in(history, forced, exact, &mut Scratch::default()),
+        })
+    }
+
+    fn candidates_in(
+        &self,
+        history: &[Event],
+        forced: Option<&[u32]>,
+        exact: bool,
+        s: &mut Scratch,
+    ) -> Result<Candidates, RecommendError> {
         let n_items = self.als.n_items();
+        s.prepare(n_items);
         // Own items: count and recency (by position from the newest event).
         // Two half-lives: a fixed one (the last session or basket) and a quarter of the user's
         // history (long-run habits of heavy users).
-        let mut own: HashMap<u32, Own, FastHash> = HashMap::default();
         let hl = self.params.recency_half_life.max(1e-3);
         let hl_long = hl.max(history.len() as f32 / 4.0);
+        let norm = length_norm(history.len(), self.mean_history, self.params.length_normalization);
         for (p, e) in history.iter().rev().enumerate() {
-            let o = own.entry(e.item).or_insert(Own { first: e.timestamp, last: e.timestamp, ..Own::default() });
+            let Some(slot) = s.own_slot.get_mut(e.item as usize) else { continue };
+            if *slot == 0 {
+                s.own.push((e.item, Own { first: e.timestamp, last: e.timestamp, ..Own::default() }, 0.0));
+                *slot = s.own.len() as u32;
+            }
+            let (_, o, strength_sum) = &mut s.own[*slot as usize - 1];
             o.count += 1.0;
             o.recency += (-(p as f32) * std::f32::consts::LN_2 / hl).exp();
             o.recency_long += (-(p as f32) * std::f32::consts::LN_2 / hl_long).exp();
             o.first = o.first.min(e.timestamp);
+            if let Some(w) = self.item_weight.get(e.item as usize) {
+                *strength_sum += strength(e, self.params.use_event_value) * w / norm;
+            }
         }
         let user_now = history.last().map_or(0, |e| e.timestamp);
         // How much of this user's history is coming back to something they had before.
-        let user_repeat_share = if history.is_empty() { 0.0 } else { 1.0 - own.len() as f32 / history.len() as f32 };
+        let user_repeat_share = if history.is_empty() { 0.0 } else { 1.0 - s.own.len() as f32 / history.len() as f32 };
         // Neighbours of the newest events.
-        let mut recent: HashMap<u32, f32, FastHash> = HashMap::default();
         for (p, e) in history.iter().rev().take(self.params.recent_events).enumerate() {
             let decay = 0.8f32.powi(p as i32);
-            for (j, s) in self.sims.cooccurrence(e.item) {
-                *recent.entry(j).or_insert(0.0) += decay * s;
+            for (j, v) in self.sims.cooccurrence(e.item) {
+                s.recent.add(j, decay * v);
             }
         }
         // Neighbours of the whole history, undecayed (where order carries no signal).
-        let mut whole: HashMap<u32, f32, FastHash> = HashMap::default();
-        for (&j, o) in &own {
-            for (i, s) in self.sims.cooccurrence(j) {
-                *whole.entry(i).or_insert(0.0) += o.count.ln_1p() * s;
+        for &(j, o, _) in &s.own {
+            let weight = o.count.ln_1p();
+            for (i, v) in self.sims.cooccurrence(j) {
+                s.whole.add(i, weight * v);
             }
         }
-        // Item-based neighbours of the newest distinct items (as many as the model counts per user).
-        let newest_distinct: Vec<u32> = {
-            let keep = self.params.knn.max_user_items.max(self.params.ease.max_user_items);
-            let mut done: std::collections::HashSet<u32, FastHash> = std::collections::HashSet::default();
-            let mut out = Vec::new();
-            for e in history.iter().rev() {
-                if out.len() >= keep {
-                    break;
-                }
-                if done.insert(e.item) {
-                    out.push(e.item);
-                }
-            }
-            out
-        };
-        let mut knn: HashMap<u32, f32, FastHash> = HashMap::default();
-        for &j in newest_distinct.iter().take(self.params.knn.max_user_items) {
-            for (i, s) in self.knn.neighbors(j) {
-                *knn.entry(i).or_insert(0.0) += s;
+        // Item-based neighbours of the newest distinct items (as many as the model counts per
+        // user): the own list is in order of each item's newest event.
+        let keep = self.params.knn.max_user_items.max(self.params.ease.max_user_items);
+        let newest_distinct = s.own.iter().take(keep).map(|o| o.0);
+        for j in newest_distinct.clone().take(self.params.knn.max_user_items) {
+            for (i, v) in self.knn.neighbors(j) {
+                s.knn.add(i, v);
             }
         }
-        let ease: HashMap<u32, f32, FastHash> = self.ease.scores(newest_distinct.iter().copied()).into_iter().collect();
-        let mut agg: HashMap<u32, f32, FastHash> = HashMap::default();
-        let norm = length_norm(history.len(), self.mean_history, self.params.length_normalization);
-        for e in history {
-            if let Some(w) = self.item_weight.get(e.item as usize) {
-                *agg.entry(e.item).or_insert(0.0) += strength(e, self.params.use_event_value) * w / norm;
-            }
-        }
-        let hist: Vec<(u32, f32)> = agg.into_iter().collect();
+        let ease_any = self.ease.scores_into(newest_distinct, &mut s.ease);
+        let hist: Vec<(u32, f32)> = s.own.iter().map(|&(i, _, w)| (i, w)).collect();
         let x = if hist.is_empty() { vec![0.0; self.als.factors()] } else { self.als.fold_in(&hist)? };
         let mut items: Vec<u32> = match forced {
-            Some(f) => f.iter().copied().filter(|&i| (i as usize) < n_items).collect(),
+            Some(f) => {
+                let mut c: Vec<u32> = f.iter().copied().filter(|&i| (i as usize) < n_items).collect();
+                c.sort_unstable();
+                c.dedup();
+                c
+            }
             None => {
-                let all = self.als.scores(&x);
-                let mut c: Vec<u32> =
-                    top_n(all.into_iter().enumerate().map(|(i, s)| (i as u32, s)).collect(), self.params.candidates)
-                        .into_iter()
-                        .map(|s| s.0)
-                        .collect();
-                c.extend(own.keys().copied());
-                c.extend(
-                    top_n(recent.iter().map(|(&i, &s)| (i, s)).collect(), self.params.candidates)
-                        .into_iter()
-                        .map(|s| s.0),
-                );
-                c.extend(
-                    top_n(whole.iter().map(|(&i, &s)| (i, s)).collect(), self.params.candidates)
-                        .into_iter()
-                        .map(|s| s.0),
-                );
-                c.extend(
-                    top_n(knn.iter().map(|(&i, &s)| (i, s)).collect(), self.params.candidates).into_iter().map(|s| s.0),
-                );
-                c.extend(
-                    top_n(ease.iter().map(|(&i, &s)| (i, s)).collect(), self.params.candidates)
-                        .into_iter()
-                        .map(|s| s.0),
-                );
-                c.extend(self.popularity.recommend(50, |_| true).into_iter().map(|s| s.0));
+                let mut c: Vec<u32> = Vec::new();
+                match self.ann.as_ref().filter(|_| !exact) {
+                    Some(index) => {
+                        // Proposals best first; exact scores below re-rank them.
+                        index.candidates(&x, &mut c);
+                        c.truncate(self.params.candidates);
+                    }
+                    None => {
+                        let mut all = std::mem::take(&mut s.all);
+                        all.clear();
+                        all.extend(
+                            (0..n_items as u32)
+                                .zip(self.als.item_factors().chunks_exact(self.als.factors()))
+                                .map(|(i, y)| (i, super::als::dot(&x, y))),
+                        );
+                        let top = top_n(all, self.params.candidates);
+                        c.extend(top.iter().map(|t| t.0));
+                        s.all = top;
+                    }
+                }
+                c.extend(s.own.iter().map(|o| o.0));
+                c.extend(s.recent.top(self.params.candidates));
+                c.extend(s.whole.top(self.params.candidates));
+                c.extend(s.knn.top(self.params.candidates));
+                if ease_any {
+                    let covered = self.ease.covered();
+                    let scored = covered.iter().copied().zip(s.ease.iter().copied()).collect();
+                    c.extend(top_n(scored, self.params.candidates).into_iter().map(|t| t.0));
+                }
+                c.extend(self.popular().iter().copied());
                 c.sort_unstable();
                 c.dedup();
                 c
             }
         };
-        items.sort_unstable();
-        items.dedup();
+        items.retain(|&i| (i as usize) < n_items);
         let cf: Vec<f32> = items.iter().map(|&i| self.als.score(&x, i)).collect();
+        let ease_of = |i: u32| if ease_any { self.ease.column(i).map_or(0.0, |c| s.ease[c]) } else { 0.0 };
+        let own_of = |i: u32| match s.own_slot[i as usize] {
+            0 => Own::default(),
+            slot => s.own[slot as usize - 1].1,
+        };
         let max_abs = |v: &mut dyn Iterator<Item = f32>| v.fold(0.0f32, |m, a| m.max(a.abs())).max(1e-12);
         let cf_max = max_abs(&mut cf.iter().copied());
-        let cnt_max = max_abs(&mut own.values().map(|o| o.count.ln_1p()));
-        let rec_max = max_abs(&mut own.values().map(|o| o.recency));
-        let long_max = max_abs(&mut own.values().map(|o| o.recency_long));
-        let nb_max = max_abs(&mut items.iter().map(|i| recent.get(i).copied().unwrap_or(0.0)));
-        let wh_max = max_abs(&mut items.iter().map(|i| whole.get(i).copied().unwrap_or(0.0)));
-        let knn_max = max_abs(&mut items.iter().map(|i| knn.get(i).copied().unwrap_or(0.0)));
-        let ease_max = max_abs(&mut items.iter().map(|i| ease.get(i).copied().unwrap_or(0.0)));
+        let cnt_max = max_abs(&mut s.own.iter().map(|o| o.1.count.ln_1p()));
+        let rec_max = max_abs(&mut s.own.iter().map(|o| o.1.recency));
+        let long_max = max_abs(&mut s.own.iter().map(|o| o.1.recency_long));
+        let nb_max = max_abs(&mut items.iter().map(|&i| s.recent.get(i)));
+        let wh_max = max_abs(&mut items.iter().map(|&i| s.whole.get(i)));
+        let knn_max = max_abs(&mut items.iter().map(|&i| s.knn.get(i)));
+        let ease_max = max_abs(&mut items.iter().map(|&i| ease_of(i)));
         let feats = items
             .iter()
             .zip(&cf)
             .map(|(&i, &c)| {
-                let o = own.get(&i).copied().unwrap_or_default();
+                let o = own_of(i);
                 let (cnt, rec, long) = (o.count, o.recency, o.recency_long);
                 [
                     c / cf_max,
                     cnt.ln_1p() / cnt_max,
                     rec / rec_max,
-                    recent.get(&i).copied().unwrap_or(0.0) / nb_max,
+                    s.recent.get(i) / nb_max,
                     self.popularity.count(i).ln_1p() / self.max_log_pop,
                     if cnt > 0.0 { 1.0 } else { 0.0 },
-                    whole.get(&i).copied().unwrap_or(0.0) / wh_max,
+                    s.whole.get(i) / wh_max,
                     long / long_max,
                     o.due(user_now),
                     if cnt > 0.0 { self.repeat_rate.get(i as usize).copied().unwrap_or(0.0) } else { 0.0 },
                     if cnt > 0.0 { user_repeat_share } else { 0.0 },
-                    knn.get(&i).copied().unwrap_or(0.0) / knn_max,
-                    ease.get(&i).copied().unwrap_or(0.0) / ease_max,
+                    s.knn.get(i) / knn_max,
+                    ease_of(i) / ease_max,
                 ]
             })
             .collect();
+        s.finish();
         Ok((items, feats))
     }
 
     /// The blended score of every candidate.
-    fn blended(&self, history: &[Event], forced: Option<&[u32]>) -> Result<Vec<Scored>, RecommendError> {
-        let (items, feats) = self.candidates(history, forced)?;
+    fn blended(&self, history: &[Event], forced: Option<&[u32]>, exact: bool) -> Result<Vec<Scored>, RecommendError> {
+        let (items, feats) = self.candidates(history, forced, exact)?;
         Ok(items
             .into_iter()
             .zip(feats)
@@ -535,7 +643,8 @@ impl UserPersonalization {
         let base = if history.is_empty() {
             self.cold_start(n, &allow)
         } else {
-            let scored: Vec<Scored> = self.blended(history, None)?.into_iter().filter(|&(i, _)| allow(i)).collect();
+            let scored: Vec<Scored> =
+                self.blended(history, None, options.exact)?.into_iter().filter(|&(i, _)| allow(i)).collect();
             top_n(scored, n)
         };
         let w = options.exploration_weight.unwrap_or(self.params.exploration_weight).clamp(0.0, 1.0);
@@ -581,17 +690,15 @@ impl UserPersonalization {
         allow: &dyn Fn(u32) -> bool,
     ) -> Vec<Scored> {
         let cutoff = self.params.exploration_item_age_cutoff;
-        let kappa = self.params.sims.metadata_prior_events;
         let recent: Vec<u32> = history.iter().rev().take(10).map(|e| e.item).collect();
+        // Newest first, so the walk stops at the age cutoff.
         let fresh: Vec<Scored> = self
-            .item_born
+            .derived()
+            .explorable
             .iter()
-            .enumerate()
-            .filter_map(|(i, b)| {
-                let i = i as u32;
-                let born = (*b)?;
-                let new = now - born <= cutoff && self.sims.count(i) < kappa && allow(i);
-                if !new || base.iter().any(|s| s.0 == i) {
+            .take_while(|&&(born, _)| now.saturating_sub(born) <= cutoff)
+            .filter_map(|&(born, i)| {
+                if !allow(i) || base.iter().any(|s| s.0 == i) {
                     return None;
                 }
                 let affinity = if recent.is_empty() {
@@ -629,7 +736,7 @@ impl UserPersonalization {
         let scored = if history.is_empty() {
             items.iter().map(|&i| (i, self.popularity.count(i).ln_1p() / self.max_log_pop)).collect()
         } else {
-            self.blended(history, Some(items))?
+            self.blended(history, Some(items), true)?
         };
         let mut known = top_n(scored, items.len());
         for &i in items {
@@ -638,6 +745,106 @@ impl UserPersonalization {
             }
         }
         Ok(known)
+    }
+}
+
+thread_local! {
+    /// Work areas of [`UserPersonalization::candidates`], one per thread, reused by every request.
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// Dense per-item work areas for one candidate computation. A heavy user's neighbourhoods touch
+/// tens of thousands of items; adding into arrays indexed by item (and resetting only what was
+/// touched) costs a fraction of hashing each addition, and nothing is allocated once the arrays
+/// have grown to the catalog.
+#[derive(Debug, Default)]
+struct Scratch {
+    /// Per item: 1 + its place in `own`, 0 when the user never had it.
+    own_slot: Vec<u32>,
+    /// The user's items in order of their newest event: what the history says about each, and
+    /// its summed confidence for the fold-in.
+    own: Vec<(u32, Own, f32)>,
+    recent: DenseSignal,
+    whole: DenseSignal,
+    knn: DenseSignal,
+    /// EASE scores by column.
+    ease: Vec<f32>,
+    /// Every item's collaborative score (exact scoring).
+    all: Vec<Scored>,
+}
+
+impl Scratch {
+    /// Sizes the arrays for `n_items` and clears what an interrupted computation left.
+    fn prepare(&mut self, n_items: usize) {
+        if self.own_slot.len() < n_items {
+            self.own_slot.resize(n_items, 0);
+        }
+        for signal in [&mut self.recent, &mut self.whole, &mut self.knn] {
+            signal.clear();
+            signal.grow(n_items);
+        }
+        self.finish();
+    }
+
+    /// Resets what this computation touched.
+    fn finish(&mut self) {
+        for &(i, _, _) in &self.own {
+            if let Some(slot) = self.own_slot.get_mut(i as usize) {
+                *slot = 0;
+            }
+        }
+        self.own.clear();
+        self.recent.clear();
+        self.whole.clear();
+        self.knn.clear();
+    }
+}
+
+/// A signal summed per item: the values, which items have one (an item can sum to 0 and still
+/// be among the touched), and those items in order.
+#[derive(Debug, Default)]
+struct DenseSignal {
+    value: Vec<f32>,
+    present: Vec<bool>,
+    touched: Vec<u32>,
+}
+
+impl DenseSignal {
+    fn grow(&mut self, n: usize) {
+        if self.value.len() < n {
+            self.value.resize(n, 0.0);
+            self.present.resize(n, false);
+        }
+    }
+
+    fn add(&mut self, i: u32, v: f32) {
+        if let (Some(x), Some(p)) = (self.value.get_mut(i as usize), self.present.get_mut(i as usize)) {
+            if !*p {
+                *p = true;
+                self.touched.push(i);
+            }
+            *x += v;
+        }
+    }
+
+    /// The item's value; 0 where it has none.
+    fn get(&self, i: u32) -> f32 {
+        self.value.get(i as usize).copied().unwrap_or(0.0)
+    }
+
+    /// The `n` items with the largest values.
+    fn top(&self, n: usize) -> impl Iterator<Item = u32> + use<> {
+        top_n(self.touched.iter().map(|&i| (i, self.get(i))).collect(), n).into_iter().map(|t| t.0)
+    }
+
+    fn clear(&mut self) {
+        for &i in &self.touched {
+            if let (Some(x), Some(p)) = (self.value.get_mut(i as usize), self.present.get_mut(i as usize)) {
+                *x = 0.0;
+                *p = false;
+            }
+        }
+        self.touched.clear();
     }
 }
 

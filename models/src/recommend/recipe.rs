@@ -72,7 +72,7 @@ impl RecipeModel {
         Ok(match self {
             Self::UserPersonalization(m) => {
                 // Offline metrics measure the model, not the exploration it adds when serving.
-                let options = RequestOptions { exploration_weight: Some(0.0), now: None };
+                let options = RequestOptions { exploration_weight: Some(0.0), ..RequestOptions::default() };
                 m.recommend(history, n, &options, |_| true)?
             }
             Self::SimilarItems(m) => match history.last() {

@@ -174,10 +174,8 @@ impl SimilarItems {
 
     /// Co-occurrence neighbours of `i` with their similarity (unsorted).
     pub fn cooccurrence(&self, i: u32) -> impl Iterator<Item = (u32, f32)> + '_ {
-        self.neighbors
-            .outer_view(i as usize)
-            .into_iter()
-            .flat_map(|v| v.indices().iter().zip(v.data()).map(|(&j, &s)| (j as u32, s)).collect::<Vec<_>>())
+        let (columns, values) = csr_row(&self.neighbors, i as usize);
+        columns.iter().zip(values).map(|(&j, &s)| (j as u32, s))
     }
 
     /// Metadata similarity of `b` to `a` in 0..=1.
@@ -239,6 +237,18 @@ impl SimilarItems {
             .filter(|&(_, s)| s > 0.0)
             .collect();
         top_n(scored, n)
+    }
+}
+
+/// Row `i` of a CSR matrix as (columns, values), without allocating; empty past the last row.
+pub(super) fn csr_row(m: &CsMat<f32>, i: usize) -> (&[usize], &[f32]) {
+    if i >= m.outer_dims() {
+        return (&[], &[]);
+    }
+    let range = m.indptr().outer_inds_sz(i);
+    match (m.indices().get(range.clone()), m.data().get(range)) {
+        (Some(columns), Some(values)) => (columns, values),
+        _ => (&[], &[]),
     }
 }
 
