@@ -3,6 +3,7 @@
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::Parser;
+use seer_models::recommend::AnnParams;
 
 /// `seer-server`: serves one artifact written by `seer-trainer` (a Predictor's forecasts or a
 /// Solution's recommendations) over HTTP.
@@ -69,6 +70,19 @@ pub struct Args {
     #[arg(long)]
     pub worker_threads: Option<usize>,
 
+    /// Solutions with more items than this get an approximate nearest-neighbour index (HNSW)
+    /// of their item factors, built at load, that proposes the collaborative candidates, which
+    /// are then scored exactly; smaller catalogs score every item exactly. `bench/server`
+    /// measures what the index loses (recall against exact scoring).
+    #[arg(long, default_value_t = AnnParams::default().min_items)]
+    pub ann_min_items: usize,
+
+    /// Candidates one index search keeps (HNSW's `ef`), the collaborative candidates a request
+    /// takes (at most the model's, 200 by default): larger finds more of the exact top, more
+    /// slowly.
+    #[arg(long, default_value_t = AnnParams::default().ef_search)]
+    pub ann_ef_search: usize,
+
     /// Live events kept per user (the newest win).
     #[arg(long, default_value_t = 100)]
     pub live_events_per_user: usize,
@@ -116,6 +130,11 @@ impl std::str::FromStr for RedisUrl {
 }
 
 impl Args {
+    /// How Solutions' item indexes are built.
+    pub fn ann(&self) -> AnnParams {
+        AnnParams { min_items: self.ann_min_items, ef_search: self.ann_ef_search, ..AnnParams::default() }
+    }
+
     /// The API key, if one is configured: the file's first line, or `SEER_API_KEY`.
     pub fn api_key(&self) -> Result<Option<String>, String> {
         let key = match &self.api_key_file {

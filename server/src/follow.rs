@@ -7,6 +7,7 @@
 
 use std::{sync::Arc, time::Duration};
 
+use seer_models::recommend::AnnParams;
 use seer_storage::{ObjectStore, S3Settings, artifacts};
 
 use crate::{
@@ -19,6 +20,7 @@ pub async fn follow_latest(
     state: Arc<Shared>,
     resource_uri: String,
     filters: Vec<(String, String)>,
+    ann: AnnParams,
     interval: Duration,
 ) {
     let location = match parse_model_uri(&resource_uri) {
@@ -47,7 +49,7 @@ pub async fn follow_latest(
             continue;
         }
         let uri = location.version_uri(&latest).to_string();
-        match model::load(&uri, &filters).await {
+        match model::load_with(&uri, &filters, &ann).await {
             Ok(next) => {
                 eprintln!(
                     "seer-server: switching from {} to version {}",

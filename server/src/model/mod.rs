@@ -11,7 +11,7 @@ use std::sync::Arc;
 use arc_swap::ArcSwapOption;
 use seer_api::FilterSpec;
 use seer_api::artifact::{ArtifactKind, ArtifactManifest, CATALOG_FILE, FILTERS_FILE, HISTORY_FILE, SolutionCatalog};
-use seer_models::recommend::TrainedModel;
+use seer_models::recommend::{AnnParams, TrainedModel};
 use seer_storage::{ObjectStore, S3Settings, artifacts};
 
 pub use forecasts::{FORECASTS_FILE, ForecastIndex, ForecastQuery, parse_instant, parse_request_instant};
@@ -76,6 +76,12 @@ impl Model {
 /// Reads `uri` (a version folder, or a resource folder meaning its `latest`), checks every
 /// file against the manifest and builds the model. `filters` are the Solution's named filters.
 pub async fn load(uri: &str, filters: &[(String, String)]) -> Result<Model, String> {
+    load_with(uri, filters, &AnnParams::default()).await
+}
+
+/// [`load`], with `ann` saying when and how a Solution's items are indexed for approximate
+/// candidates (built here, off the async threads; the time it took is logged).
+pub async fn load_with(uri: &str, filters: &[(String, String)], ann: &AnnParams) -> Result<Model, String> {
     let (location, version) = parse_model_uri(uri)?;
     let store = ObjectStore::connect(&S3Settings::from_env()).await;
     let version = match version {
@@ -97,7 +103,22 @@ pub async fn load(uri: &str, filters: &[(String, String)]) -> Result<Model, Stri
         }
         ArtifactKind::Solution => {
             let files: Vec<(&String, &Vec<u8>)> = loaded.files.iter().collect();
-            let trained = TrainedModel::load(&files).map_err(|e| format!("{at}: {e}"))?;
+            let mut trained = TrainedModel::load(&files).map_err(|e| format!("{at}: {e}"))?;
+            let ann = ann.clone();
+            let trained = tokio::task::spawn_blocking(move || {
+                let started = std::time::Instant::now();
+                if trained.index_items(&ann) {
+                    eprintln!(
+                        "seer-server: indexed {} items for approximate candidates (HNSW, ef {}) in {:.1} s",
+                        trained.items().len(),
+                        ann.ef_search,
+                        started.elapsed().as_secs_f64()
+                    );
+                }
+                trained
+            })
+            .await
+            .map_err(|e| format!("{at}: indexing the items failed: {e}"))?;
             // The Solution's own filters and catalog, when the trainer wrote them; `--filter`
             // flags add to (and override by name) the Solution's filters.
             let mut all: Vec<(String, String)> = match loaded.files.get(FILTERS_FILE) {

@@ -2,6 +2,7 @@
 //! filters, and the request logic (history = training events + live events, filters bound per
 //! request, cold start for unknown users).
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use seer_api::{artifact::SolutionCatalog, http::ScoredItem};
@@ -96,6 +97,11 @@ impl Recommender {
         self.trained.items().len()
     }
 
+    /// The ids of the users the model was trained on.
+    pub fn user_ids(&self) -> impl Iterator<Item = &str> {
+        self.trained.users().names().iter().map(String::as_str)
+    }
+
     /// Whether the model knows `item`.
     pub fn knows_item(&self, item: &str) -> bool {
         self.trained.items().get(item).is_some()
@@ -177,10 +183,14 @@ impl Recommender {
     }
 
     /// The user's training events (none for unknown users: cold start) followed by their live
-    /// events on items this model knows.
-    fn history(&self, user: Option<&str>, live: &[LiveEvent]) -> (Option<u32>, Vec<Event>) {
+    /// events on items this model knows; borrowed from the model when there are no live events.
+    fn history(&self, user: Option<&str>, live: &[LiveEvent]) -> (Option<u32>, Cow<'_, [Event]>) {
         let index = user.and_then(|u| self.trained.users().get(u));
-        let mut history: Vec<Event> = index.map(|u| self.trained.histories().user(u).to_vec()).unwrap_or_default();
+        let trained: &[Event] = index.map_or(&[], |u| self.trained.histories().user(u));
+        if live.is_empty() {
+            return (index, Cow::Borrowed(trained));
+        }
+        let mut history = trained.to_vec();
         let user_field = index.unwrap_or(u32::MAX);
         history.extend(live.iter().filter_map(|e| {
             Some(Event {
@@ -191,7 +201,7 @@ impl Recommender {
                 value: e.value,
             })
         }));
-        (index, history)
+        (index, Cow::Owned(history))
     }
 
     fn bind<'a>(
