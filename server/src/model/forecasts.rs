@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use axum::body::Bytes;
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use seer_api::http::{ForecastPoint, ForecastResponse};
 
@@ -10,6 +11,10 @@ use crate::errors::ApiError;
 
 /// Path of the export inside a Predictor version.
 pub const FORECASTS_FILE: &str = "forecasts/forecasts.csv";
+
+/// Largest total size of the whole-series answers rendered at load (see [`Series::json`]);
+/// past it the rest are rendered per request.
+const RENDERED_LIMIT: usize = 64 << 20;
 
 /// Every series of the export, by item.
 #[derive(Debug)]
@@ -28,6 +33,9 @@ struct Series {
     dates: Vec<(String, i64)>,
     /// Per forecast type, per date; `None` where the export left the cell empty.
     values: Vec<Vec<Option<f64>>>,
+    /// The JSON answer for the whole series (no `start`/`end`), rendered once at load: the
+    /// export never changes while it is served, and most requests ask for all of it.
+    json: Option<Bytes>,
 }
 
 /// What a request asks of one item.
@@ -96,6 +104,7 @@ impl ForecastIndex {
                         dimensions: dims,
                         dates: Vec::new(),
                         values: vec![Vec::new(); types.len()],
+                        json: None,
                     });
                     let last = series_list.len() - 1;
                     &mut series_list[last]
@@ -106,7 +115,51 @@ impl ForecastIndex {
                 column.push(v);
             }
         }
-        Ok(Self { dimensions, types, items })
+        let mut index = Self { dimensions, types, items };
+        index.render();
+        Ok(index)
+    }
+
+    /// Renders each series' whole answer, while they fit in [`RENDERED_LIMIT`] together.
+    fn render(&mut self) {
+        let mut rendered = Vec::new();
+        let mut total = 0usize;
+        'items: for (item, series) in &self.items {
+            for (n, s) in series.iter().enumerate() {
+                let Ok(json) = serde_json::to_vec(&self.response(item, s, &ForecastQuery::default())) else {
+                    continue;
+                };
+                total += json.len();
+                if total > RENDERED_LIMIT {
+                    break 'items;
+                }
+                rendered.push((item.clone(), n, Bytes::from(json)));
+            }
+        }
+        for (item, n, json) in rendered {
+            if let Some(s) = self.items.get_mut(&item).and_then(|series| series.get_mut(n)) {
+                s.json = Some(json);
+            }
+        }
+    }
+
+    /// [`ForecastIndex::forecast`] as the JSON body of the answer: rendered at load for a whole
+    /// series, per request for a window.
+    pub fn forecast_json(&self, item: &str, query: &ForecastQuery) -> Result<Bytes, ApiError> {
+        let s = self.series(item, query)?;
+        if query.start.is_none()
+            && query.end.is_none()
+            && let Some(json) = &s.json
+        {
+            return Ok(json.clone());
+        }
+        serde_json::to_vec(&self.response(item, s, query)).map(Bytes::from).map_err(|e| {
+            ApiError::new(
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "InternalError",
+                format!("cannot write the forecast of {item:?}: {e}"),
+            )
+        })
     }
 
     /// The dimension columns.
@@ -126,6 +179,12 @@ impl ForecastIndex {
 
     /// The forecast of one item's series.
     pub fn forecast(&self, item: &str, query: &ForecastQuery) -> Result<ForecastResponse, ApiError> {
+        let s = self.series(item, query)?;
+        Ok(self.response(item, s, query))
+    }
+
+    /// The one series of `item` that the query's dimensions choose.
+    fn series(&self, item: &str, query: &ForecastQuery) -> Result<&Series, ApiError> {
         let series =
             self.items.get(item).ok_or_else(|| ApiError::not_found(format!("no forecast for item {item:?}")))?;
         // A series the URL names that does not exist, as an unknown item: 404.
@@ -144,22 +203,22 @@ impl ForecastIndex {
                     .all(|(d, v)| query.dimensions.get(d).is_none_or(|want| want == v))
             })
             .collect();
-        let s = match matching.as_slice() {
-            [one] => *one,
-            [] => {
-                return Err(ApiError::not_found(format!(
-                    "item {item:?} has no forecast for {}",
-                    query.dimensions.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ")
-                )));
-            }
-            more => {
-                return Err(ApiError::invalid(format!(
-                    "item {item:?} has {} series; choose one with the query parameters {}",
-                    more.len(),
-                    list(&self.dimensions)
-                )));
-            }
-        };
+        match matching.as_slice() {
+            [one] => Ok(*one),
+            [] => Err(ApiError::not_found(format!(
+                "item {item:?} has no forecast for {}",
+                query.dimensions.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ")
+            ))),
+            more => Err(ApiError::invalid(format!(
+                "item {item:?} has {} series; choose one with the query parameters {}",
+                more.len(),
+                list(&self.dimensions)
+            ))),
+        }
+    }
+
+    /// The answer for series `s` of `item` within the query's window.
+    fn response(&self, item: &str, s: &Series, query: &ForecastQuery) -> ForecastResponse {
         let in_window = |t: i64| query.start.is_none_or(|a| t >= a) && query.end.is_none_or(|b| t <= b);
         let predictions = self
             .types
@@ -176,11 +235,11 @@ impl ForecastIndex {
                 (t.clone(), points)
             })
             .collect();
-        Ok(ForecastResponse {
+        ForecastResponse {
             item_id: item.to_string(),
             dimensions: self.dimensions.iter().cloned().zip(s.dimensions.iter().cloned()).collect(),
             predictions,
-        })
+        }
     }
 }
 
@@ -253,6 +312,18 @@ mod tests {
         assert_eq!(index.forecast("zzz", &q(&[], None, None)).expect_err("unknown").status.as_u16(), 404);
         assert_eq!(index.forecast("a", &q(&[("store", "s9")], None, None)).expect_err("none").status.as_u16(), 404);
         assert_eq!(index.forecast("a", &q(&[("color", "x")], None, None)).expect_err("dim").status.as_u16(), 404);
+        // The JSON rendered at load is the typed answer's, and a window is rendered per request.
+        for (item, dims, start) in [
+            ("a", &[("store", "s2")][..], None),
+            ("b,x", &[][..], None),
+            ("a", &[("store", "s1")][..], Some("2024-03-02")),
+        ] {
+            let query = q(dims, start, None);
+            let typed = serde_json::to_vec(&index.forecast(item, &query).expect("typed")).expect("json");
+            assert_eq!(index.forecast_json(item, &query).expect("rendered").as_ref(), typed.as_slice());
+        }
+        assert!(index.items["a"].iter().all(|s| s.json.is_some()));
+        assert_eq!(index.forecast_json("a", &q(&[], None, None)).expect_err("two series").status.as_u16(), 400);
     }
 
     #[test]

@@ -1,7 +1,6 @@
 //! `GET /v1/forecasts/{itemId}[?<dimension>=<value>&start=&end=]` and its `chart.svg`.
 
 use axum::{
-    Json,
     extract::{
         Path, Query,
         rejection::{PathRejection, QueryRejection},
@@ -9,7 +8,6 @@ use axum::{
     http::header,
     response::IntoResponse,
 };
-use seer_api::http::ForecastResponse;
 
 use crate::{
     errors::ApiError,
@@ -17,14 +15,17 @@ use crate::{
     state::Current,
 };
 
+/// The body is a [`seer_api::http::ForecastResponse`]: rendered once at load for a whole series (the export
+/// does not change while served), per request for a window.
 pub async fn get(
     Current(model): Current,
     item: Result<Path<String>, PathRejection>,
     params: Result<Query<Vec<(String, String)>>, QueryRejection>,
-) -> Result<Json<ForecastResponse>, ApiError> {
+) -> Result<impl IntoResponse, ApiError> {
     let index = model.forecasts()?;
     let (Path(item), Query(params)) = (item?, params?);
-    Ok(Json(index.forecast(&item, &query_of(params)?)?))
+    let json = index.forecast_json(&item, &query_of(params)?)?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], json))
 }
 
 /// `GET /v1/forecasts/{itemId}/chart.svg`: the same series, drawn with its recent history.
