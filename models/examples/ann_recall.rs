@@ -17,7 +17,7 @@ fn main() -> Result<(), String> {
     let mut efs: Vec<usize> =
         args.map(|a| a.parse().map_err(|e| format!("ef {a:?}: {e}"))).collect::<Result<_, _>>()?;
     if efs.is_empty() {
-        efs = vec![200, AnnParams::default().ef_search, 400];
+        efs = vec![AnnParams::default().ef_search];
     }
     let read = |name: &str| std::fs::read(format!("{folder}/{name}")).map_err(|e| format!("{folder}/{name}: {e}"));
     let files = vec![("model.json", read("model.json")?), ("tensors.safetensors", read("tensors.safetensors")?)];
