@@ -185,7 +185,10 @@ mod tests {
                 ((rng.next_f64() - 0.5) * 2.0) as f32 * scale
             })
             .collect();
-        let index = MipsIndex::build(&factors, k, &AnnParams { ef_search: 64, ..AnnParams::default() });
+        // A well-built graph (ef_construction 100): this checks the inner-product reduction, not
+        // the quick default build.
+        let index =
+            MipsIndex::build(&factors, k, &AnnParams { ef_search: 64, ef_construction: 100, ..AnnParams::default() });
         assert_eq!(index.len(), n);
         let mut hits = 0;
         let queries = 50;
