@@ -6,20 +6,20 @@ use seer_models::recommend::personalization::RequestOptions;
 use seer_models::recommend::rng::SplitMix64;
 use seer_models::recommend::{AnnParams, Dataset, DatasetBuilder, PersonalizationParams, UserPersonalization};
 
-/// 3000 items in 60 tastes of 50; 800 users, each mostly within two tastes (a skewed choice
-/// inside each), sometimes anywhere.
+/// 1500 items in 50 tastes of 30; 400 users, each mostly within two tastes (a skewed choice
+/// inside each), sometimes anywhere. Small enough for a debug build.
 fn catalog() -> Dataset {
     let mut b = DatasetBuilder::new();
     let mut rng = SplitMix64::new(11);
-    for u in 0..800 {
-        let tastes = [rng.below(60), rng.below(60)];
+    for u in 0..400 {
+        let tastes = [rng.below(50), rng.below(50)];
         let n = 10 + rng.below(40);
         for t in 0..n {
             let item = if rng.below(10) == 0 {
-                rng.below(3000)
+                rng.below(1500)
             } else {
                 let taste = tastes[rng.below(2)];
-                taste * 50 + (rng.below(50) * rng.below(50)) / 49
+                taste * 30 + (rng.below(30) * rng.below(30)) / 29
             };
             b.add_event(&format!("u{u}"), &format!("i{item}"), (t * 3600) as i64, None, None).unwrap();
         }
@@ -32,7 +32,7 @@ fn model(ds: &Dataset) -> UserPersonalization {
     p.als.factors = 16;
     p.als.iterations = 6;
     p.ease.max_items = 200;
-    p.max_validation_users = 200;
+    p.max_validation_users = 100;
     UserPersonalization::fit(ds, &p).unwrap()
 }
 
@@ -40,12 +40,12 @@ fn model(ds: &Dataset) -> UserPersonalization {
 fn indexed_candidates_keep_the_exact_top_10() {
     let ds = catalog();
     let mut m = model(&ds);
-    assert!(!m.index_items(&AnnParams::default()), "3000 items are below the default threshold: exact");
+    assert!(!m.index_items(&AnnParams::default()), "1500 items are below the default threshold: exact");
     assert!(m.item_index().is_none());
-    assert!(m.index_items(&AnnParams { min_items: 1000, ef_search: 200, ..AnnParams::default() }));
+    assert!(m.index_items(&AnnParams { min_items: 1000, ef_search: 100, ..AnnParams::default() }));
     let index = m.item_index().unwrap();
-    assert_eq!(index.ef_search(), 200);
-    assert!(index.len() > 2500, "items with events are indexed: {}", index.len());
+    assert_eq!(index.ef_search(), 100);
+    assert!(index.len() > 1200, "items with events are indexed: {}", index.len());
 
     let exact = RequestOptions { exact: true, ..RequestOptions::default() };
     let approximate = RequestOptions::default();
@@ -67,7 +67,7 @@ fn indexed_candidates_keep_the_exact_top_10() {
     for u in 0..ds.n_users() as u32 {
         let (exact, approx) = m.collaborative_candidates(ds.user_events(u)).unwrap();
         let approx = approx.unwrap();
-        assert!(approx.len() <= 200 && exact.len() == 200);
+        assert!(approx.len() <= 100 && exact.len() == 200);
         wanted += 10;
         found += exact[..10].iter().filter(|i| approx.contains(i)).count();
     }
