@@ -6,14 +6,7 @@ mod common;
 use common::{Server, fixtures, repo, request};
 use serde_json::{Value, json};
 
-fn items(body: &Value, list: &str) -> Vec<String> {
-    body[list]
-        .as_array()
-        .unwrap_or_else(|| panic!("no {list} in {body}"))
-        .iter()
-        .map(|i| i["itemId"].as_str().expect("itemId").to_string())
-        .collect()
-}
+use common::items;
 
 fn recommend(server: &Server, body: Value) -> Vec<String> {
     let r = server.post("/v1/recommendations", &body.to_string());

@@ -240,14 +240,7 @@ fn read_reply(reader: &mut impl BufRead) -> Option<Reply> {
     })
 }
 
-fn items(body: &Value, list: &str) -> Vec<String> {
-    body[list]
-        .as_array()
-        .unwrap_or_else(|| panic!("no {list} in {body}"))
-        .iter()
-        .map(|i| i["itemId"].as_str().expect("itemId").to_string())
-        .collect()
-}
+use common::items;
 
 fn recommend(server: &Server, body: Value) -> Vec<String> {
     let r = server.post("/v1/recommendations", &body.to_string());

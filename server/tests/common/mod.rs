@@ -276,3 +276,13 @@ pub fn request(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], b
         .collect();
     Response { status, headers, body: raw[split + 4..].to_vec() }
 }
+
+/// The item IDs of a list (`itemList`, `personalizedRanking`) in a response body, in order.
+pub fn items(body: &serde_json::Value, list: &str) -> Vec<String> {
+    body[list]
+        .as_array()
+        .unwrap_or_else(|| panic!("no {list} in {body}"))
+        .iter()
+        .map(|i| i["itemId"].as_str().expect("itemId").to_string())
+        .collect()
+}
