@@ -80,8 +80,11 @@ async fn run(mut config: OperatorConfig) -> Result<(), String> {
     let ctx = Context::new(client.clone(), config.clone(), metrics.clone());
     if config.no_leader_election {
         println!("seer-operator: leader election off; reconciling");
+        metrics.leader.with_label_values(&[&identity]).set(1);
         controller::run(ctx, shared(stopped())).await;
     } else {
+        // A standby reports 0 (not nothing), so alerts can count the replicas that lead.
+        metrics.leader.with_label_values(&[&identity]).set(0);
         let (mut leading, _election) =
             leader::campaign(client, &config.lease_namespace, &config.lease_name, &identity, config.lease_seconds)
                 .await?;

@@ -515,19 +515,38 @@ async fn deleting_a_predictor_runs_its_finalizer_per_deletion_policy() {
 /// A `seer-operator` process with leader election.
 struct OperatorProcess {
     child: std::process::Child,
+    identity: String,
+    /// Where its /metrics listen.
+    port: u16,
 }
 
 impl OperatorProcess {
     fn start(namespace: &str, identity: &str, root: &str) -> OperatorProcess {
+        // A port free a moment ago; the operator binds it at once.
+        let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
+        let listen = format!("127.0.0.1:{port}");
         let child = std::process::Command::new(env!("CARGO_BIN_EXE_seer-operator"))
             .env("KUBECONFIG", seer_testkit::cluster::kubeconfig_path())
             .args(["--lease-namespace", namespace, "--identity", identity, "--lease-seconds", "4"])
-            .args(["--watch-namespace", namespace, "--listen", "127.0.0.1:0", "--artifact-root", root])
+            .args(["--watch-namespace", namespace, "--listen", &listen, "--artifact-root", root])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("start seer-operator");
-        OperatorProcess { child }
+        OperatorProcess { child, identity: identity.to_string(), port }
+    }
+
+    /// Its `seer_operator_leader` gauge as /metrics shows it; `None` while it does not answer
+    /// or shows no such series.
+    fn leader_gauge(&self) -> Option<i64> {
+        use std::io::{Read, Write};
+        let mut conn = std::net::TcpStream::connect(("127.0.0.1", self.port)).ok()?;
+        conn.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+        conn.write_all(b"GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n").ok()?;
+        let mut body = String::new();
+        conn.read_to_string(&mut body).ok()?;
+        let series = format!("seer_operator_leader{{identity=\"{}\"}} ", self.identity);
+        body.lines().find_map(|l| l.strip_prefix(&series)).and_then(|v| v.trim().parse().ok())
     }
 }
 
@@ -556,8 +575,15 @@ async fn a_standby_takes_over_when_the_leader_is_killed() {
         async move { holder(leases).await }
     })
     .await;
-    // Kill the leader without a chance to release the Lease.
+    // The leader's gauge says 1, the standby's 0 (a series, not nothing, so alerts can sum).
     let mut b = b;
+    let (leader_proc, standby_proc) = if first == "op-a" { (&a, &b) } else { (&b, &a) };
+    wait_for("the leader's gauge at 1 and the standby's at 0", WAIT, || {
+        let gauges = (leader_proc.leader_gauge(), standby_proc.leader_gauge());
+        async move { (gauges == (Some(1), Some(0))).then_some(()) }
+    })
+    .await;
+    // Kill the leader without a chance to release the Lease.
     let (leader, standby) = if first == "op-a" { (&mut a, "op-b") } else { (&mut b, "op-a") };
     leader.child.kill().expect("kill the leader");
     let _ = leader.child.wait();
