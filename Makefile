@@ -63,7 +63,20 @@ crds:
 build:
 	cargo build --workspace
 
-test: tools fmt-check clippy doc-check layering chart-test unit contract cluster-test
+# Every phase in order, each timed; the times are printed at the end, and up to the phase
+# that failed when one does (CI's 90 minutes are spent here).
+TEST_PHASES := tools fmt-check clippy doc-check layering chart-test unit contract cluster-test
+test:
+	@start=$$SECONDS; times=(); \
+	for p in $(TEST_PHASES); do \
+	  t=$$SECONDS; echo "== make $$p"; \
+	  if ! $(MAKE) --no-print-directory $$p; then \
+	    echo "make test: phase $$p FAILED after $$((SECONDS - t)) s; the phases before it:"; \
+	    printf '  %s\n' "$${times[@]:-(none)}"; exit 1; \
+	  fi; \
+	  times+=("$$(printf '%-12s %5d s' $$p $$((SECONDS - t)))"); \
+	done; \
+	echo "make test: every phase passed in $$((SECONDS - start)) s:"; printf '  %s\n' "$${times[@]}"
 
 # The real seer-server, for a Predictor and a Solution trained from examples/, against its own
 # /openapi.json: the document validated, then schemathesis with every check (any 5xx, any
