@@ -222,6 +222,10 @@ until [[ -z "$(leftovers)" ]]; do
   sleep 2
 done
 log "  nothing of Seer is left (CRDs, RBAC, operator, children)"
+# The node's bridge keeps the address up.sh set while pods came and went (see lib/node.sh:
+# a bridge that follows its ports' addresses lost requests during rollouts).
+bridge_mac=$(cat "/sys/class/net/$CNI_BRIDGE/address" 2>/dev/null || echo none)
+[[ "$bridge_mac" == "$CNI_BRIDGE_MAC" ]] || die "the bridge $CNI_BRIDGE has address $bridge_mac, not $CNI_BRIDGE_MAC"
 if (( rollout_losses )); then
   log "e2e: PASS, but $rollout_losses requests were lost during rollouts (the known issue above)"
 else

@@ -30,6 +30,7 @@ DNS_SVC_IP="10.152.0.10"
 POD_CIDR="10.153.0.0/16"
 CNI_BRIDGE="seer0"
 CNI_GATEWAY="10.153.0.1"   # the bridge's address = the node address (NODE_IP)
+CNI_BRIDGE_MAC="02:53:00:00:00:01"   # locally administered; fixed so it never follows the pods' veths (lib/node.sh)
 CLUSTER_DOMAIN="cluster.local"
 NODE_NAME="seer-node"
 

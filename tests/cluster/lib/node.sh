@@ -31,6 +31,12 @@ node_network_host() {
     || die "could not set ip_forward / bridge-nf-call-iptables"
 
   ip link add "$CNI_BRIDGE" type bridge || die "could not create bridge $CNI_BRIDGE (leftover? run down.sh)"
+  # A bridge whose address was never set takes the lowest address of its ports, so it changes
+  # whenever a pod whose veth sorts lower starts, or the lowest one stops (the CNI bridge
+  # plugin 1.1 sets none). Pods keep sending to the old address until their ARP entry
+  # expires, and replies to the host (NodePort traffic) go astray meanwhile: requests were
+  # lost during Campaign rollouts. An address set explicitly is kept by the kernel.
+  ip link set "$CNI_BRIDGE" address "$CNI_BRIDGE_MAC"
   ip addr add "$CNI_GATEWAY/${POD_CIDR#*/}" dev "$CNI_BRIDGE"
   ip link set "$CNI_BRIDGE" up
 
