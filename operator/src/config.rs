@@ -33,6 +33,14 @@ pub struct OperatorConfig {
     /// (IRSA, instance metadata).
     #[arg(long, env = "SEER_STORAGE_SECRET")]
     pub storage_secret: Option<String>,
+    /// Name of a Secret (in each resource's namespace) with a PEM bundle of the CA(s) the
+    /// storage endpoint's certificate chains to; trainer and server pods mount it and trust
+    /// it (`SSL_CERT_FILE`, `AWS_CA_BUNDLE`). Unset: the images' public roots.
+    #[arg(long, env = "SEER_STORAGE_CA_SECRET")]
+    pub storage_ca_secret: Option<String>,
+    /// The bundle's key in that Secret.
+    #[arg(long, env = "SEER_STORAGE_CA_KEY", default_value = "ca.crt")]
+    pub storage_ca_key: String,
     /// Requests per second one Campaign replica is provisioned for: `minProvisionedTPS`
     /// divided by this (rounded up) is the HPA's floor.
     #[arg(long, env = "SEER_TPS_PER_REPLICA", default_value_t = 500)]
@@ -76,6 +84,8 @@ impl OperatorConfig {
             s3_region: None,
             s3_force_path_style: false,
             storage_secret: None,
+            storage_ca_secret: None,
+            storage_ca_key: "ca.crt".into(),
             tps_per_replica: 500,
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             lease_namespace: "default".into(),

@@ -1,19 +1,20 @@
 //! What every pod the operator starts has in common: the restricted Pod Security profile,
 //! no service-account token unless one is asked for, and the placement and sizing a spec
 //! gives (nodeSelector, tolerations, affinity, priority class, image pull secrets, extra
-//! labels and annotations, resources).
+//! labels and annotations, resources), and the storage's private CA bundle when there is one.
 
 use std::collections::BTreeMap;
 
 use k8s_openapi::{
     api::core::v1::{
-        Affinity, Capabilities, Container, LocalObjectReference, PodSecurityContext, PodSpec, ResourceRequirements,
-        SeccompProfile, SecurityContext, Toleration,
+        Affinity, Capabilities, Container, EnvVar, KeyToPath, LocalObjectReference, PodSecurityContext, PodSpec,
+        ResourceRequirements, SeccompProfile, SecretVolumeSource, SecurityContext, Toleration, Volume, VolumeMount,
     },
     apimachinery::pkg::api::resource::Quantity,
 };
 use seer_api::PodPlacement;
 
+use crate::config::OperatorConfig;
 use crate::error::{Error, Result};
 
 /// UID and GID the images run as (distroless `nonroot`).
@@ -55,6 +56,54 @@ pub fn resources(spec: Option<&seer_api::ResourceRequirements>) -> Option<Resour
         limits: convert(&spec.limits),
         ..Default::default()
     })
+}
+
+/// Where the storage's CA bundle is mounted in trainer and server pods.
+pub const CA_BUNDLE_DIR: &str = "/etc/seer/storage-ca";
+
+/// A private CA bundle for the storage endpoint: a Secret in the pod's namespace and its key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CaBundle<'a> {
+    pub secret: &'a str,
+    pub key: &'a str,
+}
+
+impl<'a> CaBundle<'a> {
+    /// The bundle the operator was configured with (`--storage-ca-secret`), if any.
+    pub fn from_config(config: &'a OperatorConfig) -> Option<Self> {
+        config.storage_ca_secret.as_deref().map(|secret| CaBundle { secret, key: &config.storage_ca_key })
+    }
+}
+
+/// Mounts the bundle (read-only) into every container and points `SSL_CERT_FILE` (what the
+/// Rust AWS SDK's TLS roots come from) and `AWS_CA_BUNDLE` (other AWS SDKs and the CLI) at it.
+/// The Secret must exist in the pod's namespace: the pod waits for it otherwise, which its
+/// events say.
+pub fn add_ca_bundle(spec: &mut PodSpec, ca: Option<CaBundle<'_>>) {
+    let Some(ca) = ca else { return };
+    spec.volumes.get_or_insert_with(Vec::new).push(Volume {
+        name: "storage-ca".into(),
+        secret: Some(SecretVolumeSource {
+            secret_name: Some(ca.secret.to_string()),
+            items: Some(vec![KeyToPath { key: ca.key.to_string(), path: ca.key.to_string(), mode: None }]),
+            optional: Some(false),
+            ..Default::default()
+        }),
+        ..Default::default()
+    });
+    let file = format!("{CA_BUNDLE_DIR}/{}", ca.key);
+    for c in &mut spec.containers {
+        c.volume_mounts.get_or_insert_with(Vec::new).push(VolumeMount {
+            name: "storage-ca".into(),
+            mount_path: CA_BUNDLE_DIR.into(),
+            read_only: Some(true),
+            ..Default::default()
+        });
+        let env = c.env.get_or_insert_with(Vec::new);
+        for name in ["SSL_CERT_FILE", "AWS_CA_BUNDLE"] {
+            env.push(EnvVar { name: name.into(), value: Some(file.clone()), ..Default::default() });
+        }
+    }
 }
 
 /// A pod spec around one container with the restricted profile, the service account (or no
@@ -132,6 +181,30 @@ pub fn pod_annotations(placement: Option<&PodPlacement>) -> Option<BTreeMap<Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ca_bundle_is_mounted_and_trusted_in_every_container() {
+        let mut spec = pod_spec(Container { name: "c".into(), ..Default::default() }, None, None, None).expect("spec");
+        add_ca_bundle(&mut spec, None);
+        assert!(spec.volumes.is_none(), "no bundle, no volume");
+        add_ca_bundle(&mut spec, Some(CaBundle { secret: "my-ca", key: "bundle.pem" }));
+        let volume = &spec.volumes.as_ref().expect("volumes")[0];
+        let secret = volume.secret.as_ref().expect("a Secret volume");
+        assert_eq!(secret.secret_name.as_deref(), Some("my-ca"));
+        assert_eq!(secret.items.as_ref().expect("items")[0].key, "bundle.pem");
+        let c = &spec.containers[0];
+        let mount = &c.volume_mounts.as_ref().expect("mounts")[0];
+        assert_eq!((mount.mount_path.as_str(), mount.read_only), (CA_BUNDLE_DIR, Some(true)));
+        let env: Vec<(&str, Option<&str>)> =
+            c.env.as_ref().expect("env").iter().map(|e| (e.name.as_str(), e.value.as_deref())).collect();
+        assert_eq!(
+            env,
+            [
+                ("SSL_CERT_FILE", Some("/etc/seer/storage-ca/bundle.pem")),
+                ("AWS_CA_BUNDLE", Some("/etc/seer/storage-ca/bundle.pem"))
+            ]
+        );
+    }
 
     #[test]
     fn restricted_profile_and_no_token_by_default() {

@@ -70,6 +70,8 @@ pub struct TrainerJob<'a> {
     pub backoff_limit: i32,
     /// Split over this many pods (an Indexed Job, `--shard $(JOB_COMPLETION_INDEX)/n`).
     pub shards: Option<i32>,
+    /// The storage endpoint's private CA, trusted in the pod.
+    pub ca_bundle: Option<pod::CaBundle<'a>>,
 }
 
 impl TrainerJob<'_> {
@@ -155,6 +157,7 @@ impl TrainerJob<'_> {
         };
         let mut spec = pod::pod_spec(container, self.service_account, self.placement, Some("Never"))?;
         spec.volumes = Some(volumes);
+        pod::add_ca_bundle(&mut spec, self.ca_bundle);
         let template = PodTemplateSpec {
             metadata: Some(ObjectMeta {
                 labels: Some(pod::pod_labels(&self.labels, self.placement)),
@@ -310,6 +313,7 @@ mod tests {
             active_deadline_seconds: 600,
             backoff_limit: 1,
             shards: None,
+            ca_bundle: None,
         };
         let job = tj.job().expect("job");
         let spec = job.spec.as_ref().expect("spec");

@@ -50,6 +50,8 @@ pub struct Inputs<'a> {
     /// The artifact storage's connection (as the AWS SDK's environment).
     pub storage: Option<&'a S3Connection>,
     pub min_replicas: i32,
+    /// The storage endpoint's private CA, trusted in the pods.
+    pub ca_bundle: Option<pod::CaBundle<'a>>,
 }
 
 /// The selector labels (stable for the Deployment's life).
@@ -146,6 +148,7 @@ pub fn deployment(i: &Inputs<'_>) -> Result<Deployment> {
         empty_dir: Some(EmptyDirVolumeSource::default()),
         ..Default::default()
     }]);
+    pod::add_ca_bundle(&mut pod_spec, i.ca_bundle);
     pod_spec.termination_grace_period_seconds = Some(45);
     pod_spec.topology_spread_constraints = Some(vec![TopologySpreadConstraint {
         max_skew: 1,
@@ -289,6 +292,7 @@ mod tests {
             version: "v2".into(),
             storage: None,
             min_replicas: min,
+            ca_bundle: None,
         }
     }
 

@@ -155,6 +155,7 @@ async fn act(obj: &Campaign, ctx: &Context, namespace: &str, name: &str, old: &C
             ctx.config.tps_per_replica,
             autoscaling.max_replicas,
         ),
+        ca_bundle: crate::pod::CaBundle::from_config(&ctx.config),
     };
     let params = PatchParams::apply(FIELD_MANAGER).force();
     let deployments: Api<Deployment> = Api::namespaced(ctx.client.clone(), namespace);

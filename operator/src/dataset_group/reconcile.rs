@@ -227,6 +227,7 @@ async fn start_job(obj: &DatasetGroup, ctx: &Context, namespace: &str, name: &st
         active_deadline_seconds: 3600,
         backoff_limit: 0,
         shards: None,
+        ca_bundle: crate::pod::CaBundle::from_config(&ctx.config),
     };
     let cms: Api<ConfigMap> = Api::namespaced(ctx.client.clone(), namespace);
     cms.patch(job_name, &PatchParams::apply(FIELD_MANAGER).force(), &Patch::Apply(&tj.config_map())).await?;

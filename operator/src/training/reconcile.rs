@@ -505,6 +505,7 @@ async fn start_version<K: Trainable>(
         active_deadline_seconds: trainer.active_deadline_seconds,
         backoff_limit: trainer.backoff_limit,
         shards: trainer.shards.filter(|n| *n > 1),
+        ca_bundle: crate::pod::CaBundle::from_config(&ctx.config),
     };
     if tj.shards.is_some() && K::ARTIFACT_KIND != seer_api::artifact::ArtifactKind::Predictor {
         return Err(Error::InvalidSpec {
