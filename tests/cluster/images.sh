@@ -53,7 +53,7 @@ for name in "${names[@]}"; do
   # (the s3s-fs image is the same as the one lib/addons.sh makes: same ref, files and entrypoint)
   files=("$bin+libs:/usr/local/bin/$name")
   # Seer's binaries speak TLS to S3 and other endpoints: give them the system's CA bundle, as
-  # the Containerfiles beside the crates do.
+  # the Containerfile at the repository root does.
   ca=/etc/ssl/certs/ca-certificates.crt
   [[ $name == seer-* && -f $ca ]] && files+=("$(readlink -f "$ca"):$ca")
   build_image "$ref" tar 65532:65532 "[\"/usr/local/bin/$name\"]" "${files[@]}"
