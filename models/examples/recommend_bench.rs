@@ -233,19 +233,19 @@ fn seer(dir: &Path, work: &Path) -> Res<()> {
         params.als.regularization = v.parse()?;
     }
     if std::env::var("SEER_PROFILE").is_ok() {
-        let t0 = Instant::now();
+        let (t0, c0) = (Instant::now(), cpu_seconds());
         let m = split.train.user_item_matrix();
         let _als = seer_models::recommend::als::Als::fit(&m, &params.als)?;
-        eprintln!("  ALS alone: {:.1}s", t0.elapsed().as_secs_f64());
-        let t0 = Instant::now();
+        eprintln!("  ALS alone: {:.1}s wall, {:.1}s CPU", t0.elapsed().as_secs_f64(), cpu_seconds() - c0);
+        let (t0, c0) = (Instant::now(), cpu_seconds());
         let _s = seer_models::recommend::SimilarItems::fit(&split.train, &params.sims)?;
-        eprintln!("  SIMS alone: {:.1}s", t0.elapsed().as_secs_f64());
-        let t0 = Instant::now();
+        eprintln!("  SIMS alone: {:.1}s wall, {:.1}s CPU", t0.elapsed().as_secs_f64(), cpu_seconds() - c0);
+        let (t0, c0) = (Instant::now(), cpu_seconds());
         let _k = seer_models::recommend::ItemKnn::fit(&split.train, &params.knn)?;
-        eprintln!("  item kNN alone: {:.1}s", t0.elapsed().as_secs_f64());
-        let t0 = Instant::now();
+        eprintln!("  item kNN alone: {:.1}s wall, {:.1}s CPU", t0.elapsed().as_secs_f64(), cpu_seconds() - c0);
+        let (t0, c0) = (Instant::now(), cpu_seconds());
         let _e = seer_models::recommend::Ease::fit(&split.train, &params.ease)?;
-        eprintln!("  EASE alone: {:.1}s", t0.elapsed().as_secs_f64());
+        eprintln!("  EASE alone: {:.1}s wall, {:.1}s CPU", t0.elapsed().as_secs_f64(), cpu_seconds() - c0);
     }
     let t0 = Instant::now();
     let cpu0 = cpu_seconds();
