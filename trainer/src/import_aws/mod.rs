@@ -262,6 +262,18 @@ pub struct Options {
 /// Converts the inputs. Errors are malformed inputs (a field of the wrong type, an unknown
 /// domain); everything that is merely not supported goes into the report.
 pub fn convert(inputs: &[Input], options: &Options) -> Result<Conversion, TrainerError> {
+    if let Some(ns) = &options.namespace
+        && (ns.is_empty()
+            || ns.len() > 63
+            || !ns.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            || ns.starts_with('-')
+            || ns.ends_with('-'))
+    {
+        return Err(TrainerError::Manifest {
+            file: "--namespace".into(),
+            message: format!("{ns:?} is not a namespace name (lower-case letters, digits and -, at most 63)"),
+        });
+    }
     let mut report = Report::default();
     let forecast: Vec<&Input> = inputs.iter().filter(|i| i.kind.is_forecast()).collect();
     let personalize: Vec<&Input> = inputs.iter().filter(|i| !i.kind.is_forecast()).collect();
@@ -334,6 +346,8 @@ mod tests {
             err.starts_with("y.json: not the output of a describe command import-aws knows (top-level keys: Foo)"),
             "{err}"
         );
+        let err = convert(&[], &Options { namespace: Some("Team_A".into()) }).unwrap_err().to_string();
+        assert!(err.starts_with("--namespace: \"Team_A\" is not a namespace name"), "{err}");
         let err = Input::parse("z.json", "{\n  \"a\": }").unwrap_err().to_string();
         assert!(err.starts_with("z.json: not valid JSON at line 2, column 8"), "{err}");
     }
