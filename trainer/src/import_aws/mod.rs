@@ -76,7 +76,10 @@ impl Kind {
                 return Some(*kind);
             }
         }
-        if has("DatasetImportJobArn") || has("DatasetImportJobName") {
+        if has("DatasetImportJobArn")
+            || has("DatasetImportJobName")
+            || (has("DatasetArn") && (has("DataSource") || has("FieldStatistics")))
+        {
             Some(Kind::ForecastImportJob)
         } else if has("PredictorArn") || has("PredictorName") {
             if has("DataConfig") || has("ForecastFrequency") {
@@ -328,6 +331,7 @@ mod tests {
             (r#"{"DatasetGroupName":"g","DatasetGroupArn":"a","Domain":"RETAIL"}"#, Kind::ForecastDatasetGroup),
             (r#"{"DatasetArn":"a","DatasetType":"TARGET_TIME_SERIES"}"#, Kind::ForecastDataset),
             (r#"{"DatasetImportJobArn":"a","DatasetArn":"d"}"#, Kind::ForecastImportJob),
+            (r#"{"DatasetArn":"d","Status":"ACTIVE","FieldStatistics":{}}"#, Kind::ForecastImportJob),
             (r#"{"PredictorArn":"a","DataConfig":{}}"#, Kind::ForecastAutoPredictor),
             (r#"{"PredictorArn":"a","AlgorithmArn":"x"}"#, Kind::ForecastPredictor),
             (r#"{"datasetGroup":{}}"#, Kind::PersonalizeDatasetGroup),
