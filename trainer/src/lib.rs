@@ -2,6 +2,9 @@
 //! resource manifests it is given, ingests the data from object storage, validates it,
 //! trains, evaluates and writes a versioned artifact (manifest last).
 //!
+//! It also converts Amazon Forecast and Personalize resources (the AWS CLI's `describe-*`
+//! output) into Seer manifests: [`import_aws`].
+//!
 //! Depends on `seer-api`, `seer-models` and `seer-storage`. It never talks to the Kubernetes
 //! API: the operator passes it everything through arguments and files, and reads its results
 //! from storage, its standard output and its termination message.
@@ -10,6 +13,7 @@ pub mod connection;
 pub mod error;
 pub mod featurize;
 pub mod frequency;
+pub mod import_aws;
 pub mod ingest;
 pub mod manifests;
 pub mod progress;

@@ -9,7 +9,7 @@ use seer_storage::ObjectStore;
 use seer_storage::artifacts::ShardId;
 use seer_storage::{ObjectUri, artifacts::timestamp_version};
 use seer_trainer::{
-    TrainerError, connection,
+    TrainerError, connection, import_aws,
     manifests::Manifests,
     shard, sharded,
     train_forecast::{self, Destination},
@@ -80,6 +80,25 @@ enum Command {
         /// Folder holding the S3 credentials Secret's keys as files (the operator mounts it).
         #[arg(long, env = "SEER_CREDENTIALS_DIR")]
         credentials_dir: Option<PathBuf>,
+    },
+    /// Convert Amazon Forecast and Personalize resources into Seer manifests: give the JSON the
+    /// AWS CLI prints for their describe-* commands (files, or folders of *.json files). Writes
+    /// YAML to standard output (or -o); lists on standard error what has no Seer equivalent.
+    #[command(name = "import-aws")]
+    ImportAws {
+        /// `forecast describe-dataset-group | describe-dataset | describe-dataset-import-job |
+        /// describe-auto-predictor | describe-predictor` and `personalize describe-dataset-group |
+        /// describe-schema | describe-dataset | describe-dataset-import-job | describe-solution |
+        /// describe-campaign | describe-filter` outputs, each recognised by its fields.
+        #[arg(required = true, value_name = "FILE_OR_DIR")]
+        inputs: Vec<PathBuf>,
+        /// Write the manifests here: a file (one YAML stream), or a folder (ending in `/`, or
+        /// existing) that gets one file per resource. Default: standard output.
+        #[arg(short = 'o', long = "output")]
+        output: Option<PathBuf>,
+        /// metadata.namespace of every manifest; unset leaves it to `kubectl apply -n`.
+        #[arg(short = 'n', long)]
+        namespace: Option<String>,
     },
 }
 
@@ -205,6 +224,7 @@ async fn run(cli: Cli) -> Result<(), TrainerError> {
             print_summary(&manifest);
             Ok(())
         }
+        Command::ImportAws { inputs, output, namespace } => import_aws_command(&inputs, output, namespace),
         Command::Merge { files, output, version, shards, credentials_dir } => {
             let (group, trained, root) = training_job(&files, output)?;
             let Trained::Predictor(predictor) = trained else {
@@ -218,6 +238,42 @@ async fn run(cli: Cli) -> Result<(), TrainerError> {
             Ok(())
         }
     }
+}
+
+/// `import-aws`: convert, write the manifests, list on standard error what was not carried over.
+fn import_aws_command(
+    inputs: &[PathBuf],
+    output: Option<PathBuf>,
+    namespace: Option<String>,
+) -> Result<(), TrainerError> {
+    let inputs = import_aws::read_inputs(inputs)?;
+    let conversion = import_aws::convert(&inputs, &import_aws::Options { namespace })?;
+    let written = match output {
+        Some(dir) if dir.is_dir() || dir.to_string_lossy().ends_with('/') => {
+            import_aws::write_dir(&conversion, &dir)?.iter().map(|p| p.display().to_string()).collect()
+        }
+        Some(file) => {
+            std::fs::write(&file, conversion.yaml()?).map_err(|e| TrainerError::Manifest {
+                file: file.display().to_string(),
+                message: format!("cannot write: {e}"),
+            })?;
+            vec![file.display().to_string()]
+        }
+        None => {
+            print_stdout(conversion.yaml()?.trim_end());
+            Vec::new()
+        }
+    };
+    use std::io::Write as _;
+    let mut err = std::io::stderr().lock();
+    let _ = write!(err, "{}", conversion.report.render());
+    let kinds: Vec<String> =
+        conversion.resources.iter().map(|r| format!("{} {}", r.manifest.kind(), r.manifest.name())).collect();
+    let _ = writeln!(err, "seer-trainer import-aws: {} manifests: {}", kinds.len(), kinds.join(", "));
+    for path in written {
+        let _ = writeln!(err, "  wrote {path}");
+    }
+    Ok(())
 }
 
 #[tokio::main]
