@@ -108,7 +108,9 @@ mod tests {
     /// to (status, code) in REST-JSON and in JSON 1.1.
     #[test]
     fn each_native_error_maps_to_the_modeled_exception() {
-        let cases: [(u16, &'static str, (u16, &str), (u16, &str)); 8] = [
+        // (native status, native code, (status, code) in REST-JSON, (status, code) in JSON 1.1)
+        type Case = (u16, &'static str, (u16, &'static str), (u16, &'static str));
+        let cases: [Case; 8] = [
             (400, "InvalidInput", (400, "InvalidInputException"), (400, "InvalidInputException")),
             (400, "WrongModelKind", (400, "InvalidInputException"), (400, "InvalidInputException")),
             (413, "PayloadTooLarge", (400, "InvalidInputException"), (400, "InvalidInputException")),
