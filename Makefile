@@ -8,7 +8,7 @@ export CARGO_TARGET_DIR ?= $(SEER_CACHE)/target
 S3S_FS_VERSION := 0.14.1
 S3S_FS := $(SEER_CACHE)/tools/s3s-fs-$(S3S_FS_VERSION)/bin/s3s-fs
 
-.PHONY: help test tools test-packages fmt fmt-check clippy doc-check layering unit contract crds build quickstart quickstart-down \
+.PHONY: help test tools test-packages fmt fmt-check clippy doc-check layering unit contract aws-sdk crds build quickstart quickstart-down \
 	cluster-deps cluster-up cluster-up-cp cluster-down cluster-test images chart-test chart-check
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 
@@ -17,6 +17,7 @@ help:
 	@echo "make test          fmt check, clippy -D warnings, docs, every test incl. the cluster tier (what CI runs; root)"
 	@echo "make unit          the tests that need no cluster (cargo test --workspace)"
 	@echo "make contract      seer-server against its /openapi.json: openapi-spec-validator, schemathesis"
+	@echo "make aws-sdk       seer-server's AWS runtime services driven by boto3 (endpoint_url changed, nothing else)"
 	@echo "make chart-test    the Helm chart: lint, values schema, rendering, package, Argo CD health Lua; then install/upgrade/uninstall on a real API server"
 	@echo "make cluster-test  the tests on a real local cluster: admission cases, the operator on a control plane, node smoke test, the examples end to end, leftovers"
 	@echo "make tools         install the test tools: s3s-fs into $(SEER_CACHE), redis-server and openssl with apt"
@@ -65,7 +66,7 @@ build:
 
 # Every phase in order, each timed; the times are printed at the end, and up to the phase
 # that failed when one does (CI's 90 minutes are spent here).
-TEST_PHASES := tools fmt-check clippy doc-check layering chart-test unit contract cluster-test
+TEST_PHASES := tools fmt-check clippy doc-check layering chart-test unit contract aws-sdk cluster-test
 test:
 	@start=$$SECONDS; times=(); \
 	for p in $(TEST_PHASES); do \
@@ -83,6 +84,12 @@ test:
 # response outside the document fails). Installs its pinned Python tools under $(SEER_CACHE).
 contract:
 	server/contract/run.sh
+
+# The real seer-server's Personalize Runtime, Personalize Events and Forecast Query routes
+# driven by boto3 with only endpoint_url changed: every operation, filters, bounds, dates,
+# errors, Signature Version 4. Installs its pinned boto3 under $(SEER_CACHE).
+aws-sdk:
+	server/aws-sdk/run.sh
 
 # Dependencies point one way (DESIGN §3): the server and the models link no Kubernetes crate,
 # the operator never links the algorithms.

@@ -14,7 +14,7 @@ use axum::{
 };
 
 use crate::{
-    auth, errors, openapi,
+    auth, aws, errors, openapi,
     routes::{events, forecasts, health, recommendations},
     state::{AppState, Snapshot},
 };
@@ -50,14 +50,17 @@ pub fn served_routes() -> Vec<(Method, &'static str)> {
     all
 }
 
-/// Every route, with `max_body` bytes as the request body limit. Routes are added in `v1()`
-/// or `open()` (through `Routes`), never here: `/openapi.json` is checked against the list
-/// those build, and a test fails on any other `.route(`, `.merge(` or `.nest(` in this file.
+/// Every route, with `max_body` bytes as the request body limit. Native routes are added in
+/// `v1()` or `open()` (through `Routes`), never here: `/openapi.json` is checked against the
+/// list those build, and a test fails on any other `.route(`, `.merge(` or `.nest(` in this
+/// file. The AWS services' routes ([`aws::router`]) are the one other merge.
 pub fn router(state: AppState, max_body: usize) -> Router {
     let v1 = v1().router.route_layer(middleware::from_fn_with_state(state.clone(), auth::require_api_key));
     Router::new()
         .merge(v1)
         .merge(open().router)
+        // The AWS services' routes: described by AWS's service models, not /openapi.json.
+        .merge(aws::router(&state))
         .fallback(errors::no_route)
         .method_not_allowed_fallback(errors::wrong_method)
         .layer(DefaultBodyLimit::max(max_body))
@@ -132,7 +135,7 @@ mod tests {
             .filter(|l| !l.trim_start().starts_with("//"))
             .collect();
         for (call, expected) in
-            [(".route(", 2), (".merge(", 2), (".nest(", 0), (".nest_service(", 0), (".route_service(", 0)]
+            [(".route(", 2), (".merge(", 3), (".nest(", 0), (".nest_service(", 0), (".route_service(", 0)]
         {
             assert_eq!(
                 code.matches(call).count(),

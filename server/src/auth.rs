@@ -35,7 +35,7 @@ fn unauthorized(message: &str) -> Response {
 }
 
 /// Compares without stopping at the first difference, so timing does not reveal the key.
-fn same(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn same(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 

@@ -5,6 +5,8 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 use clap::Parser;
 use seer_models::recommend::AnnParams;
 
+use crate::aws::sigv4::AccessKeys;
+
 /// `seer-server`: serves one artifact written by `seer-trainer` (a Predictor's forecasts or a
 /// Solution's recommendations) over HTTP.
 #[derive(Clone, Debug, Parser)]
@@ -23,6 +25,20 @@ pub struct Args {
     /// Without it, `SEER_API_KEY` is read; with neither, `/v1/*` is open.
     #[arg(long)]
     pub api_key_file: Option<PathBuf>,
+
+    /// A file of AWS access keys the AWS-style routes (Personalize Runtime and Events, Forecast
+    /// Query) require requests to be signed with (Signature Version 4): one
+    /// `<access key id> <secret access key>` pair a line, `#` comments. Without it,
+    /// `SEER_AWS_ACCESS_KEY_ID` and `SEER_AWS_SECRET_ACCESS_KEY` give one pair (not the
+    /// `AWS_*` variables, which are the storage's credentials). With neither, those routes take
+    /// unsigned and signed requests alike (or the API key, when there is one).
+    #[arg(long)]
+    pub aws_keys_file: Option<PathBuf>,
+
+    /// The Campaign this server runs: campaign and forecast ARNs naming another are answered
+    /// `ResourceNotFoundException`. Without it, any name is answered.
+    #[arg(long, env = "SEER_CAMPAIGN_NAME")]
+    pub campaign_name: Option<String>,
 
     /// How long to keep serving after SIGTERM with `/readyz` failing, so load balancers take
     /// the pod out first (e.g. `5s`, `500ms`, `1m`).
@@ -149,6 +165,26 @@ impl Args {
             Some((k, from)) if k.is_empty() => Err(format!("{from}: the API key is empty")),
             Some((k, _)) => Ok(Some(k)),
             None => Ok(None),
+        }
+    }
+}
+
+impl Args {
+    /// The AWS access keys, if any: the file's, or the one pair of `SEER_AWS_ACCESS_KEY_ID`
+    /// and `SEER_AWS_SECRET_ACCESS_KEY`. Errors never quote a secret.
+    pub fn aws_keys(&self) -> Result<Option<AccessKeys>, String> {
+        if let Some(path) = &self.aws_keys_file {
+            let origin = format!("--aws-keys-file {}", path.display());
+            let text = std::fs::read_to_string(path).map_err(|e| format!("{origin}: cannot read: {e}"))?;
+            return AccessKeys::parse_file(&text, &origin).map(Some);
+        }
+        let var = |name: &str| std::env::var(name).ok().map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        match (var("SEER_AWS_ACCESS_KEY_ID"), var("SEER_AWS_SECRET_ACCESS_KEY")) {
+            (Some(id), Some(secret)) => Ok(Some(AccessKeys::new([(id, secret)]))),
+            (None, None) => Ok(None),
+            _ => {
+                Err("SEER_AWS_ACCESS_KEY_ID and SEER_AWS_SECRET_ACCESS_KEY go together: one is missing or empty".into())
+            }
         }
     }
 }

@@ -16,6 +16,7 @@ pub struct Metrics {
     model_info: IntGaugeVec,
     events_ingested: IntCounter,
     events_ignored: IntCounterVec,
+    aws_records_not_stored: IntCounterVec,
     live_store: LiveStoreMetrics,
 }
 
@@ -51,6 +52,13 @@ impl Metrics {
             Opts::new("seer_events_ignored_total", "Events taken in but not kept, by reason."),
             &["reason"],
         )?;
+        let aws_records_not_stored = IntCounterVec::new(
+            Opts::new(
+                "seer_aws_records_not_stored_total",
+                "Records taken by PutItems and PutUsers, acknowledged but not stored (not supported yet), by kind.",
+            ),
+            &["kind"],
+        )?;
         let live_store = LiveStoreMetrics {
             errors: IntCounterVec::new(
                 Opts::new(
@@ -67,9 +75,19 @@ impl Metrics {
         registry.register(Box::new(model_info.clone()))?;
         registry.register(Box::new(events_ingested.clone()))?;
         registry.register(Box::new(events_ignored.clone()))?;
+        registry.register(Box::new(aws_records_not_stored.clone()))?;
         registry.register(Box::new(live_store.errors.clone()))?;
         registry.register(Box::new(live_store.up.clone()))?;
-        Ok(Self { registry, requests, latency, model_info, events_ingested, events_ignored, live_store })
+        Ok(Self {
+            registry,
+            requests,
+            latency,
+            model_info,
+            events_ingested,
+            events_ignored,
+            aws_records_not_stored,
+            live_store,
+        })
     }
 
     /// Counts one answered request.
@@ -100,6 +118,11 @@ impl Metrics {
         if unknown_items > 0 {
             self.events_ignored.with_label_values(&["unknown_item"]).inc_by(unknown_items as u64);
         }
+    }
+
+    /// Counts records PutItems or PutUsers acknowledged without storing them.
+    pub fn aws_records_not_stored(&self, kind: &str, n: usize) {
+        self.aws_records_not_stored.with_label_values(&[kind]).inc_by(n as u64);
     }
 
     /// The live-history store's metrics.

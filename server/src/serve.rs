@@ -8,6 +8,7 @@ use seer_storage::{ObjectStore, S3Settings, events::event_log_uri};
 
 use crate::{
     app,
+    aws::AwsSettings,
     config::Args,
     event_log::EventLog,
     follow,
@@ -31,7 +32,9 @@ pub async fn run(args: Args) -> Result<(), String> {
     }
     let metrics = Metrics::new().map_err(|e| format!("metrics: {e}"))?;
     let live = live_store(&args, &metrics)?;
-    let state = Arc::new(Shared::new(live, metrics, api_key));
+    let aws = AwsSettings { keys: args.aws_keys()?, campaign: args.campaign_name.clone().filter(|c| !c.is_empty()) };
+    eprintln!("seer-server: {}", aws_routes_line(&aws, api_key.is_some()));
+    let state = Arc::new(Shared::new(live, metrics, api_key).with_aws(aws));
     let listener =
         TcpListener::bind(args.listen).await.map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
     let addr = listener.local_addr().map_err(|e| format!("listener address: {e}"))?;
@@ -150,4 +153,23 @@ fn live_store(args: &Args, metrics: &Metrics) -> Result<LiveStore, String> {
     );
     redis.spawn_probe();
     Ok(LiveStore::Redis(redis))
+}
+
+/// What the startup log says about the AWS-style routes' authentication.
+fn aws_routes_line(aws: &AwsSettings, api_key: bool) -> String {
+    let routes = "AWS-style routes (Personalize Runtime and Events, Forecast Query)";
+    let auth = match (&aws.keys, api_key) {
+        (Some(keys), _) => format!("require Signature Version 4 with one of {} access key(s)", keys.len()),
+        (None, true) => "accept unsigned and signed requests alike (no AWS access keys configured) but require \
+                         the API key (x-api-key)"
+            .to_string(),
+        (None, false) => "accept unsigned and signed requests alike: no AWS access keys configured \
+                          (--aws-keys-file, or SEER_AWS_ACCESS_KEY_ID and SEER_AWS_SECRET_ACCESS_KEY)"
+            .to_string(),
+    };
+    let campaign = match &aws.campaign {
+        Some(c) => format!("; campaign and forecast ARNs must name {c:?}"),
+        None => "; any campaign or forecast ARN is answered (no --campaign-name)".to_string(),
+    };
+    format!("{routes} {auth}{campaign}")
 }

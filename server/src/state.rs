@@ -8,6 +8,7 @@ use std::sync::{
 use axum::{extract::FromRequestParts, http::request::Parts};
 
 use crate::{
+    aws::AwsSettings,
     errors::ApiError,
     event_log::EventLog,
     live::LiveStore,
@@ -23,6 +24,8 @@ pub struct Shared {
     pub metrics: Metrics,
     /// The key `/v1/*` requires, if any.
     pub api_key: Option<String>,
+    /// Access keys and the Campaign's name, for the AWS-style routes.
+    pub aws: AwsSettings,
     /// Where taken-in events are appended (`--log-events`, set once the model says where).
     pub event_log: OnceLock<Arc<EventLog>>,
     stopping: AtomicBool,
@@ -38,9 +41,16 @@ impl Shared {
             live,
             metrics,
             api_key,
+            aws: AwsSettings::default(),
             event_log: OnceLock::new(),
             stopping: AtomicBool::new(false),
         }
+    }
+
+    /// With `aws` for the AWS-style routes (by default: no access keys, any Campaign name).
+    pub fn with_aws(mut self, aws: AwsSettings) -> Self {
+        self.aws = aws;
+        self
     }
 
     /// From now on `/readyz` fails (SIGTERM came).

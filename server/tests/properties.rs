@@ -61,17 +61,125 @@ struct Answer {
 }
 
 fn send(router: &Router, method: Method, uri: &str, body: Vec<u8>) -> Answer {
+    send_with(router, method, uri, &[], body).0
+}
+
+/// [`send`] with more headers; also returns the answer's `x-amzn-errortype`.
+fn send_with(
+    router: &Router,
+    method: Method,
+    uri: &str,
+    headers: &[(&str, &str)],
+    body: Vec<u8>,
+) -> (Answer, Option<String>) {
     let h = harness();
-    let request = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header("content-type", "application/json")
-        .body(Body::from(body))
-        .expect("request");
+    let mut request = Request::builder().method(method).uri(uri).header("content-type", "application/json");
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let request = request.body(Body::from(body)).expect("request");
     let response = h.runtime.block_on(router.clone().oneshot(request)).expect("infallible");
     let status = response.status();
+    let error_type = response.headers().get("x-amzn-errortype").and_then(|v| v.to_str().ok()).map(str::to_string);
     let body = h.runtime.block_on(to_bytes(response.into_body(), usize::MAX)).expect("body").to_vec();
-    Answer { status, body }
+    (Answer { status, body }, error_type)
+}
+
+/// Posts `body` to every AWS-style operation of both models: each answer is a 200 with a JSON
+/// body, or a 4xx framed as the operation's protocol frames errors (the code in
+/// `x-amzn-ErrorType` for REST-JSON, in `__type` for JSON 1.1), never a 5xx.
+fn post_to_aws_routes(body: &[u8]) -> Result<(), TestCaseError> {
+    let h = harness();
+    let operations: [(&str, Option<&str>); 6] = [
+        ("/recommendations", None),
+        ("/personalize-ranking", None),
+        ("/events", None),
+        ("/items", None),
+        ("/users", None),
+        ("/", Some("AmazonForecastRuntime.QueryForecast")),
+    ];
+    for router in [&h.predictor, &h.solution] {
+        for (path, target) in operations {
+            let headers: Vec<(&str, &str)> = target.map(|t| ("x-amz-target", t)).into_iter().collect();
+            let (a, error_type) = send_with(router, Method::POST, path, &headers, body.to_vec());
+            let text = String::from_utf8_lossy(&a.body);
+            let parsed = serde_json::from_slice::<Value>(&a.body);
+            prop_assert!(parsed.is_ok(), "POST {path}: {} not JSON: {text}", a.status);
+            if a.status.is_success() {
+                continue;
+            }
+            prop_assert!(a.status.is_client_error(), "POST {path}: {}: {text}", a.status);
+            let code = error_type.unwrap_or_default();
+            prop_assert!(
+                ["InvalidInputException", "ResourceNotFoundException", "InvalidNextTokenException"]
+                    .contains(&code.as_str()),
+                "POST {path}: {} {code:?}: {text}",
+                a.status
+            );
+            let body = parsed.unwrap_or_default();
+            if target.is_some() {
+                prop_assert_eq!(body["__type"].as_str(), Some(code.as_str()), "{}", text);
+            } else {
+                prop_assert!(body["message"].is_string(), "POST {path}: {text}");
+                let status = if code == "ResourceNotFoundException" { 404 } else { 400 };
+                prop_assert_eq!(a.status.as_u16(), status, "{}", text);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// AWS member names, and some others.
+fn aws_key() -> impl Strategy<Value = String> {
+    prop_oneof![
+        prop::sample::select(vec![
+            "campaignArn",
+            "userId",
+            "itemId",
+            "numResults",
+            "context",
+            "filterArn",
+            "filterValues",
+            "metadataColumns",
+            "inputList",
+            "trackingId",
+            "sessionId",
+            "eventList",
+            "datasetArn",
+            "items",
+            "users",
+            "ForecastArn",
+            "Filters",
+            "StartDate",
+            "EndDate",
+        ])
+        .prop_map(str::to_string),
+        "\\PC{0,6}",
+    ]
+}
+
+/// A valid ARN of each kind, or any value.
+fn arn_value() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        Just(json!("arn:aws:personalize:us-east-1:1:campaign/c")),
+        Just(json!("arn:aws:personalize:us-east-1:1:filter/not-bought")),
+        Just(json!("arn:aws:personalize:us-east-1:1:dataset/g/ITEMS")),
+        Just(json!("arn:aws:forecast:us-east-1:1:forecast/f")),
+        json_value(),
+    ]
+}
+
+/// AWS-shaped bodies: valid ARNs likely, any values elsewhere.
+fn aws_body() -> impl Strategy<Value = Value> {
+    (prop::collection::btree_map(aws_key(), json_value(), 0..6), arn_value(), arn_value()).prop_map(|(m, a, b)| {
+        let mut m: serde_json::Map<String, Value> = m.into_iter().collect();
+        for key in ["campaignArn", "datasetArn"] {
+            m.entry(key).or_insert(a.clone());
+        }
+        m.entry("ForecastArn").or_insert(b);
+        m.entry("Filters").or_insert(json!({"item_id": "item_000"}));
+        Value::Object(m)
+    })
 }
 
 /// The answer is one `/openapi.json` lists for `method path` and, if a success, parses as
@@ -178,6 +286,16 @@ proptest! {
     #[test]
     fn arbitrary_json_gets_a_documented_answer(body in json_value()) {
         post_everywhere(body.to_string().as_bytes())?;
+    }
+
+    #[test]
+    fn arbitrary_bodies_get_aws_framed_answers_on_the_aws_routes(body in aws_body()) {
+        post_to_aws_routes(body.to_string().as_bytes())?;
+    }
+
+    #[test]
+    fn arbitrary_bytes_get_aws_framed_answers_on_the_aws_routes(body in prop::collection::vec(any::<u8>(), 0..128)) {
+        post_to_aws_routes(&body)?;
     }
 
     #[test]

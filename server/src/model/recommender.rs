@@ -107,6 +107,19 @@ impl Recommender {
         self.trained.items().get(item).is_some()
     }
 
+    /// Whether the items dataset has `column` (any case, as filters name them).
+    pub fn has_item_column(&self, column: &str) -> bool {
+        self.catalog.item_attributes.has_column(column)
+    }
+
+    /// `item`'s values of `columns` (those it has), by the column names as given.
+    pub fn item_metadata(&self, item: &str, columns: &[String]) -> BTreeMap<String, String> {
+        let Some(i) = self.trained.items().get(item) else {
+            return BTreeMap::new();
+        };
+        columns.iter().filter_map(|c| Some((c.clone(), self.catalog.item_attributes.get(i, c)?.to_string()))).collect()
+    }
+
     /// `POST /v1/recommendations`.
     pub fn recommend(
         &self,

@@ -7,7 +7,7 @@ use crate::{
     errors::{ApiError, JsonBody},
     event_log::LoggedEvent,
     live::LiveEvent,
-    model::parse_request_instant,
+    model::{Recommender, parse_request_instant},
     state::{AppState, Current},
 };
 
@@ -19,7 +19,16 @@ pub async fn put(
     Current(model): Current,
     JsonBody(request): JsonBody<EventsRequest>,
 ) -> Result<Json<EventsResponse>, ApiError> {
-    let recommender = model.recommender()?;
+    put_with(&state, model.recommender()?, &request).await.map(Json)
+}
+
+/// The logic behind `POST /v1/events`, which PutEvents also calls: checks every event, keeps
+/// those on known items as the user's live history and logs them all.
+pub async fn put_with(
+    state: &AppState,
+    recommender: &Recommender,
+    request: &EventsRequest,
+) -> Result<EventsResponse, ApiError> {
     if request.session_id.trim().is_empty() {
         return Err(ApiError::invalid("sessionId: must not be empty"));
     }
@@ -81,7 +90,7 @@ pub async fn put(
         }));
     }
     state.metrics.events(accepted, unknown);
-    Ok(Json(EventsResponse { accepted, ignored_unknown_items: unknown }))
+    Ok(EventsResponse { accepted, ignored_unknown_items: unknown })
 }
 
 /// `sentAt` as unix seconds: a number or a string of up to 15 digits (sizes under 10^15, so

@@ -11,7 +11,7 @@ use seer_api::http::{RankingRequest, RankingResponse, RecommendationRequest, Rec
 
 use crate::{
     errors::{ApiError, JsonBody},
-    model::{DEFAULT_RESULTS, FilterRequest, MAX_RESULTS},
+    model::{DEFAULT_RESULTS, FilterRequest, MAX_RESULTS, Recommender},
     state::{AppState, Current},
 };
 
@@ -20,7 +20,15 @@ pub async fn recommend(
     Current(model): Current,
     JsonBody(request): JsonBody<RecommendationRequest>,
 ) -> Result<Json<RecommendationResponse>, ApiError> {
-    let recommender = model.recommender()?;
+    recommend_with(&state, model.recommender()?, &request).await.map(Json)
+}
+
+/// The logic behind `POST /v1/recommendations`, which GetRecommendations also calls.
+pub async fn recommend_with(
+    state: &AppState,
+    recommender: &Recommender,
+    request: &RecommendationRequest,
+) -> Result<RecommendationResponse, ApiError> {
     let n = num_results(request.num_results.map(u64::from))?;
     let user = request.user_id.as_deref().filter(|u| !u.is_empty());
     let live = match user {
@@ -29,7 +37,7 @@ pub async fn recommend(
     };
     let filter = FilterRequest { name: request.filter.as_deref(), values: &request.filter_values };
     let item_list = recommender.recommend(user, request.item_id.as_deref(), n, &live, &filter)?;
-    Ok(Json(RecommendationResponse { item_list, recommendation_id: recommendation_id() }))
+    Ok(RecommendationResponse { item_list, recommendation_id: recommendation_id() })
 }
 
 pub async fn rank(
@@ -37,7 +45,15 @@ pub async fn rank(
     Current(model): Current,
     JsonBody(request): JsonBody<RankingRequest>,
 ) -> Result<Json<RankingResponse>, ApiError> {
-    let recommender = model.recommender()?;
+    rank_with(&state, model.recommender()?, &request).await.map(Json)
+}
+
+/// The logic behind `POST /v1/personalized-ranking`, which GetPersonalizedRanking also calls.
+pub async fn rank_with(
+    state: &AppState,
+    recommender: &Recommender,
+    request: &RankingRequest,
+) -> Result<RankingResponse, ApiError> {
     if request.input_list.is_empty() || request.input_list.len() > MAX_RESULTS {
         return Err(ApiError::invalid(format!(
             "inputList: give 1 to {MAX_RESULTS} items, not {}",
@@ -46,7 +62,7 @@ pub async fn rank(
     }
     let live = state.live.recent(&request.user_id).await;
     let personalized_ranking = recommender.rank(&request.user_id, &request.input_list, &live)?;
-    Ok(Json(RankingResponse { personalized_ranking, recommendation_id: recommendation_id() }))
+    Ok(RankingResponse { personalized_ranking, recommendation_id: recommendation_id() })
 }
 
 pub async fn similar(
