@@ -89,9 +89,14 @@ fn current_item_comparisons() {
 #[test]
 fn users_condition_in_if_clause() {
     let ds = catalog();
-    let expr = r#"EXCLUDE ItemID WHERE Items.GENRE IN ("Horror") IF Users.AGE < 18"#;
-    assert_eq!(allowed(&ds, expr, "u1", None, &[]), ["a", "b", "c", "e"]);
-    assert_eq!(allowed(&ds, expr, "u2", None, &[]).len(), 5);
+    // AWS's spelling (CurrentUser.) and Users. mean the request's user alike.
+    for expr in [
+        r#"EXCLUDE ItemID WHERE Items.GENRE IN ("Horror") IF CurrentUser.AGE < 18"#,
+        r#"EXCLUDE ItemID WHERE Items.GENRE IN ("Horror") IF Users.AGE < 18"#,
+    ] {
+        assert_eq!(allowed(&ds, expr, "u1", None, &[]), ["a", "b", "c", "e"]);
+        assert_eq!(allowed(&ds, expr, "u2", None, &[]).len(), 5);
+    }
 }
 
 #[test]

@@ -213,7 +213,7 @@ fn personalize_fields_map_one_by_one() {
         [
             (
                 "luxury-watches-adults",
-                r#"INCLUDE ItemID WHERE Items.CATEGORY IN ("watch") AND Items.DESCRIPTION IN ("luxury") IF Users.AGE > 18"#
+                r#"INCLUDE ItemID WHERE Items.CATEGORY IN ("watch") AND Items.DESCRIPTION IN ("luxury") IF CurrentUser.AGE > 18"#
             ),
             ("not-watched", r#"EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("click", "stream")"#),
         ]

@@ -4,7 +4,7 @@
 //! EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("purchase")
 //! INCLUDE ItemID WHERE Items.GENRE IN ($GENRE) AND Items.PRICE < 20
 //! INCLUDE ItemID WHERE Items.CATEGORY = CurrentItem.CATEGORY
-//! EXCLUDE ItemID WHERE Items.RATING IN ("R") IF Users.AGE < 18
+//! EXCLUDE ItemID WHERE Items.RATING IN ("R") IF CurrentUser.AGE < 18
 //! EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("purchase") | INCLUDE ItemID WHERE Items.GENRE IN ("Drama")
 //! ```
 //!
@@ -15,8 +15,8 @@
 //!
 //! Semantics, as in Personalize: expressions joined by `|` must all pass; `INCLUDE` keeps only the
 //! items that match, `EXCLUDE` drops them; `AND` binds tighter than `OR`; an `Interactions.`
-//! condition matches the items the user had events on that satisfy it; an `IF` clause on `Users.`
-//! attributes switches the expression on or off for the user; a condition whose placeholder
+//! condition matches the items the user had events on that satisfy it; an `IF` clause on the
+//! request's user's attributes (`CurrentUser.`, as AWS writes it, or `Users.`) switches the expression on or off for the user; a condition whose placeholder
 //! has no value in the request is left out (and an expression left without conditions does
 //! nothing). Nothing is excluded by default. Values compare as numbers when both sides are
 //! numbers, as strings otherwise; multi-valued attributes (`Action|Comedy`) match on any value.
@@ -341,21 +341,22 @@ impl Parser {
 
     fn condition(&mut self, users_only: bool) -> Result<Condition, FilterError> {
         let pos = self.pos();
-        let ds = self.ident("a dataset (Items, Interactions, Users or CurrentItem)")?;
+        let ds = self.ident("a dataset (Items, Interactions, CurrentUser, Users or CurrentItem)")?;
         let source = match ds.to_ascii_uppercase().as_str() {
             "ITEMS" => Source::Items,
             "INTERACTIONS" => Source::Interactions,
-            "USERS" => Source::Users,
+            // AWS writes an IF clause's conditions on `CurrentUser.`; `Users.` means the same here.
+            "USERS" | "CURRENTUSER" => Source::Users,
             "CURRENTITEM" => Source::CurrentItem,
             _ => {
                 return Err(syntax(
                     pos,
-                    format!("unknown dataset '{ds}': expected Items, Interactions, Users or CurrentItem"),
+                    format!("unknown dataset '{ds}': expected Items, Interactions, CurrentUser, Users or CurrentItem"),
                 ));
             }
         };
         if users_only && source != Source::Users {
-            return Err(syntax(pos, "an IF clause takes Users conditions only"));
+            return Err(syntax(pos, "an IF clause takes CurrentUser (or Users) conditions only"));
         }
         if source == Source::CurrentItem {
             return Err(syntax(

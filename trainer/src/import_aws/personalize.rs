@@ -283,49 +283,17 @@ fn filter(input: &Input, report: &mut Report) -> Result<Option<PFilter>, Trainer
     if !valid_name {
         return Err(f.error("name", format!("{name:?}: a filter name holds letters, digits, _ and - (at most 63)")));
     }
-    let mut expression = expression.to_string();
+    let expression = expression.to_string();
     if let Err(e) = Filter::parse(&expression) {
-        // AWS writes the user conditions of an IF clause on `CurrentUser.`; Seer on `Users.`.
-        let rewritten = current_user_as_users(&expression);
-        if rewritten != expression && Filter::parse(&rewritten).is_ok() {
-            report.substituted(
-                f.file(),
-                subject,
-                &f.path_of("filterExpression"),
-                "IF CurrentUser.<field> -> IF Users.<field> (Seer's spelling; same meaning: the request's user)",
-            );
-            expression = rewritten;
-        } else {
-            report.unsupported(
-                f.file(),
-                subject,
-                &f.path_of("filterExpression"),
-                format!("{expression:?}: Seer's filters cannot apply it ({e}); not converted"),
-            );
-            return Ok(None);
-        }
+        report.unsupported(
+            f.file(),
+            subject,
+            &f.path_of("filterExpression"),
+            format!("{expression:?}: Seer's filters cannot apply it ({e}); not converted"),
+        );
+        return Ok(None);
     }
     Ok(Some(PFilter { file: input.file.clone(), group_arn, filter: FilterSpec { name: name.to_string(), expression } }))
-}
-
-/// `CurrentUser.` outside string literals, spelled `Users.` as Seer's parser takes it.
-fn current_user_as_users(expression: &str) -> String {
-    let mut out = String::with_capacity(expression.len());
-    let mut in_string = false;
-    let mut rest = expression;
-    while let Some(c) = rest.chars().next() {
-        if !in_string && rest.starts_with("CurrentUser.") {
-            out.push_str("Users.");
-            rest = &rest["CurrentUser.".len()..];
-            continue;
-        }
-        if c == '"' {
-            in_string = !in_string;
-        }
-        out.push(c);
-        rest = &rest[c.len_utf8()..];
-    }
-    out
 }
 
 /// `arn:aws:personalize:::recipe/aws-sims` -> the Seer recipe, and what to say about it.
@@ -932,14 +900,6 @@ mod tests {
         assert_eq!(r, Recipe::UserPersonalization);
         assert!(note.unwrap().contains("legacy"));
         assert!(recipe("arn:aws:personalize:::recipe/aws-item-affinity").unwrap_err().contains("segmentation"));
-    }
-
-    #[test]
-    fn current_user_is_spelled_users() {
-        assert_eq!(
-            current_user_as_users(r#"INCLUDE ItemID WHERE Items.C IN ("CurrentUser.X") IF CurrentUser.AGE > 18"#),
-            r#"INCLUDE ItemID WHERE Items.C IN ("CurrentUser.X") IF Users.AGE > 18"#
-        );
     }
 
     #[test]
