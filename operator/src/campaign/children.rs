@@ -102,6 +102,18 @@ pub fn deployment(i: &Inputs<'_>) -> Result<Deployment> {
     if let Some(key) = spec.access.as_ref().and_then(|a| a.api_key_secret_ref.as_ref()) {
         env.push(secret_env("SEER_API_KEY", key));
     }
+    // The key pair AWS SDK clients sign with (the server's AWS routes verify Signature
+    // Version 4 with it); SEER_AWS_*, since AWS_* are the storage's credentials.
+    if let Some(keys) = spec.access.as_ref().and_then(|a| a.aws_access_key_secret_ref.as_ref()) {
+        for (name, key) in [
+            ("SEER_AWS_ACCESS_KEY_ID", &keys.access_key_id_key),
+            ("SEER_AWS_SECRET_ACCESS_KEY", &keys.secret_access_key_key),
+        ] {
+            env.push(secret_env(name, &seer_api::SecretKeySelector { name: keys.name.clone(), key: key.clone() }));
+        }
+    }
+    // AWS-style requests naming another Campaign's ARN are answered ResourceNotFoundException.
+    env.push(EnvVar { name: "SEER_CAMPAIGN_NAME".into(), value: Some(i.name.to_string()), ..Default::default() });
     if let Some(store) = &spec.event_store {
         env.push(secret_env("SEER_REDIS_URL", &store.redis_url_secret_ref));
     }
@@ -321,7 +333,7 @@ mod tests {
     #[test]
     fn api_key_and_redis_come_from_secrets() {
         let c = campaign(&format!(
-            "{BASE}  access: {{apiKeySecretRef: {{name: keys, key: api}}}}\n  eventStore: {{redisUrlSecretRef: {{name: redis, key: url}}}}\n"
+            "{BASE}  access: {{apiKeySecretRef: {{name: keys, key: api}}, awsAccessKeySecretRef: {{name: aws}}}}\n  eventStore: {{redisUrlSecretRef: {{name: redis, key: url}}}}\n"
         ));
         let d = deployment(&inputs(&c, 1)).expect("deployment");
         let env = d
@@ -329,7 +341,12 @@ mod tests {
             .and_then(|s| s.template.spec)
             .map(|p| p.containers[0].env.clone().unwrap_or_default())
             .unwrap_or_default();
-        for (name, secret) in [("SEER_API_KEY", "keys"), ("SEER_REDIS_URL", "redis")] {
+        for (name, secret) in [
+            ("SEER_API_KEY", "keys"),
+            ("SEER_REDIS_URL", "redis"),
+            ("SEER_AWS_ACCESS_KEY_ID", "aws"),
+            ("SEER_AWS_SECRET_ACCESS_KEY", "aws"),
+        ] {
             let e = env.iter().find(|e| e.name == name).expect(name);
             assert!(e.value.is_none());
             assert_eq!(
@@ -337,6 +354,15 @@ mod tests {
                 Some(secret)
             );
         }
+    }
+
+    #[test]
+    fn the_server_knows_its_campaign_name() {
+        let c = campaign(BASE);
+        let d = deployment(&inputs(&c, 1)).expect("deployment");
+        let env = d.spec.and_then(|s| s.template.spec).and_then(|p| p.containers[0].env.clone()).unwrap_or_default();
+        let name = env.iter().find(|e| e.name == "SEER_CAMPAIGN_NAME").and_then(|e| e.value.as_deref());
+        assert_eq!(name, Some("shop"));
     }
 
     #[test]
