@@ -88,12 +88,13 @@ fn a_new_event_still_moves_a_prepared_users_answer() {
     let u = 3;
     let trained = ds.user_events(u);
     let before = top(&m, trained, &RequestOptions { trained_user: Some(u), ..RequestOptions::default() });
-    // Events on another taste (items 0..20 and 580..600), as live events after the training ones;
+    // Events on other tastes (items of 0..20 and 580..600), as live events after the training ones;
     // with live events the server does not name the trained user.
     let mut live = trained.to_vec();
     let last = trained.last().map_or(0, |e| e.timestamp);
-    for (k, name) in ["i0", "i1", "i2", "i3", "i590", "i591"].iter().enumerate() {
-        let item = ds.items().get(name).unwrap();
+    let other: Vec<u32> = (0..20).chain(580..600).filter_map(|i| ds.items().get(&format!("i{i}"))).take(6).collect();
+    assert_eq!(other.len(), 6);
+    for (k, &item) in other.iter().enumerate() {
         live.push(Event { user: u, item, timestamp: last + 60 * (k as i64 + 1), event_type: 0, value: None });
     }
     let after = top(&m, &live, &RequestOptions::default());

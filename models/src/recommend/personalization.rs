@@ -334,6 +334,12 @@ impl UserPersonalization {
         self.serving = Some(Serving::build(self, params, n_users, histories));
     }
 
+    /// Drops what [`Self::prepare_serving`] computed: requests compute everything again (for
+    /// measuring what it saves).
+    pub fn clear_serving(&mut self) {
+        self.serving = None;
+    }
+
     /// Trained users with precomputed serving state (0 before [`Self::prepare_serving`]).
     pub fn prepared_users(&self) -> usize {
         self.serving.as_ref().map_or(0, Serving::users)
