@@ -4,12 +4,18 @@
 //!
 //! `cargo run --release -p seer-models --example ann_recall -- <version folder> [ef ...]`
 //!
+//! The served side is what the server computes: the index plus what it prepares at load
+//! (`ServingParams`; override with `SEER_SERVE_HISTORY_NEIGHBORS`, `SEER_SERVE_KNN_NEIGHBORS`,
+//! `SEER_SERVE_EASE_USER_ITEMS`). `SEER_ANN_SERVED_ONLY=1` skips the comparison and prints the
+//! CPU time per served request instead (every user, `SEER_ANN_REPEAT` times), which a loaded
+//! machine does not inflate as it does wall time.
+//!
 //! The folder is a Solution version as seer-trainer writes it (`model.json`,
 //! `tensors.safetensors`). Prints a markdown table.
 
 use std::time::Instant;
 
-use seer_models::recommend::{AnnParams, RecipeModel, TrainedModel, personalization::RequestOptions};
+use seer_models::recommend::{AnnParams, RecipeModel, ServingParams, TrainedModel, personalization::RequestOptions};
 
 fn main() -> Result<(), String> {
     let mut args = std::env::args().skip(1);
@@ -39,7 +45,25 @@ fn main() -> Result<(), String> {
     );
     println!("|---:|---:|---:|---:|---:|---:|---:|");
     let exact_options = RequestOptions { exact: true, ..RequestOptions::default() };
-    let ann_options = RequestOptions::default();
+    // What the server computes at load for its trained users (their folded-in factors); the
+    // exact reference does not use it.
+    let started = Instant::now();
+    let mut serving = ServingParams::default();
+    let env = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<usize>().ok());
+    if let Some(n) = env("SEER_SERVE_HISTORY_NEIGHBORS") {
+        serving.history_neighbors = n;
+    }
+    if let Some(n) = env("SEER_SERVE_KNN_NEIGHBORS") {
+        serving.knn_neighbors = n;
+    }
+    if let Some(n) = env("SEER_SERVE_EASE_USER_ITEMS") {
+        serving.ease_user_items = n;
+    }
+    eprintln!("serving parameters {serving:?}");
+    let prepared = trained.prepare_serving(&serving);
+    eprintln!("prepared {prepared} users for serving in {:.1} s", started.elapsed().as_secs_f64());
+    // SEER_ANN_SERVED_ONLY=1: only the served path, every user once (for profiling).
+    let served_only = std::env::var("SEER_ANN_SERVED_ONLY").is_ok_and(|v| v == "1");
     for ef in efs {
         let started = Instant::now();
         let mut params = AnnParams { min_items: 0, ef_search: ef, ..AnnParams::default() };
@@ -54,8 +78,39 @@ fn main() -> Result<(), String> {
         let (mut hits, mut total) = (0usize, 0usize);
         let (mut cf10, mut cf_total10, mut cf200, mut cf_total200) = (0usize, 0usize, 0usize, 0usize);
         let (mut exact_us, mut ann_us) = (Vec::new(), Vec::new());
+        if served_only {
+            // CPU time of this (single-threaded) loop: on a loaded machine wall time per call
+            // counts the waits for a core too.
+            let repeat: u32 = std::env::var("SEER_ANN_REPEAT").ok().and_then(|v| v.parse().ok()).unwrap_or(1);
+            let cpu = cpu_seconds();
+            for _ in 0..repeat {
+                for u in 0..users {
+                    let history = trained.histories().user(u);
+                    let options = RequestOptions { trained_user: Some(u), ..RequestOptions::default() };
+                    m.recommend(history, 25, &options, |_| true).map_err(|e| e.to_string())?;
+                }
+            }
+            let per = (cpu_seconds() - cpu) / f64::from(repeat.max(1) * users.max(1)) * 1e6;
+            // The same index without the serving state (what a request cost before it): every
+            // neighbour, the fold-in, EASE over 200 items.
+            let mut plain = m.clone();
+            plain.clear_serving();
+            let cpu = cpu_seconds();
+            for u in 0..users {
+                let history = trained.histories().user(u);
+                plain.recommend(history, 25, &RequestOptions::default(), |_| true).map_err(|e| e.to_string())?;
+            }
+            let before = (cpu_seconds() - cpu) / f64::from(users.max(1)) * 1e6;
+            println!(
+                "served path, ef {ef}: {per:.0} µs of CPU per request (mean over {users} users x {repeat}); \
+                 without the serving state {before:.0} µs"
+            );
+            continue;
+        }
         for u in 0..users {
             let history = trained.histories().user(u);
+            // As the server asks for a trained user without live events.
+            let ann_options = RequestOptions { trained_user: Some(u), ..RequestOptions::default() };
             let t = Instant::now();
             let exact = m.recommend(history, 25, &exact_options, |_| true).map_err(|e| e.to_string())?;
             exact_us.push(t.elapsed().as_secs_f64() * 1e6);
@@ -88,4 +143,15 @@ fn main() -> Result<(), String> {
         );
     }
     Ok(())
+}
+
+/// User + system CPU seconds of this process so far (Linux `/proc/self/stat`; 0 elsewhere).
+fn cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else { return 0.0 };
+    // Fields after the command name (in parentheses, may hold spaces): utime and stime are the
+    // 12th and 13th.
+    let rest = stat.rsplit_once(')').map_or("", |r| r.1);
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
 }

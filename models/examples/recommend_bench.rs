@@ -268,7 +268,17 @@ fn seer(dir: &Path, work: &Path) -> Res<()> {
         model.weights(),
         model.validation_ndcg()
     );
-    let opts = RequestOptions { exploration_weight: Some(0.0), now: None, exact: false };
+    // SEER_BENCH_SERVED=1: score as the server does (the item index and the serving state it
+    // prepares at load, with their default parameters) instead of the plain model.
+    let mut model = model;
+    if std::env::var("SEER_BENCH_SERVED").is_ok_and(|v| v == "1") {
+        let indexed = model.index_items(&seer_models::recommend::AnnParams::default());
+        let train = &split.train;
+        let params = seer_models::recommend::ServingParams::default();
+        model.prepare_serving(&params, train.n_users(), |u| train.user_events(u));
+        eprintln!("  scored as served: index {indexed}, {params:?}");
+    }
+    let opts = RequestOptions { exploration_weight: Some(0.0), now: None, exact: false, trained_user: None };
     let mut lists = Vec::new();
     for c in &split.test {
         let recs = model.recommend(&c.history, n, &opts, |_| true)?;

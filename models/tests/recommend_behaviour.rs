@@ -53,7 +53,8 @@ fn ev(ds: &Dataset, id: &str, t: i64) -> Event {
     Event { user: u32::MAX, item: ds.items().get(id).unwrap(), timestamp: t, event_type: 0, value: None }
 }
 
-const NO_EXPLORATION: RequestOptions = RequestOptions { exploration_weight: Some(0.0), now: None, exact: false };
+const NO_EXPLORATION: RequestOptions =
+    RequestOptions { exploration_weight: Some(0.0), now: None, exact: false, trained_user: None };
 
 #[test]
 fn events_on_two_items_bring_their_neighbours_into_the_top_10() {
@@ -102,12 +103,17 @@ fn exploration_shows_new_items() {
     let m = model(&ds);
     let new = ds.items().get("new").unwrap();
     let history: Vec<Event> = (0..5).map(|k| ev(&ds, &item(1, k), k as i64)).collect();
-    let explore = RequestOptions { exploration_weight: Some(0.3), now: None, exact: false };
+    let explore = RequestOptions { exploration_weight: Some(0.3), now: None, exact: false, trained_user: None };
     let recs = m.recommend(&history, 10, &explore, |_| true).unwrap();
     assert_eq!(recs.len(), 10);
     assert!(recs.iter().any(|s| s.0 == new), "{recs:?}");
     // Exploration respects the age cutoff: long after creation the item is no longer explored.
-    let later = RequestOptions { exploration_weight: Some(0.3), now: Some(8 * DAY + 3000 + 60 * DAY), exact: false };
+    let later = RequestOptions {
+        exploration_weight: Some(0.3),
+        now: Some(8 * DAY + 3000 + 60 * DAY),
+        exact: false,
+        trained_user: None,
+    };
     let recs = m.recommend(&history, 10, &later, |_| true).unwrap();
     assert!(!recs.iter().any(|s| s.0 == new));
 }

@@ -19,6 +19,7 @@ pub mod persist;
 pub mod personalization;
 pub mod popularity;
 pub mod recipe;
+mod serving;
 pub mod sims;
 pub mod split;
 
@@ -35,6 +36,7 @@ pub use persist::{ModelFileError, TrainedModel};
 pub use personalization::{PersonalizationParams, UserPersonalization};
 pub use popularity::{Popularity, Trending};
 pub use recipe::{RecipeModel, RecipeParams, evaluate_offline};
+pub use serving::ServingParams;
 pub use sims::{SimilarItems, SimsParams};
 pub use split::{PersonalizeSplit, TestCase, personalize_split};
 

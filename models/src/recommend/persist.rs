@@ -244,6 +244,21 @@ impl TrainedModel {
         }
     }
 
+    /// Precompute what serving the trained users needs that does not depend on the request (see
+    /// [`super::UserPersonalization::prepare_serving`]); nothing for other recipes. Returns the
+    /// number of users prepared.
+    pub fn prepare_serving(&mut self, params: &super::ServingParams) -> usize {
+        let histories = &self.histories;
+        let n_users = self.users.len();
+        match &mut self.model {
+            RecipeModel::UserPersonalization(m) => {
+                m.prepare_serving(params, n_users, |u| histories.user(u));
+                m.prepared_users()
+            }
+            _ => 0,
+        }
+    }
+
     /// The files of this model: `(name, bytes)`, header first.
     pub fn save(&self) -> Result<Vec<(String, Vec<u8>)>, ModelFileError> {
         let mut t = Tensors::default();
@@ -415,6 +430,7 @@ impl TrainedModel {
                     mean_history,
                     ann: None,
                     derived: std::sync::OnceLock::new(),
+                    serving: None,
                 }))
             }
             ModelHeader::SimilarItems { parameters } => {

@@ -46,6 +46,7 @@ use super::data::{Dataset, Event};
 use super::ease::{Ease, EaseParams};
 use super::knn::{ItemKnn, ItemKnnParams};
 use super::popularity::{Popularity, Trending};
+use super::serving::{Serving, ServingParams};
 use super::sims::{FastHash, SimilarItems, SimsParams};
 use super::split::{TestCase, personalize_split};
 use super::{RecommendError, Scored, top_n};
@@ -164,6 +165,8 @@ pub struct UserPersonalization {
     /// Derived once, on first use: the most popular items (every request's candidates) and the
     /// items exploration may pick from.
     pub(super) derived: OnceLock<Derived>,
+    /// What serving precomputed at load (see [`super::serving`]); `None` offline.
+    pub(super) serving: Option<Serving>,
 }
 
 /// What a served model computes once from its fitted parts.
@@ -189,6 +192,10 @@ pub struct RequestOptions {
     pub exact: bool,
     /// "Now" for the age cutoff (default: the newest training timestamp).
     pub now: Option<i64>,
+    /// The history is exactly trained user `u`'s training history (no live events): what was
+    /// precomputed for them at load ([`UserPersonalization::prepare_serving`]) may stand in for
+    /// computing it again. Never set it for any other history.
+    pub trained_user: Option<u32>,
 }
 
 impl UserPersonalization {
@@ -280,6 +287,7 @@ impl UserPersonalization {
             mean_history,
             ann: None,
             derived: OnceLock::new(),
+            serving: None,
         })
     }
 
@@ -312,6 +320,54 @@ impl UserPersonalization {
         }
         self.ann = Some(MipsIndex::build(self.als.item_factors(), self.als.factors(), params));
         true
+    }
+
+    /// Precompute what requests of trained users need that does not depend on the request (their
+    /// folded-in factors; see [`super::serving`]), for the `n_users` users of `histories`.
+    pub fn prepare_serving<'a>(
+        &mut self,
+        params: &ServingParams,
+        n_users: usize,
+        histories: impl Fn(u32) -> &'a [Event] + Sync,
+    ) {
+        self.serving = None;
+        self.serving = Some(Serving::build(self, params, n_users, histories));
+    }
+
+    /// Drops what [`Self::prepare_serving`] computed: requests compute everything again (for
+    /// measuring what it saves).
+    pub fn clear_serving(&mut self) {
+        self.serving = None;
+    }
+
+    /// Trained users with precomputed serving state (0 before [`Self::prepare_serving`]).
+    pub fn prepared_users(&self) -> usize {
+        self.serving.as_ref().map_or(0, Serving::users)
+    }
+
+    /// Number of collaborative factors.
+    pub(super) fn factors(&self) -> usize {
+        self.als.factors()
+    }
+
+    /// Number of items.
+    pub(super) fn n_items(&self) -> usize {
+        self.als.n_items()
+    }
+
+    /// The user's collaborative factors folded in from `history`, as a request computes them.
+    pub(super) fn fold_in_history(&self, history: &[Event]) -> Result<Vec<f32>, RecommendError> {
+        let fold = |s: &mut Scratch| {
+            s.prepare(self.als.n_items());
+            self.own_items(history, s);
+            let hist: Vec<(u32, f32)> = s.own.iter().map(|&(i, _, w)| (i, w)).collect();
+            s.finish();
+            if hist.is_empty() { Ok(vec![0.0; self.als.factors()]) } else { self.als.fold_in(&hist) }
+        };
+        SCRATCH.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut scratch) => fold(&mut scratch),
+            Err(_) => fold(&mut Scratch::default()),
+        })
     }
 
     /// The index of the item factors, if [`UserPersonalization::index_items`] built one.
@@ -380,7 +436,7 @@ impl UserPersonalization {
         // the catalog).
         let all: Vec<Candidates> = {
             use rayon::prelude::*;
-            cases.par_iter().map(|c| self.candidates(&c.history, None, true)).collect::<Result<_, _>>()?
+            cases.par_iter().map(|c| self.candidates(&c.history, None, true, None)).collect::<Result<_, _>>()?
         };
         for (c, (items, feats)) in cases.iter().zip(all) {
             let columns: Vec<Vec<f32>> = (0..SIGNALS).map(|f| feats.iter().map(|r| r[f]).collect()).collect();
@@ -443,28 +499,11 @@ impl UserPersonalization {
         Ok(())
     }
 
-    /// Candidate items for a history, with their signals (per-user normalised). `exact`: take
-    /// the collaborative candidates by scoring every item even where an index exists.
-    fn candidates(&self, history: &[Event], forced: Option<&[u32]>, exact: bool) -> Result<Candidates, RecommendError> {
-        SCRATCH.with(|cell| match cell.try_borrow_mut() {
-            Ok(mut scratch) => self.candidates_in(history, forced, exact, &mut scratch),
-            // Only if a candidate computation ever re-entered itself on this thread.
-            Err(_) => self.candidates_in(history, forced, exact, &mut Scratch::default()),
-        })
-    }
-
-    fn candidates_in(
-        &self,
-        history: &[Event],
-        forced: Option<&[u32]>,
-        exact: bool,
-        s: &mut Scratch,
-    ) -> Result<Candidates, RecommendError> {
-        let n_items = self.als.n_items();
-        s.prepare(n_items);
-        // Own items: count and recency (by position from the newest event).
-        // Two half-lives: a fixed one (the last session or basket) and a quarter of the user's
-        // history (long-run habits of heavy users).
+    /// The user's own items into `s.own` (and `s.own_slot`), in order of each item's newest
+    /// event: count and recency (by position from the newest event), with two half-lives: a
+    /// fixed one (the last session or basket) and a quarter of the user's history (long-run habits
+    /// of heavy users); and each item's summed confidence for the fold-in.
+    fn own_items(&self, history: &[Event], s: &mut Scratch) {
         let hl = self.params.recency_half_life.max(1e-3);
         let hl_long = hl.max(history.len() as f32 / 4.0);
         let norm = length_norm(history.len(), self.mean_history, self.params.length_normalization);
@@ -483,6 +522,35 @@ impl UserPersonalization {
                 *strength_sum += strength(e, self.params.use_event_value) * w / norm;
             }
         }
+    }
+
+    /// Candidate items for a history, with their signals (per-user normalised). `exact`: take
+    /// the collaborative candidates by scoring every item even where an index exists.
+    fn candidates(
+        &self,
+        history: &[Event],
+        forced: Option<&[u32]>,
+        exact: bool,
+        trained_user: Option<u32>,
+    ) -> Result<Candidates, RecommendError> {
+        SCRATCH.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut scratch) => self.candidates_in(history, forced, exact, trained_user, &mut scratch),
+            // Only if a candidate computation ever re-entered itself on this thread.
+            Err(_) => self.candidates_in(history, forced, exact, trained_user, &mut Scratch::default()),
+        })
+    }
+
+    fn candidates_in(
+        &self,
+        history: &[Event],
+        forced: Option<&[u32]>,
+        exact: bool,
+        trained_user: Option<u32>,
+        s: &mut Scratch,
+    ) -> Result<Candidates, RecommendError> {
+        let n_items = self.als.n_items();
+        s.prepare(n_items);
+        self.own_items(history, s);
         let user_now = history.last().map_or(0, |e| e.timestamp);
         // How much of this user's history is coming back to something they had before.
         let user_repeat_share = if history.is_empty() { 0.0 } else { 1.0 - s.own.len() as f32 / history.len() as f32 };
@@ -493,11 +561,15 @@ impl UserPersonalization {
                 s.recent.add(j, decay * v);
             }
         }
+        // Served requests sum the packed rows prepared at load (strongest neighbours first, cut
+        // to the serving parameters); exact scoring and offline evaluation the model's own.
+        let packed = if exact { None } else { self.serving.as_ref() };
         // Neighbours of the whole history, undecayed (where order carries no signal).
         for &(j, o, _) in &s.own {
             let weight = o.count.ln_1p();
-            for (i, v) in self.sims.cooccurrence(j) {
-                s.whole.add(i, weight * v);
+            match packed {
+                Some(sv) => sv.sims.row(j).iter().for_each(|&(i, v)| s.whole.add(i, weight * v)),
+                None => self.sims.cooccurrence(j).for_each(|(i, v)| s.whole.add(i, weight * v)),
             }
         }
         // Item-based neighbours of the newest distinct items (as many as the model counts per
@@ -505,13 +577,21 @@ impl UserPersonalization {
         let keep = self.params.knn.max_user_items.max(self.params.ease.max_user_items);
         let newest_distinct = s.own.iter().take(keep).map(|o| o.0);
         for j in newest_distinct.clone().take(self.params.knn.max_user_items) {
-            for (i, v) in self.knn.neighbors(j) {
-                s.knn.add(i, v);
+            match packed {
+                Some(sv) => sv.knn.row(j).iter().for_each(|&(i, v)| s.knn.add(i, v)),
+                None => self.knn.neighbors(j).for_each(|(i, v)| s.knn.add(i, v)),
             }
         }
-        let ease_any = self.ease.scores_into(newest_distinct, &mut s.ease);
-        let hist: Vec<(u32, f32)> = s.own.iter().map(|&(i, _, w)| (i, w)).collect();
-        let x = if hist.is_empty() { vec![0.0; self.als.factors()] } else { self.als.fold_in(&hist)? };
+        let ease_items = packed.map_or(usize::MAX, |sv| sv.ease_user_items);
+        let ease_any = self.ease.scores_into(newest_distinct.take(ease_items), &mut s.ease);
+        let precomputed = trained_user.and_then(|u| self.serving.as_ref()?.user_vector(u));
+        let x = match precomputed {
+            Some(x) => x.to_vec(),
+            None => {
+                let hist: Vec<(u32, f32)> = s.own.iter().map(|&(i, _, w)| (i, w)).collect();
+                if hist.is_empty() { vec![0.0; self.als.factors()] } else { self.als.fold_in(&hist)? }
+            }
+        };
         let mut items: Vec<u32> = match forced {
             Some(f) => {
                 let mut c: Vec<u32> = f.iter().copied().filter(|&i| (i as usize) < n_items).collect();
@@ -599,8 +679,14 @@ impl UserPersonalization {
     }
 
     /// The blended score of every candidate.
-    fn blended(&self, history: &[Event], forced: Option<&[u32]>, exact: bool) -> Result<Vec<Scored>, RecommendError> {
-        let (items, feats) = self.candidates(history, forced, exact)?;
+    fn blended(
+        &self,
+        history: &[Event],
+        forced: Option<&[u32]>,
+        exact: bool,
+        trained_user: Option<u32>,
+    ) -> Result<Vec<Scored>, RecommendError> {
+        let (items, feats) = self.candidates(history, forced, exact, trained_user)?;
         Ok(items
             .into_iter()
             .zip(feats)
@@ -620,8 +706,11 @@ impl UserPersonalization {
         let base = if history.is_empty() {
             self.cold_start(n, &allow)
         } else {
-            let scored: Vec<Scored> =
-                self.blended(history, None, options.exact)?.into_iter().filter(|&(i, _)| allow(i)).collect();
+            let scored: Vec<Scored> = self
+                .blended(history, None, options.exact, options.trained_user)?
+                .into_iter()
+                .filter(|&(i, _)| allow(i))
+                .collect();
             top_n(scored, n)
         };
         let w = options.exploration_weight.unwrap_or(self.params.exploration_weight).clamp(0.0, 1.0);
@@ -668,6 +757,11 @@ impl UserPersonalization {
     ) -> Vec<Scored> {
         let cutoff = self.params.exploration_item_age_cutoff;
         let recent: Vec<u32> = history.iter().rev().take(10).map(|e| e.item).collect();
+        // The mean metadata similarity to the recent items, through per-token weights: thousands
+        // of new items may be eligible, and this costs one lookup per token of each.
+        let (mut weights, mut set) =
+            SCRATCH.with(|cell| cell.try_borrow_mut().map(|mut s| std::mem::take(&mut s.tokens)).unwrap_or_default());
+        self.sims.anchor_token_weights(&recent, &mut weights, &mut set);
         // Newest first, so the walk stops at the age cutoff.
         let fresh: Vec<Scored> = self
             .derived()
@@ -678,15 +772,22 @@ impl UserPersonalization {
                 if !allow(i) || base.iter().any(|s| s.0 == i) {
                     return None;
                 }
-                let affinity = if recent.is_empty() {
-                    0.0
-                } else {
-                    recent.iter().map(|&r| self.sims.metadata_similarity(r, i)).sum::<f32>() / recent.len() as f32
-                };
+                let affinity = self.sims.anchor_affinity(&weights, i);
                 // Newer first among equals.
                 Some((i, affinity + 1e-9 * born as f32))
             })
             .collect();
+        for &t in &set {
+            if let Some(w) = weights.get_mut(t as usize) {
+                *w = 0.0;
+            }
+        }
+        set.clear();
+        SCRATCH.with(|cell| {
+            if let Ok(mut s) = cell.try_borrow_mut() {
+                s.tokens = (weights, set);
+            }
+        });
         let slots = ((w * n as f32) / 2.0).ceil() as usize;
         let fresh = top_n(fresh, slots.min(n));
         if fresh.is_empty() {
@@ -713,7 +814,7 @@ impl UserPersonalization {
         let scored = if history.is_empty() {
             items.iter().map(|&i| (i, self.popularity.count(i).ln_1p() / self.max_log_pop)).collect()
         } else {
-            self.blended(history, Some(items), true)?
+            self.blended(history, Some(items), true, None)?
         };
         let mut known = top_n(scored, items.len());
         for &i in items {
@@ -837,6 +938,8 @@ struct Scratch {
     ease: Vec<f32>,
     /// Every item's collaborative score (exact scoring).
     all: Vec<Scored>,
+    /// Exploration's per-token weights (zero between requests) and the tokens set.
+    tokens: (Vec<f32>, Vec<u32>),
 }
 
 impl Scratch {

@@ -191,6 +191,39 @@ impl SimilarItems {
         shared / total
     }
 
+    /// Adds to `weights` (indexed by token, grown to the vocabulary) each token's share of the mean
+    /// metadata similarity to `anchors`, and appends the tokens set to `set` (to clear them after):
+    /// then [`Self::anchor_affinity`] of an item is the mean over the anchors `a` of
+    /// [`Self::metadata_similarity`]`(a, item)`, at one lookup per token of the item instead of
+    /// one intersection per anchor.
+    pub(super) fn anchor_token_weights(&self, anchors: &[u32], weights: &mut Vec<f32>, set: &mut Vec<u32>) {
+        if weights.len() < self.idf.len() {
+            weights.resize(self.idf.len(), 0.0);
+        }
+        let n = anchors.len().max(1) as f32;
+        let idf = |t: u32| self.idf.get(t as usize).copied().unwrap_or(0.0);
+        for &a in anchors {
+            let Some(ta) = self.item_tokens.get(a as usize) else { continue };
+            let total: f32 = ta.iter().map(|&t| idf(t)).sum();
+            if total <= 0.0 {
+                continue;
+            }
+            for &t in ta {
+                if let Some(w) = weights.get_mut(t as usize) {
+                    *w += idf(t) / total / n;
+                    set.push(t);
+                }
+            }
+        }
+    }
+
+    /// Item `b`'s affinity under weights from [`Self::anchor_token_weights`].
+    pub(super) fn anchor_affinity(&self, weights: &[f32], b: u32) -> f32 {
+        self.item_tokens
+            .get(b as usize)
+            .map_or(0.0, |tb| tb.iter().map(|&t| weights.get(t as usize).copied().unwrap_or(0.0)).sum())
+    }
+
     /// Events of item `i` seen in training.
     pub fn count(&self, i: u32) -> f32 {
         self.counts.get(i as usize).copied().unwrap_or(0.0)

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use arc_swap::ArcSwapOption;
 use seer_api::FilterSpec;
 use seer_api::artifact::{ArtifactKind, ArtifactManifest, CATALOG_FILE, FILTERS_FILE, HISTORY_FILE, SolutionCatalog};
-use seer_models::recommend::{AnnParams, TrainedModel};
+use seer_models::recommend::{AnnParams, ServingParams, TrainedModel};
 use seer_storage::{ObjectStore, S3Settings, artifacts};
 
 pub use forecasts::{FORECASTS_FILE, ForecastIndex, ForecastQuery, parse_instant, parse_request_instant};
@@ -112,6 +112,14 @@ pub async fn load_with(uri: &str, filters: &[(String, String)], ann: &AnnParams)
                         "seer-server: indexed {} items for approximate candidates (HNSW, ef {}) in {:.1} s",
                         trained.items().len(),
                         ann.ef_search,
+                        started.elapsed().as_secs_f64()
+                    );
+                }
+                let started = std::time::Instant::now();
+                let users = trained.prepare_serving(&ServingParams::default());
+                if users > 0 {
+                    eprintln!(
+                        "seer-server: folded in {users} trained users for serving in {:.1} s",
                         started.elapsed().as_secs_f64()
                     );
                 }

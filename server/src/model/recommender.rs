@@ -130,6 +130,12 @@ impl Recommender {
         filter: &FilterRequest<'_>,
     ) -> Result<Vec<ScoredItem>, ApiError> {
         let (user_index, history) = self.history(user, live);
+        // A borrowed history is the user's training history, with no live event after it: what
+        // the model precomputed for them at load stands in (see `Model::load_with`).
+        let options = RequestOptions {
+            trained_user: user_index.filter(|_| matches!(history, Cow::Borrowed(_))),
+            ..RequestOptions::default()
+        };
         let current = match item {
             Some(name) => Some(self.item_index(name)?),
             None => None,
@@ -139,7 +145,7 @@ impl Recommender {
         let scored = match (self.trained.model(), current) {
             (RecipeModel::UserPersonalization(m), Some(i)) if user.is_none() => m.similar_items().similar(i, n, allow),
             (RecipeModel::UserPersonalization(m), _) => m
-                .recommend(&history, n, &RequestOptions::default(), allow)
+                .recommend(&history, n, &options, allow)
                 .map_err(|e| ApiError::invalid(format!("cannot recommend: {e}")))?,
             (RecipeModel::SimilarItems(m), Some(i)) => m.similar(i, n, allow),
             (RecipeModel::SimilarItems(_), None) => {

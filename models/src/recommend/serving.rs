@@ -1,0 +1,145 @@
+//! What a served USER_PERSONALIZATION version computes once, when it is loaded, so that a request
+//! does only the work that depends on the request.
+//!
+//! - **User vectors**: every trained user's collaborative factors folded in from their training
+//!   history, exactly as a request would fold them in (the same code on the same history). A
+//!   request for a known user with no live events takes them instead of solving the fold-in
+//!   again; one with live events folds in its whole history, so new events still move the answer
+//!   at once. This is the model's user embedding (what a factor model's serving stores per user),
+//!   not a cache of answers: every signal of the blend, the candidates and the ranking are still
+//!   computed per request.
+//!
+//! Built by [`super::TrainedModel::index_items`] in the server; offline evaluation and training
+//! never build it, and a request that cannot use it computes what it needs itself.
+
+use super::data::Event;
+use super::personalization::UserPersonalization;
+
+/// How much of each item-to-item neighbour list a served request sums over the user's history.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ServingParams {
+    /// SIMS neighbours of each history item in the whole-history signal (strongest first).
+    pub history_neighbors: usize,
+    /// Item-kNN neighbours of each history item (strongest first).
+    pub knn_neighbors: usize,
+    /// The user's newest distinct items whose EASE rows are summed (at most the model's own
+    /// number).
+    pub ease_user_items: usize,
+}
+
+impl Default for ServingParams {
+    fn default() -> Self {
+        // On complete_journey (68k items, heavy grocery histories) these keep the served top 10
+        // at recall 0.995 of exact scoring (bench/server/RESULTS.md) for a fraction of the sums.
+        Self { history_neighbors: 20, knn_neighbors: 30, ease_user_items: 100 }
+    }
+}
+
+/// Precomputed per-version serving state (see the module documentation).
+#[derive(Clone, Debug, Default)]
+pub(super) struct Serving {
+    /// The whole-history SIMS rows, strongest first, cut to `history_neighbors`.
+    pub(super) sims: NeighbourRows,
+    /// The item-kNN rows, strongest first, cut to `knn_neighbors`.
+    pub(super) knn: NeighbourRows,
+    /// EASE rows summed per request.
+    pub(super) ease_user_items: usize,
+    factors: usize,
+    /// Row `u`: trained user `u`'s folded-in factors (zeros where `folded[u]` is false).
+    user_vectors: Vec<f32>,
+    /// Whether user `u`'s fold-in exists (a user without events, or a fold-in that failed
+    /// numerically, takes the request's own path).
+    folded: Vec<bool>,
+}
+
+impl Serving {
+    /// Folds in every user of `histories` (`user → training events`) with `model`, users in
+    /// parallel.
+    pub(super) fn build<'a>(
+        model: &UserPersonalization,
+        params: &ServingParams,
+        n_users: usize,
+        histories: impl Fn(u32) -> &'a [Event] + Sync,
+    ) -> Self {
+        use rayon::prelude::*;
+        let factors = model.factors();
+        let rows: Vec<Option<Vec<f32>>> = (0..n_users as u32)
+            .into_par_iter()
+            .map(|u| {
+                let history = histories(u);
+                if history.is_empty() {
+                    return None;
+                }
+                model.fold_in_history(history).ok().filter(|x| x.len() == factors)
+            })
+            .collect();
+        let mut user_vectors = vec![0f32; n_users * factors];
+        let mut folded = vec![false; n_users];
+        for (u, row) in rows.into_iter().enumerate() {
+            if let Some(x) = row {
+                user_vectors[u * factors..(u + 1) * factors].copy_from_slice(&x);
+                folded[u] = true;
+            }
+        }
+        let n_items = model.n_items();
+        Self {
+            sims: NeighbourRows::build(n_items, |i| model.sims.cooccurrence(i), params.history_neighbors),
+            knn: NeighbourRows::build(n_items, |i| model.knn.neighbors(i), params.knn_neighbors),
+            ease_user_items: params.ease_user_items,
+            factors,
+            user_vectors,
+            folded,
+        }
+    }
+
+    /// Trained user `u`'s folded-in factors, if they were computed.
+    pub(super) fn user_vector(&self, u: u32) -> Option<&[f32]> {
+        let u = u as usize;
+        if !self.folded.get(u).copied().unwrap_or(false) {
+            return None;
+        }
+        self.user_vectors.get(u * self.factors..(u + 1) * self.factors)
+    }
+
+    /// Users with a precomputed vector.
+    pub(super) fn users(&self) -> usize {
+        self.folded.iter().filter(|&&f| f).count()
+    }
+}
+
+/// Item-to-item neighbour rows packed for request-time sums: per item, its strongest neighbours
+/// as `(item, weight)`, strongest first (ties by item), in one array.
+#[derive(Clone, Debug, Default)]
+pub(super) struct NeighbourRows {
+    offsets: Vec<usize>,
+    entries: Vec<(u32, f32)>,
+}
+
+impl NeighbourRows {
+    /// The first `keep` of each of the `n_items` rows of `row`, by weight.
+    fn build<I: Iterator<Item = (u32, f32)>>(n_items: usize, row: impl Fn(u32) -> I, keep: usize) -> Self {
+        let mut offsets = Vec::with_capacity(n_items + 1);
+        offsets.push(0);
+        let mut entries = Vec::new();
+        let mut one: Vec<(u32, f32)> = Vec::new();
+        for i in 0..n_items as u32 {
+            one.clear();
+            one.extend(row(i));
+            one.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            one.truncate(keep);
+            entries.extend_from_slice(&one);
+            offsets.push(entries.len());
+        }
+        Self { offsets, entries }
+    }
+
+    /// Item `i`'s row (empty for an unknown item).
+    pub(super) fn row(&self, i: u32) -> &[(u32, f32)] {
+        let i = i as usize;
+        match (self.offsets.get(i), self.offsets.get(i + 1)) {
+            (Some(&a), Some(&b)) => self.entries.get(a..b).unwrap_or(&[]),
+            _ => &[],
+        }
+    }
+}
