@@ -239,6 +239,12 @@ pub fn auto_fit(y: &[f64], m: usize) -> Option<Fit> {
         return None;
     }
     let seasonal = m > 1 && w.len() > 2 * m + 8;
+    // As `auto.arima` does: orders at most a third of the series' length, seasonal ones at
+    // most a third of its seasons, so a short series (4 years of months) gets at most one
+    // seasonal AR and MA term, which its few seasons can estimate.
+    let n = y.len();
+    let (max_p, max_q) = (MAX_P.min(n / 3), MAX_Q.min(n / 3));
+    let (max_sp, max_sq) = if m > 1 { (MAX_SP.min(n / (3 * m)), MAX_SQ.min(n / (3 * m))) } else { (0, 0) };
     let allow_constant = d + sd <= 1;
     // Every residual counts, the first ones computed with pre-sample values at the mean:
     // candidates are then judged on the same points, and on the shared monthly and weekly
@@ -247,7 +253,7 @@ pub fn auto_fit(y: &[f64], m: usize) -> Option<Fit> {
     let mut tried = std::collections::HashSet::new();
     let mut best: Option<Fit> = None;
     let consider = |o: Order, best: &mut Option<Fit>, tried: &mut std::collections::HashSet<Order>| -> bool {
-        if o.p > MAX_P || o.q > MAX_Q || o.sp > MAX_SP || o.sq > MAX_SQ || !tried.insert(o) || tried.len() > MAX_MODELS
+        if o.p > max_p || o.q > max_q || o.sp > max_sp || o.sq > max_sq || !tried.insert(o) || tried.len() > MAX_MODELS
         {
             return false;
         }
@@ -445,6 +451,21 @@ mod tests {
         let f = Algorithm::Arima.forecast(&y, &spec).expect("forecast");
         let w = |h: usize| f.quantiles[1][h] - f.quantiles[0][h];
         assert!(w(24) > 3.0 * w(0), "{} {}", w(0), w(24));
+    }
+
+    #[test]
+    fn short_series_get_at_most_one_seasonal_term_of_each_kind() {
+        // 51 months of sparse demand (like carparts): four seasons cannot estimate two
+        // seasonal coefficients.
+        let mut rng = stats::Rng::new(21);
+        for _ in 0..40 {
+            let y: Vec<f64> =
+                (0..51).map(|_| if rng.uniform() < 0.4 { (6.0 * rng.uniform()).floor() } else { 0.0 }).collect();
+            if let Some(fit) = auto_fit(&y, 12) {
+                let o = fit.order;
+                assert!(o.sp <= 1 && o.sq <= 1, "{o:?}");
+            }
+        }
     }
 
     #[test]
