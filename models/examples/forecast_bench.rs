@@ -162,6 +162,9 @@ fn main() -> Result<(), BoxError> {
         "Cores: {cores}. Quantiles p10/p50/p90; MASE per item, averaged; coverage = share of p10 ≤ y ≤ p90; time ratios are of CPU time.\n"
     );
     let mut auto_vs_naive: Vec<f64> = Vec::new();
+    // AUTO's avg wQL over each single model's, per set: "beats every model it contains on
+    // average" is read as the geometric mean over the sets below 1.
+    let mut auto_vs_model: std::collections::BTreeMap<String, Vec<f64>> = std::collections::BTreeMap::new();
     for set in &sets {
         let dir = data.join(set);
         let meta = std::fs::read_to_string(dir.join("meta.json"))?;
@@ -187,20 +190,11 @@ fn main() -> Result<(), BoxError> {
         if subset {
             algs = only;
         }
-        // SEER_BENCH_WINDOWS=k backtests k windows (default: 2 where every series has room for
-        // them, else 1: AUTO itself leaves out windows whose history is too short to judge by);
+        // SEER_BENCH_WINDOWS=k backtests k windows (default 1, a Predictor's default
+        // `backtest.windows`, as in Amazon Forecast: AUTO is measured as users get it);
         // SEER_BENCH_CACHE=<dir> keeps every forecast and the backtest there, so that AUTO's
         // choice can be studied without refitting.
-        let windows = match std::env::var("SEER_BENCH_WINDOWS").ok().and_then(|v| v.parse::<usize>().ok()) {
-            Some(k) => k,
-            None => {
-                if train.iter().map(Vec::len).min().unwrap_or(0) >= 2 * h + 2 {
-                    2
-                } else {
-                    1
-                }
-            }
-        };
+        let windows = std::env::var("SEER_BENCH_WINDOWS").ok().and_then(|v| v.parse::<usize>().ok()).unwrap_or(1);
         let cache_path = std::env::var("SEER_BENCH_CACHE")
             .ok()
             .map(|d| PathBuf::from(d).join(format!("{set}-{windows}w-{}a.bin", algs.len())));
@@ -272,7 +266,16 @@ fn main() -> Result<(), BoxError> {
                             .map(|i| auto.combine(i, |a| algs.iter().position(|x| *x == a).map(|k| &by_alg[k][i])))
                             .collect();
                         let acc = score(&fcs.ok_or("a member forecast is missing")?, &test, &scales);
-                        eprintln!("{set}: variant {name} k={k}: avg wQL {}", fmt(acc.average_wql()));
+                        let mut distinct: Vec<String> = auto
+                            .weights
+                            .iter()
+                            .map(|w| {
+                                w.iter().map(|(a, x)| format!("{}:{x:.2}", a.name())).collect::<Vec<_>>().join(" ")
+                            })
+                            .collect();
+                        distinct.sort();
+                        distinct.dedup();
+                        eprintln!("{set}: variant {name} k={k}: avg wQL {} {:?}", fmt(acc.average_wql()), distinct);
                     }
                 }
             }
@@ -340,6 +343,13 @@ fn main() -> Result<(), BoxError> {
             .iter()
             .filter_map(|r| r.acc.average_wql().map(|w| (w, r.model.clone())))
             .min_by(|a, b| a.0.total_cmp(&b.0));
+        if let Some(a) = auto_wql {
+            for r in rows.iter().filter(|r| r.model != "Seer AUTO") {
+                if let Some(w) = r.acc.average_wql().filter(|w| *w > 0.0) {
+                    auto_vs_model.entry(r.model.clone()).or_default().push(a / w);
+                }
+            }
+        }
         if let (Some(a), Some(n)) = (auto_wql, naive_wql) {
             auto_vs_naive.push(a / n);
             println!("- AUTO / seasonal naive avg wQL: {:.3}", a / n);
@@ -352,6 +362,18 @@ fn main() -> Result<(), BoxError> {
     if !auto_vs_naive.is_empty() {
         let g = (auto_vs_naive.iter().map(|x| x.ln()).sum::<f64>() / auto_vs_naive.len() as f64).exp();
         println!("Geometric mean over the sets of AUTO / seasonal naive avg wQL: {g:.3} (target ≤ 0.85)");
+    }
+    if !auto_vs_model.is_empty() {
+        println!(
+            "\nAUTO's avg wQL over each model's it contains, per set and geometric mean over the sets (below 1: AUTO better on average):\n"
+        );
+        println!("| model | {} | geometric mean |", sets.join(" | "));
+        println!("|---|{}---|", "---|".repeat(sets.len()));
+        for (model, ratios) in &auto_vs_model {
+            let g = (ratios.iter().map(|x| x.ln()).sum::<f64>() / ratios.len() as f64).exp();
+            let cells: Vec<String> = ratios.iter().map(|r| format!("{r:.3}")).collect();
+            println!("| {model} | {} | **{g:.3}** |", cells.join(" | "));
+        }
     }
     Ok(())
 }
@@ -426,6 +448,9 @@ mod cache {
                 c.iter().for_each(|v| put(&mut out, if *v { 1.0 } else { 0.0 }));
                 put(&mut out, it.scales[w].unwrap_or(f64::NAN));
             }
+        }
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
         }
         std::fs::write(path, out)?;
         Ok(())
