@@ -70,9 +70,12 @@ def row(label, m, quantiles):
 def accuracy(title):
     m = json.load(sys.stdin)
     qs = sorted({round(w["Quantile"], 3) for w in m["Summary"].get("WeightedQuantileLosses", [])})
-    head = f"  {'':<28}" + "".join(f"{'wQL ' + format(x, 'g'):>9}" for x in qs) + f"{'avg wQL':>9}{'WAPE':>9}{'MASE':>9}"
+    def head(label):
+        cells = [f"wQL p{round(x * 100)}" for x in qs] + ["avg wQL", "WAPE", "MASE"]
+        return f"  {label:<28}" + "".join(f"{c:>9}" for c in cells)
+
     print(f"  Predictor {title}: {m.get('Algorithm')} chosen on {m.get('OptimizationMetric')} (lower is better)\n")
-    print(head)
+    print(head("algorithm"))
     print(row(f"{m.get('Algorithm')} (chosen)", m["Summary"], qs))
     for e in m.get("PredictorEvaluationResults", []):
         wins = e.get("TestWindows", [])
@@ -81,7 +84,7 @@ def accuracy(title):
             print(row(e["Algorithm"], w["Metrics"], qs))
     if m.get("VelocityBreakdown"):
         print(f"\n  By item velocity ({m.get('Algorithm')}):")
-        print(head.replace(" " * 28, f"{'velocity (items)':<28}", 1))
+        print(head("velocity (items)"))
         for v in m["VelocityBreakdown"]:
             print(row(f"{v['Velocity']} ({v['ItemCount']})", v["Metrics"], qs))
 
