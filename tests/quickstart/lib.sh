@@ -91,9 +91,10 @@ show_results() {
   step "Try it yourself"
   cat <<EOT
   export KUBECONFIG=$KUBECONFIG
-  alias kubectl=$K                                  # (kubectl 1.34, as the cluster)
+  alias kubectl=$K
   kubectl get seer -n $NS                           # the resources, their versions, wQL
   kubectl describe predictor retail-demand -n $NS   # conditions, versions, metrics
+  kubectl get jobs,pods -n $NS                      # the trainer Jobs, the Campaigns' pods
 
   # The forecast Campaign (a Predictor's export, per item; ?start=&end= for a window):
   curl -s $FORECAST_URL/v1/forecasts/$item | python3 -m json.tool

@@ -82,7 +82,10 @@ def accuracy(title):
         w = next((w for w in wins if w.get("EvaluationType") == "SUMMARY"), wins[0] if wins else None)
         if w and e["Algorithm"] != m.get("Algorithm"):
             print(row(e["Algorithm"], w["Metrics"], qs))
-    if m.get("VelocityBreakdown"):
+    if not m.get("VelocityBreakdown"):
+        print(f"\n  By item velocity: not in this version's metrics.json (seer-trainer writes it for a single"
+              f"\n  algorithm, not yet for AUTO's per-item choice)")
+    else:
         print(f"\n  By item velocity ({m.get('Algorithm')}):")
         print(head("velocity (items)"))
         for v in m["VelocityBreakdown"]:
