@@ -13,7 +13,7 @@ S3S_FS := $(SEER_CACHE)/tools/s3s-fs-$(S3S_FS_VERSION)/bin/s3s-fs
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 
 help:
-	@echo "make quickstart    the main job: the example resources on a real local API server"
+	@echo "make quickstart    the main job: Seer on a local cluster, the examples trained and served, their results"
 	@echo "make test          fmt check, clippy -D warnings, docs, every test incl. the cluster tier (what CI runs; root)"
 	@echo "make unit          the tests that need no cluster (cargo test --workspace)"
 	@echo "make contract      seer-server against its /openapi.json: openapi-spec-validator, schemathesis"
@@ -139,7 +139,8 @@ cluster-test: tools cluster-deps
 	  SMOKE_JOB_IMAGE=localhost/seer/seer-trainer:$(VERSION) tests/cluster/smoke-test.sh && \
 	  tests/e2e/examples.sh'
 
-quickstart: tools
+# The whole product on the local cluster of tests/cluster/ (root): see tests/quickstart/run.sh.
+quickstart: tools cluster-deps
 	tests/quickstart/run.sh
 
 quickstart-down:

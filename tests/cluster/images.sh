@@ -57,6 +57,6 @@ for name in "${names[@]}"; do
   ca=/etc/ssl/certs/ca-certificates.crt
   [[ $name == seer-* && -f $ca ]] && files+=("$(readlink -f "$ca"):$ca")
   build_image "$ref" tar 65532:65532 "[\"/usr/local/bin/$name\"]" "${files[@]}"
-  if (( import )); then import_image "$tar"; log "imported $ref"; fi
+  if (( import )); then import_image "$tar" "$ref"; log "imported $ref"; fi
   echo "$ref $tar"
 done

@@ -14,13 +14,14 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../cluster/lib/common.sh"
 source "$CLUSTER_SCRIPTS/lib/addons-versions.sh"
+source "$CLUSTER_SCRIPTS/lib/seer.sh"
 export KUBECONFIG=${KUBECONFIG:-$KUBECONFIG_FILE}
 K=$("$CLUSTER_SCRIPTS/tools.sh" kubectl)
 H=$("$CLUSTER_SCRIPTS/tools.sh" helm)
 REPO_ROOT=$(cd "$CLUSTER_SCRIPTS/../.." && pwd)
-VERSION=$(awk '/^\[workspace.package\]/ {p=1; next} /^\[/ {p=0} p && /^version *=/ {gsub(/[" ]/, "", $0); sub(/version=/, ""); print; exit}' "$REPO_ROOT/Cargo.toml")
+VERSION=$(seer_version)
 NS=seer-examples
-RELEASE=seer
+RELEASE=$SEER_RELEASE
 FORECAST_PORT=31081
 RECS_PORT=31082
 
@@ -39,44 +40,19 @@ cleanup() {
 trap 'rc=$?; (( rc )) && dump; cleanup; exit $rc' EXIT
 
 log "images $VERSION"
-"$CLUSTER_SCRIPTS/images.sh" --version "$VERSION" seer-operator seer-trainer seer-server >/dev/null
+seer_images "$VERSION"
 
 log "helm install (storage: the in-cluster S3 server)"
-"$H" upgrade --install "$RELEASE" "$REPO_ROOT/charts/seer" -n seer-system --wait --timeout 180s \
-  --set image.tag="$VERSION" \
-  --set storage.uri=s3://seer-artifacts \
-  --set storage.endpoint="http://s3.$S3_NAMESPACE.svc.cluster.local:9000" \
-  --set storage.forcePathStyle=true \
-  --set storage.secretName=seer-storage \
-  --set operator.leaseSeconds=6 >/dev/null
-
-"$K" create namespace "$NS" >/dev/null
-"$K" -n "$NS" create secret generic seer-storage \
-  --from-literal=AWS_ACCESS_KEY_ID="$S3_ACCESS_KEY" --from-literal=AWS_SECRET_ACCESS_KEY="$S3_SECRET_KEY" >/dev/null
-wait_for "service account default in $NS" 30 "$K" -n "$NS" get serviceaccount default
+seer_install "$VERSION" --set operator.leaseSeconds=6
+seer_namespace "$NS"
 
 log "upload the example data to s3://seer-examples (host → NodePort)"
-AWS_ACCESS_KEY_ID=$S3_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$S3_SECRET_KEY AWS_ENDPOINT_URL="http://127.0.0.1:$S3_NODEPORT" \
-  "$REPO_ROOT/examples/upload.sh" s3://seer-examples >/dev/null
-# The artifacts bucket (a platform team creates it once; the operator never creates buckets).
-code=$(curl -sS -o /dev/null -w '%{http_code}' --aws-sigv4 aws:amz:us-east-1:s3 --user "$S3_ACCESS_KEY:$S3_SECRET_KEY" \
-  -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" -X PUT "http://127.0.0.1:$S3_NODEPORT/seer-artifacts")
-[[ "$code" == 200 || "$code" == 409 ]] || die "cannot create bucket seer-artifacts: HTTP $code"
+seer_upload
 
 # The examples as committed, with the Campaigns' Services on NodePorts the host may reach.
-apply_example() {   # apply_example DIR NODEPORT
-  local dir=$1 port=$2
-  for f in "$REPO_ROOT/examples/$dir"/*.yaml; do
-    "$K" -n "$NS" apply -f "$f" >/dev/null
-  done
-  for c in $("$K" -n "$NS" get campaigns -o name); do
-    [[ "$("$K" -n "$NS" get "$c" -o jsonpath='{.spec.modelRef.kind}')" == "$3" ]] || continue
-    "$K" -n "$NS" patch "$c" --type merge -p "{\"spec\":{\"service\":{\"type\":\"NodePort\",\"nodePort\":$port}}}" >/dev/null
-  done
-}
 log "apply examples/forecast and examples/recommendations"
-apply_example forecast $FORECAST_PORT Predictor
-apply_example recommendations $RECS_PORT Solution
+seer_apply_example "$NS" forecast $FORECAST_PORT Predictor
+seer_apply_example "$NS" recommendations $RECS_PORT Solution
 
 log "wait: the DatasetGroups validate, the models train, the Campaigns serve"
 for kind in datasetgroup predictor solution campaign; do

@@ -1,12 +1,35 @@
 #!/usr/bin/env bash
-# Undoes tests/quickstart/run.sh: stops the embedded S3 server by PID and the local cluster.
-set -euo pipefail
-repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-export SEER_CACHE="${SEER_CACHE:-$HOME/.cache/seer}"
-state="$SEER_CACHE/quickstart"
-if [[ -f "$state/s3s-fs.pid" ]]; then
-  pid=$(cat "$state/s3s-fs.pid")
-  kill "$pid" 2>/dev/null && echo "stopped s3s-fs (pid $pid)" || true
+# Undoes tests/quickstart/run.sh (`make quickstart-down`): the example resources first (their
+# finalizers finish while the operator still runs), the namespace, the Helm release, the CRDs,
+# then the local cluster (tests/cluster/down.sh: processes, links, iptables, state). Safe to
+# run when nothing is up.
+set -uo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../cluster/lib/common.sh"
+source "$CLUSTER_SCRIPTS/lib/addons-versions.sh"
+source "$CLUSTER_SCRIPTS/lib/seer.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+REPO_ROOT=$(cd "$CLUSTER_SCRIPTS/../.." && pwd)
+export KUBECONFIG=$KUBECONFIG_FILE
+
+if cluster_running; then
+  K=$("$CLUSTER_SCRIPTS/tools.sh" kubectl)
+  H=$("$CLUSTER_SCRIPTS/tools.sh" helm)
+  if "$K" get namespace "$NS" >/dev/null 2>&1; then
+    log "deleting the example resources in $NS, then the namespace"
+    "$K" -n "$NS" delete campaigns,solutions,predictors,datasetgroups --all --wait --timeout=120s >/dev/null \
+      || log "the resources in $NS did not all go within 120 s; going on"
+    "$K" delete namespace "$NS" --wait --timeout=120s >/dev/null || log "namespace $NS did not go within 120 s; going on"
+  fi
+  if "$H" status "$SEER_RELEASE" -n "$SEER_RELEASE_NAMESPACE" >/dev/null 2>&1; then
+    log "helm uninstall $SEER_RELEASE"
+    "$H" uninstall "$SEER_RELEASE" -n "$SEER_RELEASE_NAMESPACE" --wait --timeout 120s >/dev/null || log "helm uninstall failed; going on"
+  fi
+  "$K" delete -f "$REPO_ROOT/charts/seer/crds/" --ignore-not-found --wait --timeout=60s >/dev/null || log "deleting the CRDs failed; going on"
+fi
+# The quickstart of earlier versions ran an S3 server of its own on the host.
+state=$SEER_CACHE/quickstart
+if [[ -f "$state/s3s-fs.pid" ]] && { tr '\0' ' ' < "/proc/$(cat "$state/s3s-fs.pid")/cmdline"; } 2>/dev/null | grep -q s3s-fs; then
+  kill "$(cat "$state/s3s-fs.pid")" && log "stopped the quickstart's old s3s-fs"
 fi
 rm -rf "$state"
-"$repo/tests/cluster/down.sh"
+"$CLUSTER_SCRIPTS/down.sh"

@@ -1,106 +1,67 @@
 #!/usr/bin/env bash
-# The main job, for now (the full quickstart of training and serving replaces it as those
-# land): a real local Kubernetes control plane, the CRDs, an S3-compatible server on loopback
-# as the embedded default storage with the example data in it, the example resources applied
-# and shown. Undo with tests/quickstart/down.sh (`make quickstart-down`).
+# The main job (`make quickstart`, as root): the whole product on a real local cluster.
+# The node-tier cluster of tests/cluster/ (reused when one is already up and healthy), the
+# release binaries and their images, the chart with the in-cluster S3 server as default
+# storage, the example data uploaded, examples/forecast and examples/recommendations applied
+# (their Campaigns on NodePorts of 127.0.0.1); it waits for every resource to be Ready, showing
+# each one's state, then prints the Predictor's accuracy, forecasts, recommendations before and
+# after sending events, and the commands to query the Campaigns. Every long step says how long
+# it took. Running it again reuses what is there (a few minutes at most).
+# Undo with tests/quickstart/down.sh (`make quickstart-down`).
 set -euo pipefail
-repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-export SEER_CACHE="${SEER_CACHE:-$HOME/.cache/seer}"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$SEER_CACHE/target}"
-export SEER_CLUSTER_DIR="${SEER_CLUSTER_DIR:-$SEER_CACHE/cluster}"
-state="$SEER_CACHE/quickstart"
-ns=seer-quickstart
-s3_port="${SEER_QUICKSTART_S3_PORT:-19000}"
-s3s_fs="$SEER_CACHE/tools/s3s-fs-0.14.1/bin/s3s-fs"
+source "$(dirname "${BASH_SOURCE[0]}")/../cluster/lib/common.sh"
+source "$CLUSTER_SCRIPTS/lib/addons-versions.sh"
+source "$CLUSTER_SCRIPTS/lib/seer.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+need_root "the quickstart (it starts a local cluster with a kubelet and containerd)"
+REPO_ROOT=$(cd "$CLUSTER_SCRIPTS/../.." && pwd)
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$SEER_CACHE/target}
+export KUBECONFIG=$KUBECONFIG_FILE
+K=$("$CLUSTER_SCRIPTS/tools.sh" kubectl)
+H=$("$CLUSTER_SCRIPTS/tools.sh" helm)
+VERSION=$(seer_version)
+[[ -n "$VERSION" ]] || die "no [workspace.package] version in $REPO_ROOT/Cargo.toml"
+total_start=$SECONDS
 
-step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
-die() { echo "quickstart: $*" >&2; exit 1; }
-
-[[ -x "$s3s_fs" ]] || die "s3s-fs is missing: run 'make tools' (make quickstart does)"
-
-step "Local Kubernetes control plane (tests/cluster/up.sh --control-plane-only; the first run builds it)"
-if ! "$repo/tests/cluster/up.sh" --control-plane-only; then
-  die "the cluster did not start; see the log above (a running cluster? run 'make quickstart-down' first)"
-fi
-export KUBECONFIG="$SEER_CLUSTER_DIR/kubeconfig"
-kubectl="$("$repo/tests/cluster/tools.sh" kubectl)"
-"$kubectl" get --raw /readyz >/dev/null && echo "kube-apiserver /readyz: ok"
-
-step "Embedded S3-compatible storage on 127.0.0.1:$s3_port (s3s-fs), with the example data"
-mkdir -p "$state/s3"
-if [[ -f "$state/s3s-fs.pid" ]] && kill -0 "$(cat "$state/s3s-fs.pid")" 2>/dev/null; then
-  echo "already running (pid $(cat "$state/s3s-fs.pid"))"
+step "Local Kubernetes cluster (tests/cluster/up.sh; the first run builds it from source)"
+if cluster_running; then
+  cluster_healthy || die "a cluster is running from $SEER_CLUSTER_DIR but is not a healthy node-tier one; run 'make quickstart-down' first"
+  echo "reusing the cluster already up (node Ready, S3 server available)"
 else
-  "$s3s_fs" --host 127.0.0.1 --port "$s3_port" --access-key seer-quickstart --secret-key seer-quickstart-secret "$state/s3" \
-    >"$state/s3s-fs.log" 2>&1 &
-  echo $! > "$state/s3s-fs.pid"
-  for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$s3_port" && break; sleep 0.1; done
-  curl -s -o /dev/null "http://127.0.0.1:$s3_port" || die "s3s-fs did not start; see $state/s3s-fs.log"
+  "$CLUSTER_SCRIPTS/up.sh" || die "the cluster did not start; see the log above (its logs: $SEER_CLUSTER_DIR.last-logs)"
 fi
-AWS_ENDPOINT_URL="http://127.0.0.1:$s3_port" AWS_ACCESS_KEY_ID=seer-quickstart \
-  AWS_SECRET_ACCESS_KEY=seer-quickstart-secret "$repo/examples/upload.sh" s3://seer-examples
+done_step
 
-step "The data checked as the operator checks it (seer-trainer validate: rows, items, time range, digest)"
-cargo build -q -p seer-trainer
-for group in forecast recommendations; do
-  AWS_ENDPOINT_URL="http://127.0.0.1:$s3_port" AWS_ACCESS_KEY_ID=seer-quickstart \
-    AWS_SECRET_ACCESS_KEY=seer-quickstart-secret AWS_REGION=us-east-1 \
-    "$CARGO_TARGET_DIR/debug/seer-trainer" validate -f "$repo/examples/$group/dataset-group.yaml"
-done
+step "Release binaries (cargo build --release: seer-operator, seer-trainer, seer-server)"
+(cd "$REPO_ROOT" && cargo build --release -p seer-operator -p seer-trainer -p seer-server)
+done_step
 
-step "The example Predictor trained on that data (seer-trainer train; AUTO backtests every model per item)"
-cargo build -q --release -p seer-trainer
-printf -- '---\n' | cat "$repo/examples/forecast/dataset-group.yaml" - "$repo/examples/forecast/predictor.yaml" \
-  > "$state/forecast.yaml"
-AWS_ENDPOINT_URL="http://127.0.0.1:$s3_port" AWS_ACCESS_KEY_ID=seer-quickstart \
-  AWS_SECRET_ACCESS_KEY=seer-quickstart-secret AWS_REGION=us-east-1 \
-  "$CARGO_TARGET_DIR/release/seer-trainer" train -f "$state/forecast.yaml" \
-  --output "file://$state/artifacts" --version v1
-version_dir="$state/artifacts/default/predictor/retail-demand/v1"
-python3 - "$version_dir/metrics.json" <<'PY'
-import json, sys
-m = json.load(open(sys.argv[1]))
-print(f"{'algorithm':<26}{'avg wQL':>9}{'wQL p10':>9}{'wQL p50':>9}{'wQL p90':>9}{'WAPE':>8}{'MASE':>8}")
-for e in m["PredictorEvaluationResults"]:
-    s = e["TestWindows"][0]["Metrics"]
-    q = {round(w["Quantile"], 3): w["LossValue"] for w in s["WeightedQuantileLosses"]}
-    err = s["ErrorMetrics"][0] if s["ErrorMetrics"] else {}
-    f = lambda v: f"{v:.3f}" if isinstance(v, (int, float)) else "-"
-    print(f"{e['Algorithm']:<26}{f(s.get('AverageWeightedQuantileLoss')):>9}{f(q.get(0.1)):>9}{f(q.get(0.5)):>9}"
-          f"{f(q.get(0.9)):>9}{f(err.get('WAPE')):>8}{f(err.get('MASE')):>8}")
-PY
-echo; echo "First forecasts (forecasts/forecasts.csv):"
-head -6 "$version_dir/forecasts/forecasts.csv"
+step "Images localhost/seer/*:$VERSION (buildah, imported into the node's containerd)"
+seer_images "$VERSION"
+done_step
 
-step "The four CRDs (generated from the Rust types)"
-cargo run -q -p seer-operator --bin crdgen -- --stdout | "$kubectl" apply --server-side -f -
-"$kubectl" wait --for=condition=Established --timeout=60s \
-  crd/datasetgroups.seer.dev crd/predictors.seer.dev crd/solutions.seer.dev crd/campaigns.seer.dev
+step "The Helm chart (charts/seer): operator + CRDs, storage: the in-cluster S3 server"
+seer_install "$VERSION"
+seer_namespace "$NS"
+"$H" list -n "$SEER_RELEASE_NAMESPACE" 2>&1 | sed 's/^/  /'
+done_step
 
-step "The examples, applied as a user would (namespace $ns)"
-"$kubectl" get namespace "$ns" >/dev/null 2>&1 || "$kubectl" create namespace "$ns"
-"$kubectl" apply -n "$ns" -f "$repo/examples/forecast/" -f "$repo/examples/recommendations/"
-"$kubectl" get seer -n "$ns"
+step "The example data into s3://seer-examples (examples/upload.sh, through the S3 NodePort)"
+seer_upload
+seer_s3 "$SEER_S3_URL/seer-examples?list-type=2" | python3 "$QS_DIR/show.py" objects
+done_step
 
-step "What 'kubectl explain' tells a user"
-"$kubectl" explain predictor.spec.forecastTypes
-"$kubectl" explain campaign.spec.promotion
+step "The examples applied (namespace $NS; the Campaigns' Services on 127.0.0.1:$FORECAST_PORT and :$RECS_PORT)"
+seer_apply_example "$NS" forecast "$FORECAST_PORT" Predictor
+seer_apply_example "$NS" recommendations "$RECS_PORT" Solution
+"$K" -n "$NS" get seer 2>&1 | sed 's/^/  /'
+done_step
 
-step "A mistake is caught at admission, with the field and the reason"
-sed 's/forecastHorizon: 14/forecastHorizon: 900/' "$repo/examples/forecast/predictor.yaml" \
-  | "$kubectl" apply -n "$ns" --dry-run=server -f - 2>&1 || true
-sed 's/domain: RETAIL/domain: ECOMMERCE/' "$repo/examples/forecast/dataset-group.yaml" \
-  | "$kubectl" apply -n "$ns" -f - 2>&1 || true
+step "Waiting: the DatasetGroups validate the data, the trainer Jobs train, the Campaigns serve"
+wait_ready "$NS" "${SEER_QUICKSTART_TIMEOUT:-1200}"
+wait_for "the forecast Campaign answering on 127.0.0.1:$FORECAST_PORT" 60 curl -sf --max-time 3 "$FORECAST_URL/readyz"
+wait_for "the recommendation Campaign answering on 127.0.0.1:$RECS_PORT" 60 curl -sf --max-time 3 "$RECS_URL/readyz"
+done_step
 
-cat <<EOT
-
-Done. The API is live on a real kube-apiserver:
-  export KUBECONFIG=$KUBECONFIG
-  $kubectl get seer -n $ns
-  $kubectl describe predictor retail-demand -n $ns
-The example data is in s3://seer-examples on http://127.0.0.1:$s3_port
-(access key seer-quickstart / seer-quickstart-secret).
-The trained version is in $state/artifacts (manifest.json, metrics.json, forecasts/).
-Serving (Campaigns) and the operator join this quickstart as they land.
-Stop it all with: make quickstart-down
-EOT
+show_results
+printf '\n\033[1mQuickstart done in %s.\033[0m\n' "$(dur $((SECONDS - total_start)))"

@@ -52,10 +52,18 @@ build_image() {
   printf -v "$outvar" '%s' "$_bi_tar"
 }
 
-# import_image TAR: loads an image archive into the node's containerd (namespace k8s.io).
+# import_image TAR [REF]: loads an image archive into the node's containerd (namespace k8s.io).
+# Skipped when this cluster already imported that archive (its name carries the content key)
+# and, given REF, containerd still lists REF.
 import_image() {
+  local marker; marker=$SEER_CLUSTER_DIR/imported/$(basename "$1")
+  if [[ -f "$marker" ]] && { [[ -z "${2:-}" ]] ||
+      [[ -n "$(ctr --address "$CONTAINERD_SOCK" --namespace k8s.io images ls -q "name==$2" 2>/dev/null)" ]]; }; then
+    return 0
+  fi
   ctr --address "$CONTAINERD_SOCK" --namespace k8s.io images import --no-unpack=false "$1" >/dev/null \
     || die "ctr images import $1 failed"
+  mkdir -p "$(dirname "$marker")" && touch "$marker"
 }
 
 PAUSE_IMAGE="localhost/seer/pause:3.10"
