@@ -323,7 +323,7 @@ impl UserPersonalization {
     }
 
     /// Precompute what requests of trained users need that does not depend on the request (their
-    /// folded-in factors; see [`super::serving`]), for the `n_users` users of `histories`.
+    /// folded-in factors; see the `serving` module), for the `n_users` users of `histories`.
     pub fn prepare_serving<'a>(
         &mut self,
         params: &ServingParams,
