@@ -19,10 +19,10 @@ use seer_api::{
     metrics::{ForecastMetrics, VelocityMetrics},
 };
 use seer_models::forecast::{
-    Algorithm, AutoConfig, AutoModel, BacktestConfig, BacktestReport, Forecast, ForecastSpec,
+    Algorithm, AutoConfig, AutoModel, BacktestConfig, BacktestReport, Forecast, ForecastSpec, MetricAccumulator,
     auto::OptimizationMetric,
     backtest,
-    backtest::{ItemBacktest, evaluation_of, velocity_classes},
+    backtest::{ItemBacktest, Velocity, evaluation_of, velocity_classes},
 };
 use seer_storage::{
     ObjectStore, ObjectUri,
@@ -379,22 +379,23 @@ pub fn score(
         (grid.label(first), grid.label(first + h - 1))
     };
     let mut evaluations: Vec<_> = (0..plan.algorithms.len()).map(|a| report.evaluation(a, &label)).collect();
-    let (summary, velocity) = if spec.algorithm == ForecastAlgorithm::Auto {
-        let windows = AutoModel::evaluate(report, &plan.auto);
-        let (auto, total) = evaluation_of("AUTO", &report.levels, &windows, report.items.len(), &label);
-        evaluations.insert(0, auto);
-        (total.to_accuracy_metrics(), Vec::new())
-    } else {
-        let velocity = report
-            .by_velocity(0)
+    let velocity_metrics = |classes: Vec<(Velocity, u64, MetricAccumulator)>| -> Vec<VelocityMetrics> {
+        classes
             .into_iter()
             .map(|(v, count, acc)| VelocityMetrics {
                 velocity: v.name().to_string(),
                 item_count: count,
                 metrics: acc.to_accuracy_metrics(),
             })
-            .collect();
-        (report.summary(0).to_accuracy_metrics(), velocity)
+            .collect()
+    };
+    let (summary, velocity) = if spec.algorithm == ForecastAlgorithm::Auto {
+        let windows = AutoModel::evaluate(report, &plan.auto);
+        let (auto, total) = evaluation_of("AUTO", &report.levels, &windows, report.items.len(), &label);
+        evaluations.insert(0, auto);
+        (total.to_accuracy_metrics(), velocity_metrics(AutoModel::evaluate_by_velocity(report, &plan.auto)))
+    } else {
+        (report.summary(0).to_accuracy_metrics(), velocity_metrics(report.by_velocity(0)))
     };
     let metrics = ForecastMetrics {
         optimization_metric: plan.auto.metric.name().to_string(),

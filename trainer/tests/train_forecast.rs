@@ -72,6 +72,10 @@ async fn trains_a_complete_version() {
     assert_eq!(metrics.predictor_evaluation_results[0].algorithm, "AUTO");
     assert_eq!(metrics.predictor_evaluation_results[0].test_windows.len(), 3, "a summary and two windows");
     assert_eq!(metrics.summary.weighted_quantile_losses.len(), 3);
+    // AUTO's score by velocity class, like a single algorithm's: every backtested item once.
+    let classes: u64 = metrics.velocity_breakdown.iter().map(|v| v.item_count).sum();
+    assert_eq!(classes, 3, "{:?}", metrics.velocity_breakdown);
+    assert!(metrics.velocity_breakdown.iter().all(|v| v.metrics.weighted_quantile_losses.len() == 3));
 
     let csv = String::from_utf8(loaded.files["forecasts/forecasts.csv"].clone()).expect("utf-8");
     let mut lines = csv.lines();

@@ -306,26 +306,59 @@ impl AutoModel {
     /// weights chosen on the other windows (so the score is out of sample); with one window
     /// the choice and the score share it and the score is optimistic.
     pub fn evaluate(report: &BacktestReport, config: &AutoConfig) -> Vec<MetricAccumulator> {
-        (0..report.windows)
-            .map(|w| {
-                // Chosen on the other windows where they can judge (see `informative`), else in sample.
-                let others: Vec<usize> = (0..report.windows).filter(|x| *x != w).collect();
-                let chosen = choose(report, config, &others)
-                    .or_else(|| choose(report, config, &[w]))
-                    .unwrap_or_else(|| vec![vec![(0, 1.0)]; report.items.len()]);
-                let mut acc = MetricAccumulator::new(&report.levels);
-                for (item, weights) in report.items.iter().zip(chosen) {
-                    let members: Vec<(&Forecast, f64)> =
-                        weights.iter().filter_map(|(a, x)| item.forecasts[w][*a].as_ref().map(|f| (f, *x))).collect();
-                    if let Some(f) = Forecast::weighted(&members) {
-                        let (actual, counted) = &item.actuals[w];
-                        let skip: Vec<bool> = counted.iter().map(|c| !c).collect();
-                        let _ = acc.add(&f, actual, Some(&skip), item.scales[w]);
-                    }
+        let mut windows = vec![MetricAccumulator::new(&report.levels); report.windows];
+        Self::score_backtest(report, config, |_, w, f, actual, skip, scale| {
+            let _ = windows[w].add(f, actual, Some(skip), scale);
+        });
+        windows
+    }
+
+    /// The same score as [`AutoModel::evaluate`], all windows together, by velocity class
+    /// (the classes with items, fastest first, with their item counts), like
+    /// [`BacktestReport::by_velocity`] for one algorithm.
+    pub fn evaluate_by_velocity(
+        report: &BacktestReport,
+        config: &AutoConfig,
+    ) -> Vec<(Velocity, u64, MetricAccumulator)> {
+        let classes = [Velocity::Fast, Velocity::Medium, Velocity::Slow, Velocity::Intermittent];
+        let mut accs = vec![MetricAccumulator::new(&report.levels); classes.len()];
+        let mut counts = [0u64; 4];
+        for it in &report.items {
+            if let Some(k) = classes.iter().position(|v| *v == report.velocity[it.item]) {
+                counts[k] += 1;
+            }
+        }
+        Self::score_backtest(report, config, |item, _, f, actual, skip, scale| {
+            if let Some(k) = classes.iter().position(|v| *v == report.velocity[item]) {
+                let _ = accs[k].add(f, actual, Some(skip), scale);
+            }
+        });
+        classes.into_iter().zip(counts).zip(accs).filter(|((_, n), _)| *n > 0).map(|((v, n), a)| (v, n, a)).collect()
+    }
+
+    /// Calls `sink(item, window, forecast, actual, skip, scale)` with AUTO's combined forecast
+    /// of every backtested item and window, its weights chosen as [`AutoModel::evaluate`] says.
+    fn score_backtest(
+        report: &BacktestReport,
+        config: &AutoConfig,
+        mut sink: impl FnMut(usize, usize, &Forecast, &[f64], &[bool], Option<f64>),
+    ) {
+        for w in 0..report.windows {
+            // Chosen on the other windows where they can judge (see `informative`), else in sample.
+            let others: Vec<usize> = (0..report.windows).filter(|x| *x != w).collect();
+            let chosen = choose(report, config, &others)
+                .or_else(|| choose(report, config, &[w]))
+                .unwrap_or_else(|| vec![vec![(0, 1.0)]; report.items.len()]);
+            for (item, weights) in report.items.iter().zip(chosen) {
+                let members: Vec<(&Forecast, f64)> =
+                    weights.iter().filter_map(|(a, x)| item.forecasts[w][*a].as_ref().map(|f| (f, *x))).collect();
+                if let Some(f) = Forecast::weighted(&members) {
+                    let (actual, counted) = &item.actuals[w];
+                    let skip: Vec<bool> = counted.iter().map(|c| !c).collect();
+                    sink(item.item, w, &f, actual, &skip, item.scales[w]);
                 }
-                acc
-            })
-            .collect()
+            }
+        }
     }
 }
 
@@ -438,6 +471,15 @@ mod tests {
         }
         let windows = AutoModel::evaluate(&report, &AutoConfig::default());
         assert_eq!(windows[0].average_wql(), Some(0.0));
+        // By velocity: the same score, every item in its class once.
+        let classes = AutoModel::evaluate_by_velocity(&report, &AutoConfig::default());
+        assert_eq!(classes.len(), 1);
+        assert_eq!((classes[0].0, classes[0].1), (Velocity::Fast, 5));
+        let mut all = MetricAccumulator::new(&report.levels);
+        for w in &windows {
+            all.merge(w).expect("same levels");
+        }
+        assert_eq!(classes[0].2.average_wql(), all.average_wql());
     }
 
     #[test]
