@@ -18,44 +18,10 @@ started=$SECONDS
 say() { printf 'aws-sdk [%3d s]: %s\n' "$((SECONDS - started))" "$*"; }
 die() { printf 'aws-sdk: %s\n' "$*" >&2; exit 1; }
 
-python="${SEER_AWS_SDK_PYTHON:-$(command -v python3.11 || command -v python3)}"
-[[ -n "$python" ]] || die "python3 is needed for boto3"
-venv="$SEER_CACHE/tools/aws-sdk-venv-$(sha256sum "$here/requirements.txt" | cut -c1-12)"
-# `.complete` is written last, so an interrupted install is redone, not used.
-if [[ ! -f "$venv/.complete" ]]; then
-  say "installing boto3 into $venv"
-  rm -rf "$venv"
-  if ! "$python" -c 'import ensurepip' 2>/dev/null && [[ $EUID -eq 0 ]] && command -v apt-get >/dev/null; then
-    apt-get update -qq && apt-get install -y -qq python3-venv
-  fi
-  "$python" -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check -r "$here/requirements.txt"
-  touch "$venv/.complete"
-fi
-
-work="$(mktemp -d "${TMPDIR:-/tmp}/seer-aws-sdk.XXXXXX")"
-pids=()
-cleanup() {
-  local pid
-  for pid in "${pids[@]}"; do
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-say "building seer-trainer and seer-server"
-(cd "$repo" && cargo build -q -p seer-trainer -p seer-server)
-trainer="$CARGO_TARGET_DIR/debug/seer-trainer"
-server="$CARGO_TARGET_DIR/debug/seer-server"
-
-# The examples' data read from the repository; models kept small (debug builds are slow).
-local_data() { sed "s|s3://seer-examples/|file://$repo/examples/|" "$1"; }
-local_data "$repo/examples/forecast/dataset-group.yaml" >"$work/forecast-group.yaml"
-sed 's/^  algorithm: AUTO/  algorithm: SEASONAL_NAIVE/' "$repo/examples/forecast/predictor.yaml" >"$work/predictor.yaml"
-local_data "$repo/examples/recommendations/dataset-group.yaml" >"$work/shop-group.yaml"
-sed 's/iterations: 15/iterations: 3/' "$repo/examples/recommendations/solution.yaml" >"$work/solution.yaml"
+source "$here/../test-servers.sh"
+pinned_venv boto3 "${SEER_AWS_SDK_PYTHON:-$(command -v python3.11 || command -v python3)}" aws-sdk-venv
+build_binaries
+example_manifests
 
 # Items a and b at store s1, a also at s2 (a different level), 8 weeks of days.
 {
@@ -106,27 +72,6 @@ key_id="AKIDSEERTEST"
 key_secret="seer-test-secret-$RANDOM$RANDOM"
 printf '# access key id, secret access key\n%s %s\n' "$key_id" "$key_secret" >"$work/aws-keys"
 
-# Starts seer-server on a free loopback port for `$1` (a version folder) with the flags that
-# follow; sets $addr once /readyz answers 200 (at most 60 s).
-start_server() {
-  local model="$1" log="$work/server-$((${#pids[@]})).log"
-  shift
-  "$server" --model "$model" --listen 127.0.0.1:0 --shutdown-delay 0s "$@" >"$log.out" 2>"$log" &
-  pids+=("$!")
-  local deadline=$((SECONDS + 60))
-  addr=""
-  until [[ -n "$addr" ]]; do
-    addr="$(sed -n 's|^seer-server listening on http://||p' "$log.out" 2>/dev/null || true)"
-    ((SECONDS < deadline)) || { cat "$log"; die "seer-server did not start"; }
-    [[ -n "$addr" ]] || sleep 0.05
-  done
-  until [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://$addr/readyz")" == 200 ]]; do
-    ((SECONDS < deadline)) || { cat "$log"; die "seer-server ($model) not ready within 60 s"; }
-    sleep 0.05
-  done
-  last_log="$log"
-}
-
 artifacts="file://$work/artifacts/default"
 start_server "$artifacts/solution/shop-for-you/v1" --campaign-name shop
 export SEER_SOLUTION="$addr"
@@ -149,8 +94,7 @@ env -u AWS_PROFILE -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_
   "$venv/bin/python" "$here/test_boto3.py" || failed=1
 
 # Neither server may have died or logged a panic along the way.
-for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null || { failed=1; say "seer-server $pid exited during the run"; }; done
-if grep -l "panicked" "$work"/server-*.log; then failed=1; say "a server panicked (logs above)"; fi
+servers_alive || failed=1
 # Secrets never reach a log.
 if grep -l "$key_secret" "$work"/server-*.log*; then failed=1; say "a server logged the secret access key"; fi
 ((failed == 0)) || die "FAILED after $((SECONDS - started)) s"

@@ -22,46 +22,11 @@ started=$SECONDS
 say() { printf 'contract [%3d s]: %s\n' "$((SECONDS - started))" "$*"; }
 die() { printf 'contract: %s\n' "$*" >&2; exit 1; }
 
+source "$here/../test-servers.sh"
 # The tools, once per version of requirements.txt.
-python="${SEER_CONTRACT_PYTHON:-$(command -v python3.11 || command -v python3)}"
-[[ -n "$python" ]] || die "python3.11 is needed for schemathesis"
-venv="$SEER_CACHE/tools/apitest-venv-$(sha256sum "$here/requirements.txt" | cut -c1-12)"
-# `.complete` is written last, so an interrupted install is redone, not used.
-if [[ ! -f "$venv/.complete" ]]; then
-  say "installing schemathesis and openapi-spec-validator into $venv"
-  rm -rf "$venv"
-  # Debian's python3.11 leaves venv's pip bootstrap to a package of its own.
-  if ! "$python" -c 'import ensurepip' 2>/dev/null && [[ $EUID -eq 0 ]] && command -v apt-get >/dev/null; then
-    apt-get update -qq && apt-get install -y -qq python3-venv
-  fi
-  "$python" -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check -r "$here/requirements.txt"
-  touch "$venv/.complete"
-fi
-
-work="$(mktemp -d "${TMPDIR:-/tmp}/seer-contract.XXXXXX")"
-pids=()
-cleanup() {
-  local pid
-  for pid in "${pids[@]}"; do
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-say "building seer-trainer and seer-server"
-(cd "$repo" && cargo build -q -p seer-trainer -p seer-server)
-trainer="$CARGO_TARGET_DIR/debug/seer-trainer"
-server="$CARGO_TARGET_DIR/debug/seer-server"
-
-# The examples' data read from the repository; models kept small (debug builds are slow).
-local_data() { sed "s|s3://seer-examples/|file://$repo/examples/|" "$1"; }
-local_data "$repo/examples/forecast/dataset-group.yaml" >"$work/forecast-group.yaml"
-sed 's/^  algorithm: AUTO/  algorithm: SEASONAL_NAIVE/' "$repo/examples/forecast/predictor.yaml" >"$work/predictor.yaml"
-local_data "$repo/examples/recommendations/dataset-group.yaml" >"$work/shop-group.yaml"
-sed 's/iterations: 15/iterations: 3/' "$repo/examples/recommendations/solution.yaml" >"$work/solution.yaml"
+pinned_venv "schemathesis and openapi-spec-validator" "${SEER_CONTRACT_PYTHON:-$(command -v python3.11 || command -v python3)}" apitest-venv
+build_binaries
+example_manifests
 say "training the example Predictor and Solution"
 "$trainer" train -f "$work/forecast-group.yaml" -f "$work/predictor.yaml" --output "file://$work/artifacts" \
   --version v1 >"$work/train-predictor.log" 2>&1 || { cat "$work/train-predictor.log"; die "training the Predictor failed"; }
@@ -71,29 +36,9 @@ say "training the example Predictor and Solution"
 key="contract-test-key"
 printf '%s\n' "$key" >"$work/api-key"
 
-# Starts seer-server on a free loopback port for `$1` (a version folder); sets $addr once
-# /readyz answers 200 (at most 60 s).
-start_server() {
-  local log="$work/server-$((${#pids[@]})).log"
-  "$server" --model "$1" --listen 127.0.0.1:0 --api-key-file "$work/api-key" --shutdown-delay 0s \
-    >"$log.out" 2>"$log" &
-  pids+=("$!")
-  local deadline=$((SECONDS + 60))
-  addr=""
-  until [[ -n "$addr" ]]; do
-    addr="$(sed -n 's|^seer-server listening on http://||p' "$log.out" 2>/dev/null || true)"
-    ((SECONDS < deadline)) || { cat "$log"; die "seer-server did not start"; }
-    [[ -n "$addr" ]] || sleep 0.05
-  done
-  until [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://$addr/readyz")" == 200 ]]; do
-    ((SECONDS < deadline)) || { cat "$log"; die "seer-server ($1) not ready within 60 s"; }
-    sleep 0.05
-  done
-}
-
-start_server "file://$work/artifacts/default/predictor/retail-demand/v1"
+start_server "file://$work/artifacts/default/predictor/retail-demand/v1" --api-key-file "$work/api-key"
 predictor="$addr"
-start_server "file://$work/artifacts/default/solution/shop-for-you/v1"
+start_server "file://$work/artifacts/default/solution/shop-for-you/v1" --api-key-file "$work/api-key"
 solution="$addr"
 say "Predictor on http://$predictor, Solution on http://$solution"
 
@@ -140,7 +85,6 @@ reached "$predictor" '/v1/forecasts/{itemId}' '/v1/forecasts/{itemId}/chart.svg'
 reached "$solution" /v1/recommendations /v1/personalized-ranking '/v1/similar-items/{itemId}' /v1/events
 
 # Neither server may have died or logged a panic along the way.
-for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null || { failed=1; say "seer-server $pid exited during the run"; }; done
-if grep -l "panicked" "$work"/server-*.log; then failed=1; say "a server panicked (logs above)"; fi
+servers_alive || failed=1
 ((failed == 0)) || die "FAILED after $((SECONDS - started)) s"
 say "passed in $((SECONDS - started)) s"
