@@ -34,10 +34,11 @@ snapshot() {   # snapshot DIR
   for k in net.ipv4.ip_forward net.ipv4.conf.all.route_localnet net.bridge.bridge-nf-call-iptables; do
     echo "$k $(sysctl -n "$k" 2>/dev/null)"
   done > "$d/sysctls"
-  # Processes as "pid starttime command": a pid reused later shows as a different line.
+  # Processes as "pid starttime command": a pid reused later shows as a different line. A
+  # command line's newlines (bash -c scripts) become spaces, so each process is one line.
   for p in /proc/[0-9]*; do
     local stat; stat=$(cat "$p/stat" 2>/dev/null) || continue
-    echo "${p#/proc/} $(echo "${stat##*) }" | awk '{print $20}') $({ tr '\0' ' ' < "$p/cmdline"; } 2>/dev/null | cut -c1-200)"
+    echo "${p#/proc/} $(echo "${stat##*) }" | awk '{print $20}') $({ tr '\0\n' '  ' < "$p/cmdline"; } 2>/dev/null | cut -c1-200)"
   done | sort > "$d/procs"
 }
 
@@ -75,6 +76,7 @@ for what in mounts netns links iptables ip6tables nfacct sysctls; do
 done
 left=()
 while read -r pid st rest; do
+  [[ $pid =~ ^[0-9]+$ && $st =~ ^[0-9]+$ ]] || continue   # a command line is one line each
   grep -q "^$pid $st " "$snap/before/procs" && continue
   kill -0 "$pid" 2>/dev/null || continue
   ours "$pid" "$rest" && left+=("$pid $rest")

@@ -63,6 +63,11 @@ for kind in datasetgroup predictor solution campaign; do
   done
 done
 
+# Ready means the Campaign's pods are ready; kube-proxy programs the NodePort to reach them a
+# moment later (it syncs its rules at most once a second), so wait for the port to answer.
+wait_for "the forecast Campaign on 127.0.0.1:$FORECAST_PORT" 60 curl -sf --max-time 3 "http://127.0.0.1:$FORECAST_PORT/readyz"
+wait_for "the recommendation Campaign on 127.0.0.1:$RECS_PORT" 60 curl -sf --max-time 3 "http://127.0.0.1:$RECS_PORT/readyz"
+
 log "the forecast Campaign answers"
 item=$(awk -F, 'NR==2 {print $1}' "$REPO_ROOT/examples/forecast/target_time_series.csv")
 body=$(curl -sS --fail-with-body --max-time 10 "http://127.0.0.1:$FORECAST_PORT/v1/forecasts/$item")
