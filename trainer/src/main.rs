@@ -10,7 +10,7 @@ use seer_storage::artifacts::ShardId;
 use seer_storage::{ObjectUri, artifacts::timestamp_version};
 use seer_trainer::{
     TrainerError, connection, import_aws,
-    manifests::Manifests,
+    manifests::{Manifests, rebase_datasets},
     shard, sharded,
     train_forecast::{self, Destination},
     train_recommend, validate,
@@ -35,6 +35,11 @@ enum Command {
         /// YAML files with the DatasetGroup (as you would `kubectl apply` it).
         #[arg(short = 'f', long = "filename", required = true)]
         files: Vec<PathBuf>,
+        /// Read every `s3://BUCKET/KEY` dataset from `ROOT/KEY` instead (`file:///path` or
+        /// `s3://bucket/prefix`): the example manifests against a local folder, e.g.
+        /// `--data-root file://$PWD/examples`.
+        #[arg(long, env = "SEER_DATA_ROOT")]
+        data_root: Option<String>,
         /// Folder holding the S3 credentials Secret's keys as files (the operator mounts it).
         #[arg(long, env = "SEER_CREDENTIALS_DIR")]
         credentials_dir: Option<PathBuf>,
@@ -58,6 +63,11 @@ enum Command {
         /// shards. Needs --version, the same in every shard.
         #[arg(long, value_parser = shard::parse_shard, requires = "version")]
         shard: Option<ShardId>,
+        /// Read every `s3://BUCKET/KEY` dataset from `ROOT/KEY` instead (`file:///path` or
+        /// `s3://bucket/prefix`): the example manifests against a local folder, e.g.
+        /// `--data-root file://$PWD/examples`.
+        #[arg(long, env = "SEER_DATA_ROOT")]
+        data_root: Option<String>,
         /// Folder holding the S3 credentials Secret's keys as files (the operator mounts it).
         #[arg(long, env = "SEER_CREDENTIALS_DIR")]
         credentials_dir: Option<PathBuf>,
@@ -77,6 +87,11 @@ enum Command {
         /// How many shards there are (the n of `--shard i/n`).
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
         shards: u32,
+        /// Read every `s3://BUCKET/KEY` dataset from `ROOT/KEY` instead (`file:///path` or
+        /// `s3://bucket/prefix`): the example manifests against a local folder, e.g.
+        /// `--data-root file://$PWD/examples`.
+        #[arg(long, env = "SEER_DATA_ROOT")]
+        data_root: Option<String>,
         /// Folder holding the S3 credentials Secret's keys as files (the operator mounts it).
         #[arg(long, env = "SEER_CREDENTIALS_DIR")]
         credentials_dir: Option<PathBuf>,
@@ -113,13 +128,17 @@ enum Trained {
 fn training_job(
     files: &[PathBuf],
     output: Option<String>,
+    data_root: Option<&str>,
 ) -> Result<(seer_api::DatasetGroup, Trained, ObjectUri), TrainerError> {
     let manifests = Manifests::read(files)?;
     let missing = |what: &str| TrainerError::Manifest {
         file: files_label(files),
         message: format!("no {what} (apiVersion seer.dev/v1alpha1) in these files"),
     };
-    let group = manifests.dataset_group.ok_or_else(|| missing("DatasetGroup"))?;
+    let mut group = manifests.dataset_group.ok_or_else(|| missing("DatasetGroup"))?;
+    if let Some(root) = data_root {
+        rebase_datasets(&mut group, root)?;
+    }
     let (trained, spec_root, kind) = match (manifests.predictor, manifests.solution) {
         (Some(_), Some(_)) => {
             return Err(TrainerError::Manifest {
@@ -186,12 +205,15 @@ fn termination_log() -> PathBuf {
 
 async fn run(cli: Cli) -> Result<(), TrainerError> {
     match cli.command {
-        Command::Validate { files, credentials_dir } => {
+        Command::Validate { files, data_root, credentials_dir } => {
             let manifests = Manifests::read(&files)?;
-            let group = manifests.dataset_group.ok_or_else(|| TrainerError::Manifest {
+            let mut group = manifests.dataset_group.ok_or_else(|| TrainerError::Manifest {
                 file: files_label(&files),
                 message: "no DatasetGroup (apiVersion seer.dev/v1alpha1) in these files".into(),
             })?;
+            if let Some(root) = &data_root {
+                rebase_datasets(&mut group, root)?;
+            }
             let settings = connection::s3_settings(group.spec.s3.as_ref(), credentials_dir.as_deref())?;
             let store = ObjectStore::connect(&settings).await;
             let report = validate::validate(&store, &group).await?;
@@ -208,8 +230,8 @@ async fn run(cli: Cli) -> Result<(), TrainerError> {
             }
             Ok(())
         }
-        Command::Train { files, output, version, shard, credentials_dir } => {
-            let (group, trained, root) = training_job(&files, output)?;
+        Command::Train { files, output, version, shard, data_root, credentials_dir } => {
+            let (group, trained, root) = training_job(&files, output, data_root.as_deref())?;
             let destination = Destination { root, version: version.unwrap_or_else(timestamp_version) };
             let settings = connection::s3_settings(group.spec.s3.as_ref(), credentials_dir.as_deref())?;
             let store = ObjectStore::connect(&settings).await;
@@ -225,8 +247,8 @@ async fn run(cli: Cli) -> Result<(), TrainerError> {
             Ok(())
         }
         Command::ImportAws { inputs, output, namespace } => import_aws_command(&inputs, output, namespace),
-        Command::Merge { files, output, version, shards, credentials_dir } => {
-            let (group, trained, root) = training_job(&files, output)?;
+        Command::Merge { files, output, version, shards, data_root, credentials_dir } => {
+            let (group, trained, root) = training_job(&files, output, data_root.as_deref())?;
             let Trained::Predictor(predictor) = trained else {
                 return Err(sharding_needs_a_predictor(&files, "merge"));
             };

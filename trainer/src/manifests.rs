@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use seer_api::{DatasetGroup, Predictor, Solution};
+use seer_storage::ObjectUri;
 use serde::Deserialize;
 
 use crate::TrainerError;
@@ -68,6 +69,19 @@ impl Manifests {
     }
 }
 
+/// Reads every `s3://BUCKET/KEY` dataset of the group from `ROOT/KEY` instead: the
+/// documented way to run the example manifests (which name a bucket) against a local folder
+/// or another bucket, e.g. `--data-root file://$PWD/examples`. `file://` datasets are kept.
+pub fn rebase_datasets(group: &mut DatasetGroup, root: &str) -> Result<(), TrainerError> {
+    let root = ObjectUri::parse(root.trim_end_matches('/')).map_err(TrainerError::from)?;
+    for dataset in &mut group.spec.datasets {
+        if let ObjectUri::S3 { key, .. } = ObjectUri::parse(&dataset.uri).map_err(TrainerError::from)? {
+            dataset.uri = root.join(&key).to_string();
+        }
+    }
+    Ok(())
+}
+
 fn set_once<T>(slot: &mut Option<T>, value: T, dup: impl FnOnce() -> TrainerError) -> Result<(), TrainerError> {
     if slot.is_some() {
         return Err(dup());
@@ -92,5 +106,25 @@ mod tests {
         assert!(err.contains("datasetGroupRef"), "{err}");
         let err = m.add_documents("c.yaml", text).unwrap_err().to_string();
         assert!(err.contains("more than one DatasetGroup"), "{err}");
+    }
+
+    #[test]
+    fn data_root_replaces_the_bucket_of_s3_datasets_only() {
+        let mut m = Manifests::default();
+        let text = "apiVersion: seer.dev/v1alpha1\nkind: DatasetGroup\nmetadata: {name: d}\nspec:\n  domain: RETAIL\n  datasets:\n  - {type: TARGET_TIME_SERIES, uri: 's3://seer-examples/forecast/t.csv'}\n  - {type: RELATED_TIME_SERIES, uri: 's3://b/forecast/related/'}\n  - {type: ITEM_METADATA, uri: 'file:///data/items.csv'}\n";
+        m.add_documents("a.yaml", text).unwrap();
+        let mut group = m.dataset_group.unwrap();
+        rebase_datasets(&mut group, "file:///home/me/examples/").unwrap();
+        let uris: Vec<&str> = group.spec.datasets.iter().map(|d| d.uri.as_str()).collect();
+        assert_eq!(
+            uris,
+            [
+                "file:///home/me/examples/forecast/t.csv",
+                "file:///home/me/examples/forecast/related/",
+                "file:///data/items.csv"
+            ]
+        );
+        let err = rebase_datasets(&mut group, "examples").unwrap_err().to_string();
+        assert!(err.contains("examples") && err.contains("s3:// or file://"), "{err}");
     }
 }
