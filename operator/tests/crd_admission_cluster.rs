@@ -1,7 +1,8 @@
 //! The CRDs on a real kube-apiserver: they install, and every admission case of
 //! `tests/validation/cases.yaml` (the same the local CEL test reads) gets the same answer
 //! from the server as a dry run — including the OpenAPI checks (`serverOnly` cases) and the
-//! CEL cost limits that only the server applies.
+//! CEL cost limits that only the server applies; and every manifest of `examples/`, `docs/`
+//! and the READMEs is accepted as written.
 //!
 //! Needs the control-plane tier: `tests/cluster/up.sh --control-plane-only`, then
 //! `cargo test -p seer-operator --test crd_admission_cluster -- --ignored` (`make cluster-test`).
@@ -13,7 +14,7 @@ use kube::{
     api::{ApiResource, DynamicObject, GroupVersionKind, PostParams},
 };
 use seer_testkit::cluster::{TestNamespace, client};
-use support::{install_crds, repo_root, validation_cases};
+use support::{install_crds, manifests, repo_root, validation_cases};
 
 fn resource(kind: &str) -> ApiResource {
     ApiResource::from_gvk(&GroupVersionKind::gvk(seer_api::GROUP, seer_api::VERSION, kind))
@@ -77,4 +78,42 @@ async fn admission_cases_on_a_real_api_server() {
         cases.len(),
         failures.join("\n")
     );
+}
+
+/// Every manifest of `examples/`, `docs/` and the READMEs (`support::manifests`) is accepted
+/// by the API server as it is written (a dry-run create in a test namespace; the examples
+/// are also applied for real by `tests/e2e/examples.sh`).
+#[tokio::test]
+#[ignore = "needs the local cluster: tests/cluster/up.sh --control-plane-only"]
+async fn every_manifest_of_examples_and_docs_is_accepted() {
+    let client = client().await;
+    install_crds(&client).await;
+    let ns = TestNamespace::create(client.clone(), "seer-manifests").await;
+    let all = manifests::all(&repo_root());
+    assert!(all.iter().any(|m| m.source.starts_with("docs/")), "no manifest found under docs/");
+    let mut failures = Vec::new();
+    for m in &all {
+        let doc = match &m.parsed {
+            Ok(d) => d,
+            Err(e) => {
+                failures.push(format!("{}: {e}", m.source));
+                continue;
+            }
+        };
+        let mut v = serde_json::to_value(doc).expect("YAML maps to JSON");
+        v["metadata"]["namespace"] = serde_json::json!(ns.name);
+        let kind = v["kind"].as_str().unwrap_or_default().to_string();
+        let object: DynamicObject = match serde_json::from_value(v) {
+            Ok(o) => o,
+            Err(e) => {
+                failures.push(format!("{}: not a Kubernetes object: {e}", m.source));
+                continue;
+            }
+        };
+        let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), &ns.name, &resource(&kind));
+        if let Err(e) = api.create(&PostParams { dry_run: true, ..Default::default() }, &object).await {
+            failures.push(format!("{}: refused: {e}", m.source));
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} manifests refused:\n{}", failures.len(), all.len(), failures.join("\n"));
 }

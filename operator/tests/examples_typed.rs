@@ -1,23 +1,12 @@
-//! Every manifest under `examples/` deserializes into the typed API with no field left
-//! over: a misspelt or stale field in an example fails here, not in a user's cluster.
+//! Every manifest a user may copy — the files under `examples/` and the whole manifests in
+//! the Markdown of `docs/` and the READMEs (see `support::manifests`) — deserializes into the
+//! typed API with no field left over: a misspelt or stale field fails here, not in a user's
+//! cluster.
 
 mod support;
 
-use std::path::{Path, PathBuf};
-
-use serde::{Deserialize, de::DeserializeOwned};
-use support::repo_root;
-
-fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("read {}: {e}", dir.display())) {
-        let path = entry.expect("dir entry").path();
-        if path.is_dir() {
-            yaml_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
-            out.push(path);
-        }
-    }
-}
+use serde::de::DeserializeOwned;
+use support::{manifests, repo_root};
 
 /// Deserializes one document, collecting every field the types do not know. The kube
 /// wrappers take `apiVersion` and `kind` as given (they are checked by the caller).
@@ -34,44 +23,50 @@ fn strict<T: DeserializeOwned>(doc: serde_yaml::Value) -> Result<T, String> {
 }
 
 #[test]
-fn examples_deserialize_with_unknown_fields_denied() {
-    let mut files = Vec::new();
-    yaml_files(&repo_root().join("examples"), &mut files);
-    files.sort();
-    assert!(files.len() >= 6, "expected the example manifests, found {files:?}");
+fn examples_and_docs_manifests_deserialize_with_unknown_fields_denied() {
+    let all = manifests::all(&repo_root());
+    let from_examples = all.iter().filter(|m| m.source.starts_with("examples/")).count();
+    assert!(from_examples >= 6, "expected the example manifests, found {from_examples}");
     let mut kinds = Vec::new();
     let mut failures = Vec::new();
-    for file in &files {
-        let text = std::fs::read_to_string(file).expect("read example");
-        for doc in serde_yaml::Deserializer::from_str(&text) {
-            let doc = match serde_yaml::Value::deserialize(doc) {
-                Ok(d) => d,
-                Err(e) => {
-                    failures.push(format!("{}: {e}", file.display()));
-                    continue;
-                }
-            };
-            let kind = doc.get("kind").and_then(|k| k.as_str()).unwrap_or_default().to_string();
-            if doc.get("apiVersion").and_then(|v| v.as_str()) != Some(seer_api::API_VERSION) {
-                failures.push(format!("{}: apiVersion must be {}", file.display(), seer_api::API_VERSION));
+    for m in all {
+        let doc = match m.parsed {
+            Ok(d) => d,
+            Err(e) => {
+                failures.push(format!("{}: {e}", m.source));
+                continue;
             }
-            let result = match kind.as_str() {
-                "DatasetGroup" => strict::<seer_api::DatasetGroup>(doc).map(|_| ()),
-                "Predictor" => strict::<seer_api::Predictor>(doc).map(|_| ()),
-                "Solution" => strict::<seer_api::Solution>(doc).map(|_| ()),
-                "Campaign" => strict::<seer_api::Campaign>(doc).map(|_| ()),
-                other => Err(format!("unexpected kind {other:?}")),
-            };
-            if let Err(e) = result {
-                failures.push(format!("{}: {e}", file.display()));
-            }
-            kinds.push(kind);
+        };
+        let kind = doc.get("kind").and_then(|k| k.as_str()).unwrap_or_default().to_string();
+        if doc.get("apiVersion").and_then(|v| v.as_str()) != Some(seer_api::API_VERSION) {
+            failures.push(format!("{}: apiVersion must be {}", m.source, seer_api::API_VERSION));
         }
+        if doc.get("metadata").and_then(|md| md.get("name")).and_then(|n| n.as_str()).is_none() {
+            failures.push(format!("{}: metadata.name is missing", m.source));
+        }
+        let result = match kind.as_str() {
+            "DatasetGroup" => strict::<seer_api::DatasetGroup>(doc).map(|_| ()),
+            "Predictor" => strict::<seer_api::Predictor>(doc).map(|_| ()),
+            "Solution" => strict::<seer_api::Solution>(doc).map(|_| ()),
+            "Campaign" => strict::<seer_api::Campaign>(doc).map(|_| ()),
+            other => Err(format!("unexpected kind {other:?}")),
+        };
+        if let Err(e) = result {
+            failures.push(format!("{}: {e}", m.source));
+        }
+        kinds.push(kind);
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     for kind in ["DatasetGroup", "Predictor", "Solution", "Campaign"] {
         assert!(kinds.iter().any(|k| k == kind), "no example of {kind}");
     }
+}
+
+#[test]
+fn markdown_blocks_with_seer_objects_only() {
+    let md = "text\n```yaml\napiVersion: seer.dev/v1alpha1\nkind: Campaign\n```\n```yaml\nspec: {}\n```\n```sh\napiVersion: seer.dev/x\n```\n";
+    let blocks = manifests::markdown_yaml_blocks(md);
+    assert_eq!(blocks, vec![(2, "apiVersion: seer.dev/v1alpha1\nkind: Campaign\n".to_string())]);
 }
 
 #[test]

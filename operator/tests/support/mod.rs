@@ -1,6 +1,7 @@
 //! Helpers shared by the operator's integration tests.
 #![allow(dead_code)] // each test binary uses its own subset
 
+pub mod manifests;
 pub mod validation_cases;
 
 use std::{path::PathBuf, time::Duration};
