@@ -18,6 +18,7 @@ pub mod live_redis;
 pub mod metrics;
 pub mod model;
 pub mod openapi;
+pub mod openapi_markdown;
 pub mod routes;
 pub mod serve;
 pub mod shutdown;
