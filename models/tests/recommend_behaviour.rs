@@ -107,6 +107,13 @@ fn exploration_shows_new_items() {
     let recs = m.recommend(&history, 10, &explore, |_| true).unwrap();
     assert_eq!(recs.len(), 10);
     assert!(recs.iter().any(|s| s.0 == new), "{recs:?}");
+    // Scores never rise down the list, exploration picks included; the first result is the
+    // model's best, so one result is never an exploration pick.
+    assert!(recs.windows(2).all(|w| w[0].1 >= w[1].1), "{recs:?}");
+    let best = m.recommend(&history, 10, &NO_EXPLORATION, |_| true).unwrap();
+    assert_eq!(recs[0].0, best[0].0);
+    let one = m.recommend(&history, 1, &RequestOptions { exploration_weight: Some(1.0), ..explore }, |_| true).unwrap();
+    assert_eq!(one.iter().map(|s| s.0).collect::<Vec<_>>(), vec![best[0].0]);
     // Exploration respects the age cutoff: long after creation the item is no longer explored.
     let later = RequestOptions {
         exploration_weight: Some(0.3),

@@ -745,7 +745,10 @@ impl UserPersonalization {
         out
     }
 
-    /// Give up to ⌈w·n/2⌉ evenly spaced slots to new, little-seen items matching the user's taste.
+    /// Give up to ⌈w·n/2⌉ evenly spaced slots to new, little-seen items matching the user's
+    /// taste. The first slot stays the model's best (one result is never an exploration pick),
+    /// and an exploration item carries the score of the item before it, so scores never rise
+    /// down the list.
     fn explore(
         &self,
         base: Vec<Scored>,
@@ -789,7 +792,7 @@ impl UserPersonalization {
             }
         });
         let slots = ((w * n as f32) / 2.0).ceil() as usize;
-        let fresh = top_n(fresh, slots.min(n));
+        let fresh = top_n(fresh, slots.min(n.saturating_sub(1)));
         if fresh.is_empty() {
             return base;
         }
@@ -798,10 +801,20 @@ impl UserPersonalization {
         let mut b = base.into_iter();
         let mut f = fresh.into_iter();
         for pos in 0..n {
-            let pick =
-                if pos % every == every - 1 { f.next().or_else(|| b.next()) } else { b.next().or_else(|| f.next()) };
+            let explore_here = pos % every == every - 1;
+            let pick = if explore_here {
+                f.next().map(|s| (s, true)).or_else(|| b.next().map(|s| (s, false)))
+            } else {
+                b.next().map(|s| (s, false)).or_else(|| f.next().map(|s| (s, true)))
+            };
             match pick {
-                Some(s) => out.push(s),
+                Some(((item, score), fresh)) => {
+                    let score = match out.last() {
+                        Some(&(_, before)) if fresh => before,
+                        _ => score,
+                    };
+                    out.push((item, score));
+                }
                 None => break,
             }
         }
