@@ -15,6 +15,7 @@ pub mod conditions;
 pub mod config;
 pub mod context;
 pub mod controller;
+pub mod crd_reference;
 pub mod crds;
 pub mod dataset_group;
 pub mod error;

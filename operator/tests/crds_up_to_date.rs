@@ -1,5 +1,6 @@
-//! The committed `crds/` must be exactly what `crdgen` writes, and every field of every
-//! CRD must have a description (it is what `kubectl explain` prints).
+//! The committed `crds/` must be exactly what `crdgen` writes, and so must the field
+//! reference of each page under `docs/resources/`; every field of every CRD must have a
+//! description (it is what `kubectl explain` prints, and the pages' reference).
 
 mod support;
 
@@ -29,6 +30,33 @@ fn committed_crds_match_crdgen() {
         let count = std::fs::read_dir(root.join(dir)).expect("CRD folder").count();
         assert_eq!(count, 4, "{dir}/ must hold exactly the four CRDs");
     }
+}
+
+#[test]
+fn resource_pages_field_reference_matches_crdgen() {
+    let dir = repo_root().join("docs/resources");
+    let mut stale = Vec::new();
+    for (_, crd) in seer_operator::crds::all() {
+        let path = dir.join(seer_operator::crd_reference::page_file_name(&crd));
+        let generated = seer_operator::crd_reference::render(&crd).expect("render field reference");
+        let page = match std::fs::read_to_string(&path) {
+            Ok(p) => p,
+            Err(e) => {
+                stale.push(format!("{}: {e}", path.display()));
+                continue;
+            }
+        };
+        match seer_operator::crd_reference::replace_section(&page, &generated) {
+            Ok(updated) if updated == page => {}
+            Ok(_) => stale.push(format!("{}: the generated field reference differs", path.display())),
+            Err(e) => stale.push(format!("{}: {e}", path.display())),
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "these pages' field reference is not what crdgen renders from the CRDs; run `make crds` and commit:\n{}",
+        stale.join("\n")
+    );
 }
 
 fn undescribed(schema: &Value, path: &str, out: &mut Vec<String>) {

@@ -50,10 +50,10 @@ pub fn markdown_yaml_blocks(text: &str) -> Vec<(usize, String)> {
             }
             None => {}
             Some(_) if trimmed.starts_with("```") => {
-                if let Some((start, body)) = current.take() {
-                    if body.contains("apiVersion: seer.dev/") {
-                        blocks.push((start, body));
-                    }
+                if let Some((start, body)) = current.take()
+                    && body.contains("apiVersion: seer.dev/")
+                {
+                    blocks.push((start, body));
                 }
             }
             Some((_, body)) => {
