@@ -9,7 +9,7 @@ S3S_FS_VERSION := 0.14.1
 S3S_FS := $(SEER_CACHE)/tools/s3s-fs-$(S3S_FS_VERSION)/bin/s3s-fs
 
 .PHONY: help test tools test-packages fmt fmt-check clippy doc-check layering unit contract aws-sdk crds build quickstart quickstart-down \
-	cluster-deps cluster-up cluster-up-cp cluster-down cluster-test images chart-test chart-check
+	cluster-deps cluster-up cluster-up-cp cluster-down cluster-test readme-test images chart-test chart-check
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 
 help:
@@ -20,8 +20,9 @@ help:
 	@echo "make aws-sdk       seer-server's AWS runtime services driven by boto3 (endpoint_url changed, nothing else)"
 	@echo "make chart-test    the Helm chart: lint, values schema, rendering, package, Argo CD health Lua; then install/upgrade/uninstall on a real API server"
 	@echo "make cluster-test  the tests on a real local cluster: admission cases, the operator on a control plane, node smoke test, the examples end to end, leftovers"
+	@echo "make readme-test   the README's command blocks in a clean checkout of HEAD (make quickstart and the rest; not make test)"
 	@echo "make tools         install the test tools: s3s-fs into $(SEER_CACHE), redis-server and openssl with apt"
-	@echo "make crds          regenerate crds/ from the Rust types"
+	@echo "make crds          regenerate crds/, the chart's CRDs and the field tables of docs/resources/ from the Rust types"
 	@echo "make fmt           format the code"
 
 ## Tools the tests start (cached by version outside the clone; Debian packages with apt).
@@ -59,14 +60,14 @@ unit: tools
 	cargo test --workspace
 
 crds:
-	cargo run -q -p seer-operator --bin crdgen -- crds charts/seer/crds
+	cargo run -q -p seer-operator --bin crdgen -- crds charts/seer/crds --docs docs/resources
 
 build:
 	cargo build --workspace
 
 # Every phase in order, each timed; the times are printed at the end, and up to the phase
 # that failed when one does (CI's 90 minutes are spent here).
-TEST_PHASES := tools fmt-check clippy doc-check layering chart-test unit contract aws-sdk cluster-test
+TEST_PHASES := tools fmt-check clippy doc-check layering chart-test unit contract aws-sdk cluster-test readme-test
 test:
 	@start=$$SECONDS; times=(); \
 	for p in $(TEST_PHASES); do \
@@ -138,6 +139,11 @@ cluster-test: tools cluster-deps
 	bash tests/cluster/leftovers-test.sh -- bash -c 'tests/cluster/images.sh --version $(VERSION) seer-trainer && \
 	  SMOKE_JOB_IMAGE=localhost/seer/seer-trainer:$(VERSION) tests/cluster/smoke-test.sh && \
 	  tests/e2e/examples.sh'
+
+# The README's command blocks in a clean checkout of HEAD (make quickstart, the no-cluster
+# path, the developer commands; not make test itself): tests/readme/run.sh.
+readme-test: tools cluster-deps
+	bash tests/readme/run.sh
 
 # The whole product on the local cluster of tests/cluster/ (root): see tests/quickstart/run.sh.
 quickstart: tools cluster-deps
