@@ -114,6 +114,17 @@ fn exploration_shows_new_items() {
     assert_eq!(recs[0].0, best[0].0);
     let one = m.recommend(&history, 1, &RequestOptions { exploration_weight: Some(1.0), ..explore }, |_| true).unwrap();
     assert_eq!(one.iter().map(|s| s.0).collect::<Vec<_>>(), vec![best[0].0]);
+    // A Campaign's settings replace the trained ones: weight 0 explores nothing; a 90-day
+    // cutoff still explores the item 60 days on (the trained 30 days do not: below).
+    let mut quiet = m.clone();
+    quiet.set_exploration(Some(0.0), None);
+    let recs =
+        quiet.recommend(&history, 10, &RequestOptions { exploration_weight: None, ..explore }, |_| true).unwrap();
+    assert!(!recs.iter().any(|s| s.0 == new), "{recs:?}");
+    let mut patient = m.clone();
+    patient.set_exploration(None, Some(90 * DAY));
+    let later = RequestOptions { now: Some(8 * DAY + 3000 + 60 * DAY), ..explore };
+    assert!(patient.recommend(&history, 10, &later, |_| true).unwrap().iter().any(|s| s.0 == new));
     // Exploration respects the age cutoff: long after creation the item is no longer explored.
     let later = RequestOptions {
         exploration_weight: Some(0.3),

@@ -5,6 +5,8 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 use clap::Parser;
 use seer_models::recommend::AnnParams;
 
+use crate::model::LoadOptions;
+
 use crate::aws::sigv4::AccessKeys;
 
 /// `seer-server`: serves one artifact written by `seer-trainer` (a Predictor's forecasts or a
@@ -99,6 +101,16 @@ pub struct Args {
     #[arg(long, default_value_t = AnnParams::default().ef_search)]
     pub ann_ef_search: usize,
 
+    /// A Solution's share of exploration, 0 (only relevance) to 1 (most), instead of the
+    /// trained one (USER_PERSONALIZATION; a Campaign's `spec.exploration.explorationWeight`).
+    #[arg(long, value_parser = parse_unit_interval)]
+    pub exploration_weight: Option<f32>,
+
+    /// Only items created (or first seen) within this many days are explored, instead of the
+    /// trained cutoff (a Campaign's `spec.exploration.itemAgeCutOffDays`).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub exploration_item_age_cutoff_days: Option<u32>,
+
     /// Live events kept per user (the newest win).
     #[arg(long, default_value_t = 100)]
     pub live_events_per_user: usize,
@@ -145,10 +157,22 @@ impl std::str::FromStr for RedisUrl {
     }
 }
 
+/// A number from 0 to 1.
+fn parse_unit_interval(s: &str) -> Result<f32, String> {
+    match s.trim().parse::<f32>() {
+        Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
+        _ => Err(format!("{s:?} is not a number from 0 to 1")),
+    }
+}
+
 impl Args {
-    /// How Solutions' item indexes are built.
-    pub fn ann(&self) -> AnnParams {
-        AnnParams { min_items: self.ann_min_items, ef_search: self.ann_ef_search, ..AnnParams::default() }
+    /// How a loaded version is prepared: its item index, the Campaign's exploration settings.
+    pub fn load_options(&self) -> LoadOptions {
+        LoadOptions {
+            ann: AnnParams { min_items: self.ann_min_items, ef_search: self.ann_ef_search, ..AnnParams::default() },
+            exploration_weight: self.exploration_weight,
+            exploration_item_age_cutoff_days: self.exploration_item_age_cutoff_days,
+        }
     }
 
     /// The API key, if one is configured: the file's first line, or `SEER_API_KEY`.
@@ -263,6 +287,8 @@ mod tests {
             Ok(("a".into(), "EXCLUDE ItemID WHERE x = 1".into()))
         );
         assert!(parse_filter_flag("noequals").is_err());
+        assert_eq!(parse_unit_interval("0.25"), Ok(0.25));
+        assert!(parse_unit_interval("1.5").is_err() && parse_unit_interval("NaN").is_err());
     }
 
     #[test]

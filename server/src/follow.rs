@@ -7,11 +7,10 @@
 
 use std::{sync::Arc, time::Duration};
 
-use seer_models::recommend::AnnParams;
 use seer_storage::{ObjectStore, S3Settings, artifacts};
 
 use crate::{
-    model::{self, location::parse_model_uri},
+    model::{self, LoadOptions, location::parse_model_uri},
     state::Shared,
 };
 
@@ -20,7 +19,7 @@ pub async fn follow_latest(
     state: Arc<Shared>,
     resource_uri: String,
     filters: Vec<(String, String)>,
-    ann: AnnParams,
+    options: LoadOptions,
     interval: Duration,
 ) {
     let location = match parse_model_uri(&resource_uri) {
@@ -49,7 +48,7 @@ pub async fn follow_latest(
             continue;
         }
         let uri = location.version_uri(&latest).to_string();
-        match model::load_with(&uri, &filters, &ann).await {
+        match model::load_with(&uri, &filters, &options).await {
             Ok(next) => {
                 eprintln!(
                     "seer-server: switching from {} to version {}",

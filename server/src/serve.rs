@@ -52,9 +52,9 @@ pub async fn run(args: Args) -> Result<(), String> {
     let app = app::router(state.clone(), args.max_body);
     let mut server = tokio::spawn(async move { axum::serve(listener, app).with_graceful_shutdown(stop).await });
 
-    let ann = args.ann();
+    let options = args.load_options();
     let loaded = tokio::select! {
-        loaded = model::load_with(&args.model, &args.filters, &ann) => loaded,
+        loaded = model::load_with(&args.model, &args.filters, &options) => loaded,
         finished = &mut server => return Err(format!("the server stopped before the model was loaded: {finished:?}")),
     };
     let model = loaded.map_err(|e| format!("cannot load the model: {e}"))?;
@@ -90,7 +90,7 @@ pub async fn run(args: Args) -> Result<(), String> {
             state.clone(),
             args.model.clone(),
             args.filters.clone(),
-            args.ann(),
+            options,
             args.poll_interval,
         ));
     }

@@ -244,6 +244,19 @@ impl TrainedModel {
         }
     }
 
+    /// Replaces the trained exploration settings where given (a Campaign's `spec.exploration`):
+    /// the weight (0–1, clamped) and the age in seconds past which new items are no longer
+    /// explored. Only USER_PERSONALIZATION explores; returns whether the model took them.
+    pub fn set_exploration(&mut self, weight: Option<f32>, item_age_cutoff_secs: Option<i64>) -> bool {
+        match &mut self.model {
+            RecipeModel::UserPersonalization(m) => {
+                m.set_exploration(weight, item_age_cutoff_secs);
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Precompute what serving the trained users needs that does not depend on the request (see
     /// [`super::UserPersonalization::prepare_serving`]); nothing for other recipes. Returns the
     /// number of users prepared.

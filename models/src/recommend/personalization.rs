@@ -745,6 +745,17 @@ impl UserPersonalization {
         out
     }
 
+    /// Replaces the exploration weight (clamped to 0–1) and the item age cutoff (seconds, at
+    /// least 1) where given; see [`super::TrainedModel::set_exploration`].
+    pub fn set_exploration(&mut self, weight: Option<f32>, item_age_cutoff_secs: Option<i64>) {
+        if let Some(w) = weight.filter(|w| w.is_finite()) {
+            self.params.exploration_weight = w.clamp(0.0, 1.0);
+        }
+        if let Some(secs) = item_age_cutoff_secs {
+            self.params.exploration_item_age_cutoff = secs.max(1);
+        }
+    }
+
     /// Give up to ⌈w·n/2⌉ evenly spaced slots to new, little-seen items matching the user's
     /// taste. The first slot stays the model's best (one result is never an exploration pick),
     /// and an exploration item carries the score of the item before it, so scores never rise

@@ -81,6 +81,33 @@ fn meta(i: &Inputs<'_>) -> ObjectMeta {
 
 /// The Deployment: no `replicas` (the HPA owns scaling), surge-only rollouts, spread over
 /// nodes, ready on `/readyz`.
+/// The server's arguments. A Solution's server logs the events it takes in
+/// (`<root>/<ns>/events/<solution>/`), where the Solution's next training reads them, and
+/// explores as the Campaign's `spec.exploration` says.
+fn server_args(i: &Inputs<'_>) -> Vec<String> {
+    let spec = &i.campaign.spec;
+    let mut args = vec![
+        "--model".into(),
+        i.model_uri.clone(),
+        "--listen".into(),
+        format!("0.0.0.0:{SERVER_PORT}"),
+        "--shutdown-delay".into(),
+        SHUTDOWN_DELAY.into(),
+    ];
+    if spec.model_ref.kind == "Solution" {
+        args.push("--log-events".into());
+        if let Some(e) = &spec.exploration {
+            args.extend([
+                "--exploration-weight".into(),
+                e.exploration_weight.to_string(),
+                "--exploration-item-age-cutoff-days".into(),
+                e.item_age_cut_off_days.to_string(),
+            ]);
+        }
+    }
+    args
+}
+
 pub fn deployment(i: &Inputs<'_>) -> Result<Deployment> {
     let spec = &i.campaign.spec;
     let secret_env = |name: &str, sel: &seer_api::SecretKeySelector| EnvVar {
@@ -131,14 +158,7 @@ pub fn deployment(i: &Inputs<'_>) -> Result<Deployment> {
         name: "server".into(),
         image: Some(i.image.clone()),
         image_pull_policy: Some(i.image_pull_policy.clone()),
-        args: Some(vec![
-            "--model".into(),
-            i.model_uri.clone(),
-            "--listen".into(),
-            format!("0.0.0.0:{SERVER_PORT}"),
-            "--shutdown-delay".into(),
-            SHUTDOWN_DELAY.into(),
-        ]),
+        args: Some(server_args(i)),
         ports: Some(vec![ContainerPort {
             name: Some("http".into()),
             container_port: SERVER_PORT,
@@ -363,6 +383,19 @@ mod tests {
         let env = d.spec.and_then(|s| s.template.spec).and_then(|p| p.containers[0].env.clone()).unwrap_or_default();
         let name = env.iter().find(|e| e.name == "SEER_CAMPAIGN_NAME").and_then(|e| e.value.as_deref());
         assert_eq!(name, Some("shop"));
+    }
+
+    #[test]
+    fn a_solution_server_logs_events_and_explores_as_the_campaign_says() {
+        let args = |c: &Campaign| server_args(&inputs(c, 1));
+        let plain = args(&campaign(BASE));
+        assert!(plain.contains(&"--log-events".to_string()), "{plain:?}");
+        assert!(!plain.iter().any(|a| a.starts_with("--exploration")), "{plain:?}");
+        let c = campaign(&format!("{BASE}  exploration: {{explorationWeight: 0.1, itemAgeCutOffDays: 7}}\n"));
+        let a = args(&c).join(" ");
+        assert!(a.ends_with("--log-events --exploration-weight 0.1 --exploration-item-age-cutoff-days 7"), "{a}");
+        let predictor = campaign(&BASE.replace("kind: Solution", "kind: Predictor"));
+        assert!(!args(&predictor).contains(&"--log-events".to_string()));
     }
 
     #[test]

@@ -76,12 +76,24 @@ impl Model {
 /// Reads `uri` (a version folder, or a resource folder meaning its `latest`), checks every
 /// file against the manifest and builds the model. `filters` are the Solution's named filters.
 pub async fn load(uri: &str, filters: &[(String, String)]) -> Result<Model, String> {
-    load_with(uri, filters, &AnnParams::default()).await
+    load_with(uri, filters, &LoadOptions::default()).await
 }
 
-/// [`load`], with `ann` saying when and how a Solution's items are indexed for approximate
-/// candidates (built here, off the async threads; the time it took is logged).
-pub async fn load_with(uri: &str, filters: &[(String, String)], ann: &AnnParams) -> Result<Model, String> {
+/// How a loaded Solution is prepared for serving.
+#[derive(Clone, Debug, Default)]
+pub struct LoadOptions {
+    /// When and how its items are indexed for approximate candidates.
+    pub ann: AnnParams,
+    /// Exploration weight instead of the trained one.
+    pub exploration_weight: Option<f32>,
+    /// Exploration's item age cutoff, in days, instead of the trained one.
+    pub exploration_item_age_cutoff_days: Option<u32>,
+}
+
+/// [`load`], with `options` saying when and how a Solution's items are indexed for
+/// approximate candidates (built here, off the async threads; the time it took is logged) and
+/// which exploration settings replace the trained ones.
+pub async fn load_with(uri: &str, filters: &[(String, String)], options: &LoadOptions) -> Result<Model, String> {
     let (location, version) = parse_model_uri(uri)?;
     let store = ObjectStore::connect(&S3Settings::from_env()).await;
     let version = match version {
@@ -104,7 +116,17 @@ pub async fn load_with(uri: &str, filters: &[(String, String)], ann: &AnnParams)
         ArtifactKind::Solution => {
             let files: Vec<(&String, &Vec<u8>)> = loaded.files.iter().collect();
             let mut trained = TrainedModel::load(&files).map_err(|e| format!("{at}: {e}"))?;
-            let ann = ann.clone();
+            let cutoff = options.exploration_item_age_cutoff_days.map(|d| i64::from(d) * 86_400);
+            if (options.exploration_weight.is_some() || cutoff.is_some())
+                && trained.set_exploration(options.exploration_weight, cutoff)
+            {
+                eprintln!(
+                    "seer-server: exploration weight {}, item age cutoff {} (the Campaign's, not the trained ones)",
+                    options.exploration_weight.map_or("as trained".to_string(), |w| w.to_string()),
+                    options.exploration_item_age_cutoff_days.map_or("as trained".to_string(), |d| format!("{d} days")),
+                );
+            }
+            let ann = options.ann.clone();
             let trained = tokio::task::spawn_blocking(move || {
                 let started = std::time::Instant::now();
                 if trained.index_items(&ann) {
