@@ -269,7 +269,7 @@ fn personalize_fields_map_one_by_one() {
     let x = explore.spec.exploration.as_ref().expect("exploration");
     assert_eq!((x.exploration_weight, x.item_age_cut_off_days), (0.1, 7));
     assert_eq!(
-        notes(&c, NoteKind::Unsupported, "describe-campaign-exploration.json", "enableMetadataWithRecommendations")
+        notes(&c, NoteKind::Substituted, "describe-campaign-exploration.json", "enableMetadataWithRecommendations")
             .len(),
         1
     );

@@ -659,11 +659,11 @@ fn campaign(input: &Input, report: &mut Report) -> Result<Campaign, TrainerError
         }
         exploration = any.then_some(e);
         if c.boolean("enableMetadataWithRecommendations")? == Some(true) {
-            report.unsupported(
+            report.substituted(
                 f.file(),
                 subject,
                 &c.path_of("enableMetadataWithRecommendations"),
-                "recommendations carry item IDs and scores only; look item metadata up in your catalog",
+                "nothing to switch on: every Campaign returns the item metadata a request names in metadataColumns",
             );
         }
         if c.boolean("syncWithLatestSolutionVersion")? == Some(false) {
