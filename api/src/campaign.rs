@@ -289,7 +289,7 @@ pub struct CampaignStatus {
     /// Version served before the last rollout.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_version: Option<String>,
-    /// In-cluster URL of the endpoint (`http://<service>.<namespace>.svc:<port>`).
+    /// In-cluster URL of the endpoint (`http://<service>.<namespace>.svc.cluster.local:<port>`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// Replicas the Deployment has.

@@ -242,8 +242,8 @@ pub struct PredictorSpec {
     /// Aggregation to the forecast frequency and filling of missing values.
     #[serde(default)]
     pub featurization: Featurization,
-    /// Metric AUTO optimises and the headline of `kubectl get`: AverageWeightedQuantileLoss
-    /// (default), WAPE, RMSE, MASE or MAPE.
+    /// Metric AUTO optimises (its choice and ensemble weights): AverageWeightedQuantileLoss
+    /// (default), WAPE, RMSE, MASE or MAPE. `kubectl get` shows the average wQL whatever it is.
     #[serde(default)]
     pub optimization_metric: OptimizationMetric,
     /// Retrain on a schedule.
