@@ -164,7 +164,7 @@ pub struct SolutionSpec {
     /// Resources, placement and limits of the trainer Jobs.
     #[serde(default)]
     pub trainer: TrainerSpec,
-    /// Whether deleting the Solution deletes its artifacts (`Delete`) or keeps them (`Retain`, the default).
+    /// Whether deleting the Solution deletes its artifacts and its Campaigns' event log (`Delete`) or keeps them (`Retain`, the default).
     #[serde(default)]
     pub deletion_policy: DeletionPolicy,
 }

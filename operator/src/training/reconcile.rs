@@ -585,14 +585,15 @@ async fn publish<K: Resource<DynamicType = ()>>(ctx: &Context, obj: &K, type_: E
 }
 
 /// What a deleted resource's finalizer removes: with `deletionPolicy: Delete`, the whole
-/// `<root>/<namespace>/<kind>/<name>/` prefix of its storage; with `Retain`, or when it has
+/// `<root>/<namespace>/<kind>/<name>/` prefix of its storage and, for a Solution, the event
+/// log its Campaigns wrote (`<root>/<namespace>/events/<name>/`); with `Retain`, or when it has
 /// no storage at all (so nothing was ever written), nothing.
 fn artifacts_to_delete<K: Trainable>(
     obj: &K,
     config: &crate::config::OperatorConfig,
     namespace: &str,
     name: &str,
-) -> Result<Option<(ArtifactStorage, seer_storage::ObjectUri)>> {
+) -> Result<Option<(ArtifactStorage, Vec<seer_storage::ObjectUri>)>> {
     if obj.deletion_policy() != seer_api::DeletionPolicy::Delete {
         return Ok(None);
     }
@@ -602,20 +603,27 @@ fn artifacts_to_delete<K: Trainable>(
         Err(e) => return Err(e),
     };
     let location = storage.location(namespace, K::ARTIFACT_KIND, name)?;
-    let prefix = seer_storage::ObjectUri::parse(&format!("{}/", location.resource_uri()))?;
-    Ok(Some((storage, prefix)))
+    let mut prefixes = vec![seer_storage::ObjectUri::parse(&format!("{}/", location.resource_uri()))?];
+    if K::ARTIFACT_KIND == seer_api::artifact::ArtifactKind::Solution {
+        let log = seer_storage::events::event_log_uri(&location.root, namespace, name);
+        prefixes.push(seer_storage::ObjectUri::parse(&format!("{log}/"))?);
+    }
+    Ok(Some((storage, prefixes)))
 }
 
 /// Cleanup on deletion: with `deletionPolicy: Delete`, every artifact of the resource goes;
 /// with `Retain` nothing in storage is touched. Jobs and ConfigMaps go with their owner.
 pub async fn cleanup<K: Trainable>(obj: Arc<K>, ctx: Arc<Context>) -> Result<Action> {
     let (namespace, name) = namespace_and_name(obj.as_ref())?;
-    let Some((storage, prefix)) = artifacts_to_delete::<K>(obj.as_ref(), &ctx.config, &namespace, &name)? else {
+    let Some((storage, prefixes)) = artifacts_to_delete::<K>(obj.as_ref(), &ctx.config, &namespace, &name)? else {
         return Ok(Action::await_change());
     };
     let location = storage.location(&namespace, K::ARTIFACT_KIND, &name)?;
     let store = storage_access::connect(&ctx, &namespace, Some(&storage.connection)).await?;
-    let removed = store.delete_prefix(&prefix).await?;
+    let mut removed = 0;
+    for prefix in &prefixes {
+        removed += store.delete_prefix(prefix).await?;
+    }
     publish(
         &ctx,
         obj.as_ref(),
@@ -710,8 +718,16 @@ mod tests {
         let retained = predictor("");
         assert!(artifacts_to_delete(&retained, &config, "ns", "demand").expect("ok").is_none());
         let deleted = predictor("  deletionPolicy: Delete\n");
-        let (_, prefix) = artifacts_to_delete(&deleted, &config, "ns", "demand").expect("ok").expect("some");
-        assert_eq!(prefix.to_string(), "s3://artifacts/prefix/ns/predictor/demand/");
+        let (_, prefixes) = artifacts_to_delete(&deleted, &config, "ns", "demand").expect("ok").expect("some");
+        let prefixes: Vec<String> = prefixes.iter().map(ToString::to_string).collect();
+        assert_eq!(prefixes, ["s3://artifacts/prefix/ns/predictor/demand/"]);
+        let solution: seer_api::Solution = serde_yaml::from_str(
+            "apiVersion: seer.dev/v1alpha1\nkind: Solution\nmetadata: {name: shop, namespace: ns}\nspec:\n  datasetGroupRef: {name: g}\n  recipe: USER_PERSONALIZATION\n  deletionPolicy: Delete\n",
+        )
+        .expect("solution");
+        let (_, prefixes) = artifacts_to_delete(&solution, &config, "ns", "shop").expect("ok").expect("some");
+        let prefixes: Vec<String> = prefixes.iter().map(ToString::to_string).collect();
+        assert_eq!(prefixes, ["s3://artifacts/prefix/ns/solution/shop/", "s3://artifacts/prefix/ns/events/shop/"]);
         let mut nowhere = OperatorConfig::for_tests("s3://x");
         nowhere.artifact_root = None;
         assert!(artifacts_to_delete(&deleted, &nowhere, "ns", "demand").expect("ok").is_none(), "never written");
