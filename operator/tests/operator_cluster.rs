@@ -509,6 +509,16 @@ async fn deleting_a_predictor_runs_its_finalizer_per_deletion_policy() {
     let folder = |name: &str| files.dir.path().join(format!("artifacts/{}/predictor/{name}", ns.name));
     assert!(!folder("gone").join("v1/manifest.json").exists(), "Delete removes the artifacts");
     assert!(folder("kept").join("v1/manifest.json").exists(), "Retain keeps them");
+
+    // Created again over its retained artifacts, it goes on from them: v2, not a second v1
+    // (versions are never overwritten).
+    apply_yaml::<Predictor>(&client, &ns.name, &predictor_yaml("kept", "sales", 7, "")).await;
+    let jobs: Api<Job> = Api::namespaced(client.clone(), &ns.name);
+    wait_for("the re-created Predictor's v2 trainer Job", WAIT, || {
+        let jobs = jobs.clone();
+        async move { jobs.get_opt("kept-predictor-v2").await.ok().flatten() }
+    })
+    .await;
     op.stop().await;
 }
 

@@ -224,11 +224,14 @@ async fn observe_and_act<K: Trainable>(
     if let Some(trigger) = decision.start
         && let Some(group) = &group
     {
-        let names: Vec<String> = versions
+        let mut names: Vec<String> = versions
             .iter()
             .map(|v| v.name.clone())
             .chain(jobs.iter().filter_map(|j| j.annotations().get(annotations::VERSION).cloned()))
             .collect();
+        // A resource created again over retained artifacts continues their numbering: a
+        // version is never overwritten, so reusing `v1` would fail.
+        names.extend(stored_versions(ctx, namespace, &storage, &location).await?);
         let version = decide::next_version(names.iter().map(String::as_str));
         let v = start_version(obj.as_ref(), ctx, group, &storage, &location, &version, trigger, &spec_digest).await?;
         ctx.metrics.versions.with_label_values(&[K::KIND_LOWER, "Started"]).inc();
@@ -339,6 +342,25 @@ async fn data_digest(ctx: &Context, namespace: &str, group: &DatasetGroup) -> Re
         objects.extend(datasets::dataset_objects(&store, &d.uri).await?);
     }
     Ok(digest::dataset_digest(&objects))
+}
+
+/// The names of the version folders under the resource's storage (complete or not).
+async fn stored_versions(
+    ctx: &Context,
+    namespace: &str,
+    storage: &ArtifactStorage,
+    location: &ArtifactLocation,
+) -> Result<Vec<String>> {
+    let store = storage_access::connect(ctx, namespace, Some(&storage.connection)).await?;
+    let base = format!("{}/", location.resource_uri());
+    let objects = store.list(&seer_storage::ObjectUri::parse(&base)?).await?;
+    let mut names: Vec<String> = objects
+        .iter()
+        .filter_map(|o| o.uri.to_string().strip_prefix(&base)?.split_once('/').map(|(v, _)| v.to_string()))
+        .filter(|v| artifacts::version_order(v).is_some())
+        .collect();
+    names.dedup();
+    Ok(names)
 }
 
 /// The versions Campaigns in the namespace serve or pin for this model.
