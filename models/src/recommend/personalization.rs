@@ -807,13 +807,14 @@ impl UserPersonalization {
         if fresh.is_empty() {
             return base;
         }
+        // Exploration takes k evenly spaced positions of 1..n (never 0): ⌊(j+1)·n/(k+1)⌋.
+        let k = fresh.len();
+        let explore_at: Vec<usize> = (0..k).map(|j| (j + 1) * n / (k + 1)).collect();
         let mut out: Vec<Scored> = Vec::with_capacity(n);
-        let every = (n / fresh.len()).max(1);
         let mut b = base.into_iter();
         let mut f = fresh.into_iter();
         for pos in 0..n {
-            let explore_here = pos % every == every - 1;
-            let pick = if explore_here {
+            let pick = if explore_at.contains(&pos) {
                 f.next().map(|s| (s, true)).or_else(|| b.next().map(|s| (s, false)))
             } else {
                 b.next().map(|s| (s, false)).or_else(|| f.next().map(|s| (s, true)))
