@@ -89,6 +89,13 @@ show_results() {
   mkdir -p "$SEER_CACHE/quickstart"
   curl -sSf --max-time 10 -o "$SEER_CACHE/quickstart/$item.svg" "$FORECAST_URL/v1/forecasts/$item/chart.svg" || true
   step "Try it yourself"
+  if [[ -n ${QS_CONTEXT:-} ]]; then
+    cat <<EOT
+  # The port-forwards stopped with the quickstart; start them again to use the URLs below:
+  kubectl --context $QS_CONTEXT -n $NS port-forward svc/retail-demand $FORECAST_PORT:80 &
+  kubectl --context $QS_CONTEXT -n $NS port-forward svc/shop-for-you $RECS_PORT:80 &
+EOT
+  fi
   cat <<EOT
   export KUBECONFIG=$KUBECONFIG
   alias kubectl=$K
@@ -110,8 +117,12 @@ show_results() {
   curl -s $RECS_URL/v1/similar-items/i0001
   curl -s $RECS_URL/openapi.json | python3 -m json.tool | less   # the whole HTTP API
 
-  Remove it all (resources, release, CRDs, the cluster): make quickstart-down
 EOT
+  if [[ -n ${QS_CONTEXT:-} ]]; then
+    echo "  Remove what the quickstart installed (resources, release, CRDs, S3 server): make quickstart-down CONTEXT=$QS_CONTEXT"
+  else
+    echo "  Remove it all (resources, release, CRDs, the cluster): make quickstart-down"
+  fi
   printf '\n\033[1mHow long each step took:\033[0m\n'
   printf '  %s\n' "${_step_times[@]}"
 }
