@@ -110,11 +110,11 @@ wait_serving() {   # wait_serving VERSION SECONDS
     sleep 1
   done
 }
-# Known issue (issue 8): on this node, a Campaign rollout under load has lost up to ~50 of
-# ~600 requests (curl got no answer) in some runs and none in others; the cause is not found
-# yet. Until it is, a lost request during a rollout is reported loudly but fails the run only
-# with SEER_E2E_STRICT_ROLLOUT=1. Everything else here is strict.
-strict_rollout=${SEER_E2E_STRICT_ROLLOUT:-0}
+# A request lost during a rollout fails the run. (Runs before the node's bridge got a fixed
+# MAC address (lib/node.sh) lost up to ~50 of ~600 requests: the bridge took a new pod's veth
+# MAC and the node's ARP entries went stale; none was lost in any run since.)
+# SEER_E2E_STRICT_ROLLOUT=0 only reports such losses, to investigate one without stopping.
+strict_rollout=${SEER_E2E_STRICT_ROLLOUT:-1}
 rollout_losses=0
 no_failures() {   # no_failures OUTFILE WHAT
   local total bad
@@ -123,7 +123,7 @@ no_failures() {   # no_failures OUTFILE WHAT
   if (( bad > 0 )); then
     local what="$2: $bad of $total requests failed: $(grep -v '^200 ' "$1" | sort | uniq -c | head -5 | tr -s ' \n' ' ')"
     (( strict_rollout )) && die "$what"
-    log "  KNOWN ISSUE (not failing the run; SEER_E2E_STRICT_ROLLOUT=1 does): $what"
+    log "  LOST REQUESTS (reported only, as SEER_E2E_STRICT_ROLLOUT=0 asks): $what"
     rollout_losses=$((rollout_losses + bad))
     return 0
   fi
@@ -218,7 +218,7 @@ log "  nothing of Seer is left (CRDs, RBAC, operator, children)"
 bridge_mac=$(cat "/sys/class/net/$CNI_BRIDGE/address" 2>/dev/null || echo none)
 [[ "$bridge_mac" == "$CNI_BRIDGE_MAC" ]] || die "the bridge $CNI_BRIDGE has address $bridge_mac, not $CNI_BRIDGE_MAC"
 if (( rollout_losses )); then
-  log "e2e: PASS, but $rollout_losses requests were lost during rollouts (the known issue above)"
+  log "e2e: PASS, but $rollout_losses requests were lost during rollouts (SEER_E2E_STRICT_ROLLOUT=0)"
 else
   log "e2e: PASS"
 fi
