@@ -273,6 +273,21 @@ pub async fn latest_version(store: &ObjectStore, location: &ArtifactLocation) ->
 
 /// The complete versions (those with a manifest), oldest first.
 pub async fn list_versions(store: &ObjectStore, location: &ArtifactLocation) -> Result<Vec<String>, StorageError> {
+    version_files(store, location, |file| file == MANIFEST_FILE).await
+}
+
+/// Every version folder holding any object (complete, in progress or failed), oldest first:
+/// names a new version must not take, since a version is never overwritten.
+pub async fn version_folders(store: &ObjectStore, location: &ArtifactLocation) -> Result<Vec<String>, StorageError> {
+    version_files(store, location, |_| true).await
+}
+
+/// The versions under the resource folder with a file that `keep` accepts, oldest first.
+async fn version_files(
+    store: &ObjectStore,
+    location: &ArtifactLocation,
+    keep: impl Fn(&str) -> bool,
+) -> Result<Vec<String>, StorageError> {
     let base = location.resource_uri();
     let base_str = format!("{base}/");
     let mut versions: Vec<String> = store
@@ -282,10 +297,11 @@ pub async fn list_versions(store: &ObjectStore, location: &ArtifactLocation) -> 
         .filter_map(|o| {
             let rel = o.uri.to_string().strip_prefix(&base_str)?.to_string();
             let (version, file) = rel.split_once('/')?;
-            (file == MANIFEST_FILE && version_order(version).is_some()).then(|| version.to_string())
+            (keep(file) && version_order(version).is_some()).then(|| version.to_string())
         })
         .collect();
     versions.sort_by_key(|v| version_order(v));
+    versions.dedup();
     Ok(versions)
 }
 

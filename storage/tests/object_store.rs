@@ -110,6 +110,9 @@ async fn exercise(store: &ObjectStore, root: &ObjectUri) {
     assert_eq!(artifacts::latest_version(store, &location).await.expect("latest").as_deref(), Some("v4"));
     assert!(artifacts::read_manifest(store, &location, "v6").await.is_err(), "the version does not exist yet");
     assert!(!artifacts::list_versions(store, &location).await.expect("versions").contains(&"v6".to_string()));
+    // ... but its folder is taken: a new version must not be named v6.
+    let folders = artifacts::version_folders(store, &location).await.expect("folders");
+    assert!(folders.contains(&"v6".to_string()) && folders.windows(2).all(|w| w[0] != w[1]), "{folders:?}");
     let m = artifacts::read_shard_manifest(store, &location, "v6", shard).await.expect("shard manifest");
     assert_eq!(artifacts::read_shard_file(store, &location, &m, shard, "shard.bin").await.expect("read"), b"partial");
     assert!(location.shard_uri("v6", shard).to_string().ends_with("/v6/shards/1-of-2"));

@@ -352,15 +352,7 @@ async fn stored_versions(
     location: &ArtifactLocation,
 ) -> Result<Vec<String>> {
     let store = storage_access::connect(ctx, namespace, Some(&storage.connection)).await?;
-    let base = format!("{}/", location.resource_uri());
-    let objects = store.list(&seer_storage::ObjectUri::parse(&base)?).await?;
-    let mut names: Vec<String> = objects
-        .iter()
-        .filter_map(|o| o.uri.to_string().strip_prefix(&base)?.split_once('/').map(|(v, _)| v.to_string()))
-        .filter(|v| artifacts::version_order(v).is_some())
-        .collect();
-    names.dedup();
-    Ok(names)
+    Ok(artifacts::version_folders(&store, location).await?)
 }
 
 /// The versions Campaigns in the namespace serve or pin for this model.
