@@ -14,8 +14,10 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use seer_models::forecast::auto::{AutoConfig, AutoModel};
+use seer_models::forecast::backtest::fill_global;
+use seer_models::forecast::covariates::calendar_columns;
 use seer_models::forecast::metrics::{MetricAccumulator, mase_scale};
-use seer_models::forecast::{Algorithm, BacktestConfig, Forecast, ForecastSpec, Series, backtest};
+use seer_models::forecast::{Algorithm, BacktestConfig, Covariates, Forecast, ForecastSpec, Series, backtest, global};
 
 type BoxError = Box<dyn std::error::Error>;
 
@@ -41,26 +43,121 @@ fn read_gz(path: &Path) -> Result<String, BoxError> {
     Ok(s)
 }
 
-/// Items in file order with their values (the files are grouped by item and time-sorted).
-fn read_series(path: &Path) -> Result<(Vec<String>, Vec<Vec<f64>>), BoxError> {
+/// Items in file order with their values and period starts (unix seconds); the files are
+/// grouped by item and time-sorted.
+type SeriesFile = (Vec<String>, Vec<Vec<f64>>, Vec<Vec<i64>>);
+
+fn read_series(path: &Path) -> Result<SeriesFile, BoxError> {
     let text = read_gz(path)?;
     let mut ids: Vec<String> = Vec::new();
     let mut values: Vec<Vec<f64>> = Vec::new();
+    let mut times: Vec<Vec<i64>> = Vec::new();
     for (line_no, line) in text.lines().enumerate().skip(1) {
         let mut parts = line.rsplitn(3, ',');
         let v = parts.next().ok_or_else(|| format!("{}:{}: no value", path.display(), line_no + 1))?;
-        let _ts = parts.next();
+        let ts = parts.next().ok_or_else(|| format!("{}:{}: no timestamp", path.display(), line_no + 1))?;
         let id = parts.next().ok_or_else(|| format!("{}:{}: no item", path.display(), line_no + 1))?;
         let v: f64 = if v.is_empty() { f64::NAN } else { v.parse()? };
         if ids.last().map(String::as_str) != Some(id) {
             ids.push(id.to_string());
             values.push(Vec::new());
+            times.push(Vec::new());
         }
-        if let Some(last) = values.last_mut() {
+        if let (Some(last), Some(t)) = (values.last_mut(), times.last_mut()) {
             last.push(v);
+            t.push(iso_seconds(ts).ok_or_else(|| format!("{}:{}: bad timestamp {ts}", path.display(), line_no + 1))?);
         }
     }
-    Ok((ids, values))
+    Ok((ids, values, times))
+}
+
+/// Unix seconds of `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM:SS` (UTC).
+fn iso_seconds(ts: &str) -> Option<i64> {
+    let num = |r: std::ops::Range<usize>| ts.get(r).and_then(|x| x.parse::<i64>().ok());
+    let days = seer_models::forecast::covariates::days_from_civil(num(0..4)?, num(5..7)? as u32, num(8..10)? as u32);
+    let secs = if ts.len() >= 19 { num(11..13)? * 3600 + num(14..16)? * 60 + num(17..19)? } else { 0 };
+    Some(days * 86_400 + secs)
+}
+
+/// The set's related time series (history and horizon), item metadata and calendar, as the
+/// global model takes them; columns of text become category codes.
+fn read_covariates(dir: &Path, ids: &[String], starts: &[Vec<i64>]) -> Result<Covariates, BoxError> {
+    let index: HashMap<&str, usize> = ids.iter().enumerate().map(|(i, s)| (s.as_str(), i)).collect();
+    let mut cov = Covariates::default();
+    let related = dir.join("related_time_series.csv.gz");
+    let mut dynamic: Vec<Vec<Vec<f64>>> = vec![Vec::new(); ids.len()];
+    if related.exists() {
+        let text = read_gz(&related)?;
+        let mut lines = text.lines();
+        let header: Vec<&str> = lines.next().ok_or("related: empty")?.split(',').collect();
+        let cols = header.len().saturating_sub(2);
+        cov.dynamic_names = header[2..].iter().map(|s| s.to_string()).collect();
+        let mut codes: Vec<HashMap<String, f64>> = vec![HashMap::new(); cols];
+        for d in dynamic.iter_mut() {
+            *d = vec![Vec::new(); cols];
+        }
+        for line in lines {
+            let f: Vec<&str> = line.split(',').collect();
+            let Some(&i) = f.first().and_then(|id| index.get(id)) else { continue };
+            for c in 0..cols {
+                let cell = f.get(c + 2).copied().unwrap_or("");
+                let v = match cell.parse::<f64>() {
+                    Ok(v) => v,
+                    Err(_) if cell.is_empty() => f64::NAN,
+                    Err(_) => {
+                        let next = codes[c].len() as f64;
+                        *codes[c].entry(cell.to_string()).or_insert(next)
+                    }
+                };
+                dynamic[i][c].push(v);
+            }
+        }
+    }
+    // The calendar of every period, history and horizon.
+    let names = calendar_columns(&[]).into_iter().map(|(n, _)| n);
+    cov.dynamic_names.extend(names);
+    for (d, t) in dynamic.iter_mut().zip(starts) {
+        d.extend(calendar_columns(t).into_iter().map(|(_, v)| v));
+    }
+    cov.dynamic = dynamic;
+    let metadata = dir.join("item_metadata.csv.gz");
+    if metadata.exists() {
+        let text = read_gz(&metadata)?;
+        let mut lines = text.lines();
+        let header: Vec<&str> = lines.next().ok_or("metadata: empty")?.split(',').collect();
+        cov.static_names = header[1..].iter().map(|s| s.to_string()).collect();
+        let mut codes: Vec<HashMap<String, f64>> = vec![HashMap::new(); cov.static_names.len()];
+        cov.statics = vec![vec![f64::NAN; cov.static_names.len()]; ids.len()];
+        for line in lines {
+            let f: Vec<&str> = line.split(',').collect();
+            let Some(&i) = f.first().and_then(|id| index.get(id)) else { continue };
+            for (a, code) in codes.iter_mut().enumerate() {
+                let cell = f.get(a + 1).copied().unwrap_or("");
+                let next = code.len() as f64;
+                cov.statics[i][a] = *code.entry(cell.to_string()).or_insert(next);
+            }
+        }
+    }
+    Ok(cov)
+}
+
+/// Season lengths the global model takes as lags, by frequency.
+fn seasons_of(meta: &str) -> Vec<usize> {
+    match meta_string(meta, "frequency").as_deref() {
+        Some("H") => vec![24, 168],
+        Some("D") => vec![7],
+        Some("W") => vec![52],
+        Some("M") => vec![12],
+        Some("Q") => vec![4],
+        _ => Vec::new(),
+    }
+}
+
+fn meta_string(meta: &str, key: &str) -> Option<String> {
+    let pat = format!("\"{key}\":");
+    let at = meta.find(&pat)? + pat.len();
+    let rest = meta[at..].trim_start().strip_prefix('"')?;
+    Some(rest[..rest.find('"')?].to_string())
 }
 
 fn meta_number(meta: &str, key: &str) -> Result<usize, BoxError> {
@@ -87,12 +184,32 @@ fn score(fcs: &[Forecast], test: &[Vec<f64>], scales: &[Option<f64>]) -> MetricA
     acc
 }
 
-fn run_seer(train: &[Series], spec: &ForecastSpec, alg: Algorithm) -> Result<(Vec<Forecast>, f64, f64), BoxError> {
+/// What the global model learns from besides the targets.
+struct Known<'a> {
+    covariates: &'a Covariates,
+    seasons: &'a [usize],
+}
+
+fn run_seer(
+    train: &[Series],
+    spec: &ForecastSpec,
+    alg: Algorithm,
+    known: &Known,
+) -> Result<(Vec<Forecast>, f64, f64), BoxError> {
     use rayon::prelude::*;
     let c0 = cpu_seconds();
     let t0 = Instant::now();
-    let fcs: Result<Vec<Forecast>, _> = train.par_iter().map(|s| alg.forecast(&s.values, spec)).collect();
-    Ok((fcs?, t0.elapsed().as_secs_f64(), cpu_seconds() - c0))
+    let fcs: Vec<Forecast> = if alg.is_global() {
+        let histories: Vec<&[f64]> = train.iter().map(|s| s.values.as_slice()).collect();
+        let cutoffs: Vec<Option<usize>> = histories.iter().map(|h| Some(h.len())).collect();
+        global::forecast_items(&histories, known.covariates, &cutoffs, spec, known.seasons)?
+            .into_iter()
+            .collect::<Option<Vec<_>>>()
+            .ok_or("the global model left an item without a forecast")?
+    } else {
+        train.par_iter().map(|s| alg.forecast(&s.values, spec)).collect::<Result<_, _>>()?
+    };
+    Ok((fcs, t0.elapsed().as_secs_f64(), cpu_seconds() - c0))
 }
 
 type SfModel = (String, Vec<Forecast>, f64, f64);
@@ -170,11 +287,16 @@ fn main() -> Result<(), BoxError> {
         let meta = std::fs::read_to_string(dir.join("meta.json"))?;
         let h = meta_number(&meta, "horizon")?;
         let m = meta_number(&meta, "seasonality")?;
-        let (ids, train) = read_series(&dir.join("target_time_series.csv.gz"))?;
-        let (test_ids, test) = read_series(&dir.join("test.csv.gz"))?;
+        let (ids, train, train_times) = read_series(&dir.join("target_time_series.csv.gz"))?;
+        let (test_ids, test, test_times) = read_series(&dir.join("test.csv.gz"))?;
         if ids != test_ids {
             return Err(format!("{set}: train and test items differ").into());
         }
+        let starts: Vec<Vec<i64>> =
+            train_times.iter().zip(&test_times).map(|(a, b)| [a.clone(), b.clone()].concat()).collect();
+        let covariates = read_covariates(&dir, &ids, &starts)?;
+        let seasons = seasons_of(&meta);
+        let known = Known { covariates: &covariates, seasons: &seasons };
         let series: Vec<Series> = train.iter().map(|v| Series::new(v.clone())).collect();
         let scales: Vec<Option<f64>> = train.iter().map(|v| mase_scale(v, m)).collect();
         let spec = ForecastSpec { horizon: h, season: m, quantiles: LEVELS.to_vec() };
@@ -199,22 +321,57 @@ fn main() -> Result<(), BoxError> {
             .ok()
             .map(|d| PathBuf::from(d).join(format!("{set}-{windows}w-{}a.bin", algs.len())));
         let cached = cache_path.as_ref().and_then(|p| cache::load(p, &LEVELS, &train, h, m).ok());
+        // A cache of the first algorithms only (made before later ones were added, which
+        // go at the end of `Algorithm::ALL`): those are reused and only the others run.
+        let partial = || -> Option<cache::Loaded> {
+            let path = cache_path.as_ref()?;
+            (1..algs.len()).rev().find_map(|k| {
+                let p = path.with_file_name(format!("{set}-{windows}w-{k}a.bin"));
+                cache::load(&p, &LEVELS, &train, h, m)
+                    .ok()
+                    .filter(|c| c.0.len() == k && algs[..k] == Algorithm::ALL[..k])
+            })
+        };
+        let cfg = BacktestConfig { spec: spec.clone(), windows, offset: None };
         let (by_alg, times, report, bt_secs, bt_cpu) = match cached {
             Some(c) => c,
             None => {
-                let mut by_alg: Vec<Vec<Forecast>> = Vec::with_capacity(algs.len());
-                let mut times = Vec::with_capacity(algs.len());
-                for alg in &algs {
-                    let (fcs, secs, cpu) = run_seer(&series, &spec, *alg)?;
+                let (mut by_alg, mut times, mut report, mut bt_secs, mut bt_cpu) =
+                    if subset { (Vec::new(), Vec::new(), None, 0.0, 0.0) } else { partial().unwrap_or_default() };
+                let done = by_alg.len();
+                for alg in &algs[done..] {
+                    let (fcs, secs, cpu) = run_seer(&series, &spec, *alg, &known)?;
                     eprintln!("{set}: {} {secs:.1}s wall {cpu:.1}s cpu", alg.name());
                     by_alg.push(fcs);
                     times.push((secs, cpu));
                 }
                 let c0 = cpu_seconds();
                 let t0 = Instant::now();
-                let cfg = BacktestConfig { spec: spec.clone(), windows, offset: None };
-                let report = if subset { None } else { Some(backtest(&series, &algs, &cfg)?) };
-                let (bt_secs, bt_cpu) = (t0.elapsed().as_secs_f64(), cpu_seconds() - c0);
+                if !subset {
+                    report = Some(match report {
+                        Some(mut r) => {
+                            // Extend the cached backtest with the new algorithms.
+                            let new = &algs[done..];
+                            let only_new = backtest(&series, new, &cfg)?;
+                            for (it, more) in r.items.iter_mut().zip(only_new.items) {
+                                for w in 0..windows {
+                                    it.forecasts[w].extend(more.forecasts[w].iter().cloned());
+                                    it.scores[w].extend(more.scores[w].iter().cloned());
+                                }
+                            }
+                            r.algorithms.extend_from_slice(new);
+                            fill_global(&mut r.items, &series, &covariates, &algs, &cfg, &seasons)?;
+                            r
+                        }
+                        None => {
+                            let mut r = backtest(&series, &algs, &cfg)?;
+                            fill_global(&mut r.items, &series, &covariates, &algs, &cfg, &seasons)?;
+                            r
+                        }
+                    });
+                }
+                bt_secs += t0.elapsed().as_secs_f64();
+                bt_cpu += cpu_seconds() - c0;
                 if let (Some(p), Some(r)) = (&cache_path, &report) {
                     cache::save(p, &by_alg, &times, r, bt_secs, bt_cpu)?;
                 }

@@ -285,10 +285,31 @@ impl AutoModel {
 
     /// Forecasts one item with its ensemble.
     pub fn forecast(&self, item: usize, history: &[f64], spec: &ForecastSpec) -> Result<Forecast, ForecastError> {
+        self.forecast_with(item, history, spec, None)
+    }
+
+    /// Whether any item's ensemble has `algorithm` as a member.
+    pub fn uses(&self, algorithm: Algorithm) -> bool {
+        self.weights.iter().any(|members| members.iter().any(|(a, _)| *a == algorithm))
+    }
+
+    /// Forecasts one item with its ensemble, taking a global member's forecast from `global`
+    /// (made by [`super::global::forecast_items`] over all items) instead of fitting it to
+    /// this item alone.
+    pub fn forecast_with(
+        &self,
+        item: usize,
+        history: &[f64],
+        spec: &ForecastSpec,
+        global: Option<&Forecast>,
+    ) -> Result<Forecast, ForecastError> {
         let members = self.weights.get(item).ok_or(ForecastError::NoAlgorithms)?;
         let mut fcs = Vec::with_capacity(members.len());
         for (alg, w) in members {
-            fcs.push((alg.forecast(history, spec)?, *w));
+            match (alg.is_global(), global) {
+                (true, Some(g)) => fcs.push((g.clone(), *w)),
+                _ => fcs.push((alg.forecast(history, spec)?, *w)),
+            }
         }
         let refs: Vec<(&Forecast, f64)> = fcs.iter().map(|(f, w)| (f, *w)).collect();
         Forecast::weighted(&refs).ok_or(ForecastError::NoAlgorithms)

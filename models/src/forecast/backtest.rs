@@ -7,7 +7,7 @@
 use rayon::prelude::*;
 
 use super::metrics::{MetricAccumulator, mase_scale};
-use super::{Algorithm, Forecast, ForecastError, ForecastSpec, Series};
+use super::{Algorithm, Covariates, Forecast, ForecastError, ForecastSpec, Series, global};
 
 /// How to backtest.
 #[derive(Debug, Clone, PartialEq)]
@@ -141,7 +141,59 @@ pub struct BacktestReport {
     pub season: usize,
 }
 
-/// Backtests `algorithms` on every item, in parallel over items.
+/// Backtests `algorithms` on every item, global ones included, with the items' known
+/// covariates; `seasons` are the season lengths the global model uses as lags.
+pub fn backtest_with(
+    series: &[Series],
+    covariates: &Covariates,
+    algorithms: &[Algorithm],
+    config: &BacktestConfig,
+    seasons: &[usize],
+) -> Result<BacktestReport, ForecastError> {
+    let mut report = backtest(series, algorithms, config)?;
+    fill_global(&mut report.items, series, covariates, algorithms, config, seasons)?;
+    Ok(report)
+}
+
+/// Forecasts and scores the global algorithms in every window of the backtested `items`:
+/// per window, one model learned from every item's history before that item's cutoff.
+/// `items[k].item` indexes `series` and `covariates`.
+pub fn fill_global(
+    items: &mut [ItemBacktest],
+    series: &[Series],
+    covariates: &Covariates,
+    algorithms: &[Algorithm],
+    config: &BacktestConfig,
+    seasons: &[usize],
+) -> Result<(), ForecastError> {
+    let histories: Vec<&[f64]> = series.iter().map(|s| s.values.as_slice()).collect();
+    for (a, _) in algorithms.iter().enumerate().filter(|(_, alg)| alg.is_global()) {
+        for w in 0..config.windows {
+            let mut cutoffs = vec![None; series.len()];
+            for it in items.iter() {
+                if let (Some(c), Some(&cut)) = (cutoffs.get_mut(it.item), it.histories.get(w)) {
+                    *c = Some(cut);
+                }
+            }
+            let mut forecasts = global::forecast_items(&histories, covariates, &cutoffs, &config.spec, seasons)?;
+            for it in items.iter_mut() {
+                let f = forecasts.get_mut(it.item).and_then(Option::take);
+                let mut acc = MetricAccumulator::new(&config.spec.quantiles);
+                if let Some(f) = &f {
+                    let (actual, counted) = &it.actuals[w];
+                    let skip: Vec<bool> = counted.iter().map(|c| !c).collect();
+                    acc.add(f, actual, Some(&skip), it.scales[w])?;
+                }
+                it.forecasts[w][a] = f;
+                it.scores[w][a] = acc;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Backtests `algorithms` on every item, in parallel over items. Global algorithms are left
+/// without forecasts here (they need every item at once): see [`backtest_with`].
 pub fn backtest(
     series: &[Series],
     algorithms: &[Algorithm],
@@ -180,6 +232,12 @@ pub fn backtest(
                 let mut scores = Vec::with_capacity(algorithms.len());
                 for alg in algorithms {
                     let mut acc = MetricAccumulator::new(&levels);
+                    if alg.is_global() {
+                        // Learned across items: [`fill_global`] forecasts it for all of them.
+                        fcs.push(None);
+                        scores.push(acc);
+                        continue;
+                    }
                     match alg.forecast(history, &config.spec) {
                         Ok(f) => {
                             acc.add(&f, &actual, Some(&skip), scale)?;

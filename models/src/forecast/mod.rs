@@ -11,7 +11,10 @@
 pub mod arima;
 pub mod auto;
 pub mod backtest;
+mod boost;
+pub mod covariates;
 pub mod ets;
+pub mod global;
 pub mod intermittent;
 pub mod metrics;
 pub mod model;
@@ -23,6 +26,7 @@ pub mod theta;
 
 pub use auto::{AutoConfig, AutoModel};
 pub use backtest::{BacktestConfig, BacktestReport, backtest};
+pub use covariates::Covariates;
 pub use metrics::MetricAccumulator;
 pub use model::{Algorithm, ForecastSpec};
 

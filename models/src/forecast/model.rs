@@ -1,6 +1,9 @@
 //! The algorithms a Predictor can name, behind one entry point.
 
-use super::{Forecast, ForecastError, arima, ets, intermittent, interpolate, naive, npts, theta, validate_quantiles};
+use super::{
+    Forecast, ForecastError, arima, covariates::Covariates, ets, global, intermittent, interpolate, naive, npts, theta,
+    validate_quantiles,
+};
 
 /// What to forecast: how far, with which season, which quantiles.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,7 +29,9 @@ impl ForecastSpec {
     }
 }
 
-/// A statistical forecasting algorithm. Each is fitted per item on its own history.
+/// A forecasting algorithm. The statistical ones are fitted per item on its own history;
+/// [`Algorithm::BoostedTrees`] is global: one model learned across all items, with their
+/// related time series and metadata ([`global`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Algorithm {
     /// The last season repeated; quantiles from its in-sample errors at the same lead.
@@ -51,11 +56,14 @@ pub enum Algorithm {
     Sba,
     /// Teunter–Syntetos–Babai: demand probability updated every period.
     Tsb,
+    /// Gradient-boosted quantile trees learned across all items, on their lags, related
+    /// time series, item metadata and the calendar ([`global`]).
+    BoostedTrees,
 }
 
 impl Algorithm {
     /// Every algorithm.
-    pub const ALL: [Algorithm; 11] = [
+    pub const ALL: [Algorithm; 12] = [
         Algorithm::SeasonalNaive,
         Algorithm::Npts,
         Algorithm::SeasonalNpts,
@@ -67,6 +75,7 @@ impl Algorithm {
         Algorithm::Croston,
         Algorithm::Sba,
         Algorithm::Tsb,
+        Algorithm::BoostedTrees,
     ];
 
     /// The name used in `metrics.json` and in a Predictor's `algorithm`.
@@ -83,6 +92,7 @@ impl Algorithm {
             Algorithm::Croston => "CROSTON",
             Algorithm::Sba => "CROSTON_SBA",
             Algorithm::Tsb => "CROSTON_TSB",
+            Algorithm::BoostedTrees => "BOOSTED_TREES",
         }
     }
 
@@ -91,7 +101,15 @@ impl Algorithm {
         Self::ALL.into_iter().find(|a| a.name().eq_ignore_ascii_case(name))
     }
 
+    /// Whether the algorithm learns across items ([`global::forecast_items`]): backtests and
+    /// the trainer run it once over all items instead of once per item.
+    pub fn is_global(self) -> bool {
+        self == Algorithm::BoostedTrees
+    }
+
     /// Fits the algorithm to `history` (NaN = missing) and forecasts `spec.horizon` steps.
+    /// A global algorithm called this way learns from this one history alone, without
+    /// covariates; [`global::forecast_items`] is how it is meant to run.
     pub fn forecast(self, history: &[f64], spec: &ForecastSpec) -> Result<Forecast, ForecastError> {
         spec.validate()?;
         super::validate_values(history)?;
@@ -111,6 +129,13 @@ impl Algorithm {
             Algorithm::Croston => intermittent::forecast(&input, intermittent::Kind::Croston),
             Algorithm::Sba => intermittent::forecast(&input, intermittent::Kind::Sba),
             Algorithm::Tsb => intermittent::forecast(&input, intermittent::Kind::Tsb),
+            Algorithm::BoostedTrees => {
+                let seasons = if spec.season > 1 { vec![spec.season] } else { Vec::new() };
+                let histories = [history];
+                let cutoffs = [Some(history.len())];
+                let mut out = global::forecast_items(&histories, &Covariates::default(), &cutoffs, spec, &seasons)?;
+                out.pop().flatten().ok_or(ForecastError::AllMissing)?
+            }
         })
     }
 }
