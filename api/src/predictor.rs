@@ -11,8 +11,10 @@ use crate::{DeletionPolicy, LocalObjectReference, RetrainSpec, StorageLocation, 
 /// Forecasting algorithm. AUTO (the default) backtests the others per item and combines
 /// the best into a weighted ensemble, like Amazon Forecast's AutoPredictor.
 /// SEASONAL_NAIVE, NPTS, ETS, ARIMA, THETA and CROSTON are local statistical models (one
-/// per series); DEEPAR and CNN_QR are global models that learn across series and use
-/// related time series and item metadata.
+/// per series); BOOSTED_TREES is the global model: gradient-boosted quantile trees learned
+/// across all series, with the related time series, the item metadata and the calendar.
+/// DEEPAR and CNN_QR are reserved names (Amazon Forecast's deep global models), not
+/// available in this version.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ForecastAlgorithm {
@@ -24,6 +26,7 @@ pub enum ForecastAlgorithm {
     Arima,
     Theta,
     Croston,
+    BoostedTrees,
     Deepar,
     CnnQr,
 }
@@ -230,7 +233,9 @@ pub struct PredictorSpec {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(length(max = 10), inner(length(min = 1, max = 63)))]
     pub forecast_dimensions: Vec<String>,
-    /// AUTO (default), SEASONAL_NAIVE, NPTS, ETS, ARIMA, THETA, CROSTON, DEEPAR or CNN_QR.
+    /// AUTO (default), SEASONAL_NAIVE, NPTS, ETS, ARIMA, THETA, CROSTON or BOOSTED_TREES (the
+    /// global model, which also reads related time series and item metadata); DEEPAR and
+    /// CNN_QR are reserved, not available in this version.
     #[serde(default)]
     pub algorithm: ForecastAlgorithm,
     /// Algorithm-specific settings as strings (e.g. `seasonality: "168"`); see the docs of each algorithm.

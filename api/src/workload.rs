@@ -124,7 +124,9 @@ pub struct TrainerSpec {
     pub backoff_limit: i32,
     /// Predictors only: split training over this many pods (an Indexed Job, each pod the
     /// series whose key hashes to its index), then join them in one merge pod. For data too
-    /// large for one pod's time or memory; the result is the same as unsharded training.
+    /// large for one pod's time or memory; the result is the same as unsharded training,
+    /// except that the global model (BOOSTED_TREES, alone or in AUTO) learns from each
+    /// shard's series only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1, max = 100))]
     pub shards: Option<i32>,

@@ -378,6 +378,19 @@ fn main() -> Result<(), BoxError> {
                 (by_alg, times, report, bt_secs, bt_cpu)
             }
         };
+        // SEER_BENCH_DUMP=<dir> writes every algorithm's mean forecasts there
+        // (`<set>-<ALGORITHM>.csv`: item index, then the means), for item-level study.
+        if let Ok(dump) = std::env::var("SEER_BENCH_DUMP") {
+            std::fs::create_dir_all(&dump)?;
+            for (alg, fcs) in algs.iter().zip(&by_alg) {
+                let mut text = String::new();
+                for (i, f) in fcs.iter().enumerate() {
+                    let means: Vec<String> = f.mean.iter().map(|v| v.to_string()).collect();
+                    text.push_str(&format!("{i},{}\n", means.join(",")));
+                }
+                std::fs::write(Path::new(&dump).join(format!("{set}-{}.csv", alg.name())), text)?;
+            }
+        }
         let (mut all_secs, mut all_cpu) = (0.0, 0.0);
         for ((alg, fcs), (secs, cpu)) in algs.iter().zip(&by_alg).zip(&times) {
             rows.push(Row {

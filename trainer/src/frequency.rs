@@ -80,6 +80,25 @@ impl Frequency {
             Unit::Year => 1,
         }
     }
+
+    /// The season lengths, in periods, that the global model (`BOOSTED_TREES`) takes
+    /// seasonal lags at: a day and a week of minutes or hours, a week of days, a year of
+    /// weeks, months or quarters; none for years. A multiple keeps the seasons it divides
+    /// (`2H`: 12 and 84; `2D`: none, a week is not a whole number of its periods), and a
+    /// season of one period is no season.
+    pub fn seasons(self) -> Vec<usize> {
+        let m = self.multiple as usize;
+        let lengths: &[usize] = match self.unit {
+            Unit::Minute => &[24 * 60, 7 * 24 * 60],
+            Unit::Hour => &[24, 7 * 24],
+            Unit::Day => &[7],
+            Unit::Week => &[52],
+            Unit::Month => &[12],
+            Unit::Quarter => &[4],
+            Unit::Year => &[],
+        };
+        lengths.iter().filter(|n| n.is_multiple_of(m) && **n / m >= 2).map(|n| n / m).collect()
+    }
 }
 
 fn months_since_epoch(secs: i64) -> i64 {
@@ -163,6 +182,24 @@ mod tests {
         assert_eq!(Frequency::parse("15min").unwrap().default_season(), 96);
         assert!(Frequency::parse("fortnight").unwrap_err().contains("expected such as"));
         assert!(Frequency::parse("0D").is_err());
+    }
+
+    #[test]
+    fn seasons_of_each_frequency() {
+        let seasons = |f: &str| Frequency::parse(f).unwrap().seasons();
+        assert_eq!(seasons("15min"), vec![96, 672]);
+        assert_eq!(seasons("H"), vec![24, 168]);
+        assert_eq!(seasons("2H"), vec![12, 84]);
+        assert_eq!(seasons("5H"), Vec::<usize>::new());
+        assert_eq!(seasons("D"), vec![7]);
+        assert_eq!(seasons("2D"), Vec::<usize>::new());
+        assert_eq!(seasons("W"), vec![52]);
+        assert_eq!(seasons("2W"), vec![26]);
+        assert_eq!(seasons("M"), vec![12]);
+        assert_eq!(seasons("3M"), vec![4]);
+        assert_eq!(seasons("Q"), vec![4]);
+        assert_eq!(seasons("4Q"), Vec::<usize>::new());
+        assert_eq!(seasons("Y"), Vec::<usize>::new());
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //! from storage, its standard output and its termination message.
 
 pub mod connection;
+pub mod covariates;
 pub mod error;
 pub mod featurize;
 pub mod frequency;

@@ -26,6 +26,19 @@ enum Sink {
     Quiet,
 }
 
+/// Whether `SEER_PROGRESS=off` asked for silence.
+fn silenced() -> bool {
+    std::env::var("SEER_PROGRESS").is_ok_and(|v| v.eq_ignore_ascii_case("off"))
+}
+
+/// One line about a step that has no count (what was read, what one model is fitted on),
+/// on standard error beside the counts; `SEER_PROGRESS=off` silences it too.
+pub fn note(line: &str) {
+    if !silenced() {
+        eprintln!("{line}");
+    }
+}
+
 /// Counts done units of one piece of work and shows it.
 pub struct Progress {
     verb: &'static str,
@@ -40,8 +53,7 @@ impl Progress {
     /// error: a bar on a terminal, log lines otherwise. `SEER_PROGRESS=off` silences it.
     pub fn start(verb: &'static str, noun: &'static str, total: usize) -> Progress {
         let total = total as u64;
-        let off = std::env::var("SEER_PROGRESS").is_ok_and(|v| v.eq_ignore_ascii_case("off"));
-        let sink = if off || total == 0 {
+        let sink = if silenced() || total == 0 {
             Sink::Quiet
         } else if std::io::stderr().is_terminal() {
             let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());

@@ -12,7 +12,9 @@
 //! the data. AUTO chooses its ensembles per velocity class *across all items* (and the
 //! classes are terciles over all items), so no shard can choose alone; the merge rebuilds
 //! the whole backtest report from the shards, in the order an unsharded run has, and makes
-//! the same choice, the same sums and the same forecasts — bit for bit.
+//! the same choice, the same sums and the same forecasts — bit for bit, as long as every
+//! candidate is local. A global candidate (`BOOSTED_TREES`) learns across its shard's items
+//! only, so what depends on it is close to an unsharded run, not the same.
 
 use seer_models::forecast::{Forecast, Series, backtest::ItemBacktest};
 use seer_storage::artifacts::ShardId;

@@ -12,12 +12,18 @@
 //! unsharded run has, chooses and scores exactly as [`crate::train_forecast::train`] does,
 //! combines the stored candidate forecasts, writes the version (manifest last, then
 //! `latest`) and removes `shards/`.
+//!
+//! A global candidate (`BOOSTED_TREES`, alone or in AUTO) learns across the items of its
+//! shard, with their related time series and metadata: its backtests and its forecasts are
+//! stored like any candidate's. A shard's model sees only that shard's items, so with a
+//! global candidate the merged version is close to, not the same as, an unsharded one; for
+//! the local candidates it is the same bit for bit.
 
 use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 use seer_api::{DatasetGroup, Predictor, artifact::ArtifactManifest};
-use seer_models::forecast::Forecast;
+use seer_models::forecast::{Algorithm, Forecast};
 use seer_storage::{
     ObjectStore, ObjectUri, StorageError,
     artifacts::{self, ArtifactWriter, ShardId},
@@ -30,8 +36,8 @@ use crate::{
     progress::Progress,
     shard::{SHARD_FILE, SHARD_FORMAT, ShardFile, ShardItem, shard_of},
     train_forecast::{
-        Destination, Plan, Target, assemble, backtest_items, item_label, location_of, score, target_series,
-        write_version,
+        Destination, Plan, Target, assemble, backtest_global, backtest_items, covariates_for, global_forecasts,
+        item_label, location_of, score, target_series, write_version,
     },
 };
 
@@ -48,23 +54,38 @@ pub async fn train_shard(
     let location = location_of(predictor, &destination.root);
     let target =
         target_series(store, group, predictor, plan.frequency, &|k| shard_of(k, shard.count) == shard.index).await?;
+    let covariates = covariates_for(store, group, predictor, &plan, &target).await?;
     let mut writer = ArtifactWriter::create_shard(store, location, &destination.version, shard).await?;
 
     let progress = Progress::start("backtested", "items", target.items.len());
-    let backtests = backtest_items(&target.items, &plan, &progress)?;
+    let mut backtests = backtest_items(&target.items, &plan, &progress)?;
     progress.finish();
+    // The global candidate across this shard's items: its backtests, and its forecasts
+    // after the data (whether an ensemble takes them is decided at the merge).
+    let global = match &covariates {
+        Some(covariates) => {
+            backtest_global(&mut backtests, &target.items, &plan, covariates, predictor)?;
+            global_forecasts(&target.items, &plan, covariates, predictor)?
+        }
+        None => Vec::new(),
+    };
     // Every candidate's forecast after the data: which ones the item's ensemble takes is
     // decided at the merge, with all items in view.
+    let candidate = |i: usize, item: &ItemSeries, a: Algorithm| -> Result<Forecast, String> {
+        if a.is_global() {
+            let f = global.get(i).cloned().flatten();
+            f.ok_or_else(|| format!("{}: no forecast (the history has no observed value)", a.name()))
+        } else {
+            a.forecast(&item.series.values, &plan.spec).map_err(|e| format!("{}: {e}", a.name()))
+        }
+    };
     let progress = Progress::start("forecast", "items", target.items.len());
     let candidates: Vec<Vec<Result<Forecast, String>>> = target
         .items
         .par_iter()
-        .map(|item| {
-            let out = plan
-                .algorithms
-                .iter()
-                .map(|a| a.forecast(&item.series.values, &plan.spec).map_err(|e| format!("{}: {e}", a.name())))
-                .collect();
+        .enumerate()
+        .map(|(i, item)| {
+            let out = plan.algorithms.iter().map(|a| candidate(i, item, *a)).collect();
             progress.inc();
             out
         })

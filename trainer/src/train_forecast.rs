@@ -3,12 +3,19 @@
 //! forecast the horizon after the data, and write the versioned artifact — `model.json`,
 //! `metrics.json`, `forecasts/forecasts.csv`, and `manifest.json` last.
 //!
+//! The global algorithm (`BOOSTED_TREES`, alone or in AUTO) also reads the related time
+//! series and the item metadata ([`crate::covariates`]) and learns one model across all
+//! items: once per backtest window ([`backtest_global`]) and once for the final forecast
+//! ([`global_forecasts`]).
+//!
 //! The parts are shared with sharded training ([`crate::sharded`]): [`Plan`] (what the
-//! Predictor asks for), [`target_series`], [`backtest_items`] and [`assemble`] (the backtest,
-//! item by item), [`score`] (AUTO's choice and `metrics.json`) and [`write_version`].
+//! Predictor asks for), [`target_series`], [`backtest_items`], [`backtest_global`] and
+//! [`assemble`] (the backtest), [`score`] (AUTO's choice and `metrics.json`),
+//! [`global_forecasts`] and [`write_version`].
 //!
 //! Every core is used: the backtest and the final forecasts run item by item on rayon's
-//! pool ([`backtest_items`], [`train`], and the shards' candidate forecasts).
+//! pool ([`backtest_items`], [`train`], and the shards' candidate forecasts); the global
+//! model's trees are fitted in parallel inside `seer-models`.
 
 use std::{collections::BTreeMap, fmt::Write as _};
 
@@ -19,10 +26,12 @@ use seer_api::{
     metrics::{ForecastMetrics, VelocityMetrics},
 };
 use seer_models::forecast::{
-    Algorithm, AutoConfig, AutoModel, BacktestConfig, BacktestReport, Forecast, ForecastSpec, MetricAccumulator,
+    Algorithm, AutoConfig, AutoModel, BacktestConfig, BacktestReport, Covariates, Forecast, ForecastSpec,
+    MetricAccumulator, Series,
     auto::OptimizationMetric,
     backtest,
-    backtest::{ItemBacktest, Velocity, evaluation_of, velocity_classes},
+    backtest::{ItemBacktest, Velocity, evaluation_of, fill_global, velocity_classes},
+    global,
 };
 use seer_storage::{
     ObjectStore, ObjectUri,
@@ -32,10 +41,11 @@ use serde::Serialize;
 
 use crate::{
     TrainerError,
+    covariates::read_covariates,
     featurize::{ItemKey, ItemSeries, TargetCollector, TargetFilling},
     frequency::{Frequency, Grid},
     ingest::{self, Cell, Role},
-    progress::Progress,
+    progress::{self, Progress},
 };
 
 /// Where and under which name a version is written.
@@ -66,9 +76,11 @@ fn algorithms_for(spec: ForecastAlgorithm) -> Result<Vec<Algorithm>, String> {
         ForecastAlgorithm::Arima => vec![Algorithm::Arima],
         ForecastAlgorithm::Theta => vec![Algorithm::Theta],
         ForecastAlgorithm::Croston => vec![Algorithm::Sba],
+        ForecastAlgorithm::BoostedTrees => vec![Algorithm::BoostedTrees],
         ForecastAlgorithm::Deepar | ForecastAlgorithm::CnnQr => {
             return Err(format!(
-                "algorithm {spec:?} is not available in this version; use AUTO or a statistical model"
+                "algorithm {spec:?} is not available in this version; use AUTO, BOOSTED_TREES (the global model, \
+                 which also reads related time series and item metadata) or a statistical model"
             ));
         }
     })
@@ -92,6 +104,8 @@ pub struct Plan {
     pub season: usize,
     /// Candidate algorithms: all of them for AUTO, else the one.
     pub algorithms: Vec<Algorithm>,
+    /// Season lengths the global model takes seasonal lags at ([`Frequency::seasons`]).
+    pub seasons: Vec<usize>,
     /// Horizon, season and quantile levels (0.5 alone when only `mean` was asked for).
     pub spec: ForecastSpec,
     pub backtest: BacktestConfig,
@@ -148,11 +162,17 @@ impl Plan {
             horizon,
             season,
             algorithms,
+            seasons: frequency.seasons(),
             spec: forecast_spec,
             backtest,
             auto: AutoConfig { metric: optimization_metric(spec.optimization_metric), ..AutoConfig::default() },
             algorithm_name,
         })
+    }
+
+    /// Whether a candidate learns across items, and so needs the covariates.
+    pub fn has_global(&self) -> bool {
+        self.algorithms.iter().any(|a| a.is_global())
     }
 
     /// Every Predictor setting that shapes training, as one JSON line: shards record it and
@@ -313,6 +333,86 @@ pub fn backtest_items(
         .collect()
 }
 
+/// The covariates of the target's series ([`read_covariates`]) when a candidate is global;
+/// `None` (nothing read) otherwise.
+pub async fn covariates_for(
+    store: &ObjectStore,
+    group: &DatasetGroup,
+    predictor: &Predictor,
+    plan: &Plan,
+    target: &Target,
+) -> Result<Option<Covariates>, TrainerError> {
+    if !plan.has_global() {
+        return Ok(None);
+    }
+    read_covariates(store, group, predictor, target, plan.horizon).await.map(Some)
+}
+
+/// The names of the global candidates, for messages.
+fn global_names(plan: &Plan) -> String {
+    plan.algorithms.iter().filter(|a| a.is_global()).map(|a| a.name()).collect::<Vec<_>>().join(", ")
+}
+
+/// Fills in the global candidates' part of the items' backtests (which [`backtest_items`]
+/// leaves empty): per window, one model learned across every backtested item before the
+/// window, forecasting each of them. Each backtest's `item` becomes the item's index.
+pub fn backtest_global(
+    backtests: &mut [Option<ItemBacktest>],
+    items: &[ItemSeries],
+    plan: &Plan,
+    covariates: &Covariates,
+    predictor: &Predictor,
+) -> Result<(), TrainerError> {
+    let mut done: Vec<ItemBacktest> = backtests
+        .iter_mut()
+        .enumerate()
+        .filter_map(|(i, b)| {
+            let mut b = b.take()?;
+            b.item = i;
+            Some(b)
+        })
+        .collect();
+    let names = global_names(plan);
+    progress::note(&format!(
+        "backtesting {names}: one model per window ({}) across {} items",
+        plan.backtest.windows,
+        done.len()
+    ));
+    let series: Vec<Series> = items.iter().map(|i| i.series.clone()).collect();
+    let result = fill_global(&mut done, &series, covariates, &plan.algorithms, &plan.backtest, &plan.seasons);
+    let count = done.len();
+    for b in done {
+        let i = b.item;
+        backtests[i] = Some(b);
+    }
+    result.map_err(|e| manifest_error(predictor, format!("backtest of {names}: {e}")))?;
+    progress::note(&format!("backtested {names} {count}/{count} items"));
+    Ok(())
+}
+
+/// Whether the chosen model forecasts with a global candidate (for some item).
+pub fn uses_global(plan: &Plan, model: &AutoModel) -> bool {
+    plan.algorithms.iter().any(|a| a.is_global() && model.uses(*a))
+}
+
+/// The global model's forecasts of the horizon after the data: one model learned across
+/// all `items`, one forecast per item (`None` where it has none).
+pub fn global_forecasts(
+    items: &[ItemSeries],
+    plan: &Plan,
+    covariates: &Covariates,
+    predictor: &Predictor,
+) -> Result<Vec<Option<Forecast>>, TrainerError> {
+    let names = global_names(plan);
+    progress::note(&format!("fitting {names} across {} items for the forecast", items.len()));
+    let histories: Vec<&[f64]> = items.iter().map(|i| i.series.values.as_slice()).collect();
+    let cutoffs: Vec<Option<usize>> = histories.iter().map(|h| Some(h.len())).collect();
+    let out = global::forecast_items(&histories, covariates, &cutoffs, &plan.spec, &plan.seasons)
+        .map_err(|e| manifest_error(predictor, format!("forecast of {names}: {e}")))?;
+    progress::note(&format!("forecast {names} {}/{} items", out.iter().filter(|f| f.is_some()).count(), items.len()));
+    Ok(out)
+}
+
 /// The backtest report of all items (in item order) from their own backtests: what one
 /// `backtest` call over them returns, velocity classes (terciles over all items) included.
 pub fn assemble(plan: &Plan, backtests: Vec<Option<ItemBacktest>>, items: &[ItemSeries]) -> BacktestReport {
@@ -426,15 +526,26 @@ pub async fn train(
 ) -> Result<ArtifactManifest, TrainerError> {
     let plan = Plan::from_predictor(predictor)?;
     let target = target_series(store, group, predictor, plan.frequency, &|_| true).await?;
+    let covariates = covariates_for(store, group, predictor, &plan, &target).await?;
     // An existing version is refused before the work, not after it.
     let writer = ArtifactWriter::create(store, location_of(predictor, &destination.root), &destination.version).await?;
 
     let progress = Progress::start("backtested", "items", target.items.len());
-    let backtests = backtest_items(&target.items, &plan, &progress)?;
+    let mut backtests = backtest_items(&target.items, &plan, &progress)?;
     progress.finish();
+    if let Some(covariates) = &covariates {
+        backtest_global(&mut backtests, &target.items, &plan, covariates, predictor)?;
+    }
     let report = assemble(&plan, backtests, &target.items);
     let scored = score(&plan, predictor, &report, &target)?;
 
+    // The global model's forecasts, when an ensemble takes them: one model over all items.
+    let global = match &covariates {
+        Some(covariates) if uses_global(&plan, &scored.model) => {
+            global_forecasts(&target.items, &plan, covariates, predictor)?
+        }
+        _ => Vec::new(),
+    };
     // Forecast the horizon after the data, each item with its ensemble.
     let progress = Progress::start("forecast", "items", target.items.len());
     let forecasts: Vec<Forecast> = target
@@ -444,7 +555,7 @@ pub async fn train(
         .map(|(i, item)| {
             let f = scored
                 .model
-                .forecast(i, &item.series.values, &plan.spec)
+                .forecast_with(i, &item.series.values, &plan.spec, global.get(i).and_then(Option::as_ref))
                 .map_err(|e| TrainerError::data(item_label(&item.key), format!("cannot forecast: {e}")));
             progress.inc();
             f

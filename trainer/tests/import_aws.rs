@@ -109,7 +109,7 @@ fn writes_the_expected_manifests_and_lists_what_it_left_out() {
     assert!(stdout.starts_with("# DatasetGroup converted by seer-trainer import-aws from "), "{stdout}");
     assert_eq!(stdout.matches("namespace: team-a").count(), 3);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("substituted: AlgorithmArn: Deep_AR_Plus -> AUTO"), "{stderr}");
+    assert!(stderr.contains("substituted: AlgorithmArn: Deep_AR_Plus -> BOOSTED_TREES"), "{stderr}");
     assert!(stderr.contains("not supported: DataConfig.AdditionalDatasets[0]: Holiday"), "{stderr}");
 }
 
@@ -143,7 +143,7 @@ fn forecast_fields_map_one_by_one() {
     assert_eq!(legacy.spec.forecast_horizon, 20);
     assert_eq!(legacy.spec.forecast_frequency, "H");
     assert_eq!(legacy.spec.forecast_types, ["0.1", "0.5", "0.9"], "AWS's default types are Seer's");
-    assert_eq!(legacy.spec.algorithm, ForecastAlgorithm::Auto, "DeepAR+ is not trained by Seer: AUTO");
+    assert_eq!(legacy.spec.algorithm, ForecastAlgorithm::BoostedTrees, "DeepAR+: Seer's global model");
     assert_eq!((legacy.spec.backtest.windows, legacy.spec.backtest.offset), (1, Some(20)));
     assert_eq!(legacy.spec.featurization.aggregation, Aggregation::Sum);
     let [fill] = &legacy.spec.featurization.attributes[..] else { panic!("one filling") };
@@ -153,7 +153,10 @@ fn forecast_fields_map_one_by_one() {
         (fill.middlefill, fill.backfill, fill.futurefill),
         (Some(FillMethod::Zero), Some(FillMethod::Zero), None)
     );
-    assert_eq!(notes(&c, NoteKind::Substituted, "describe-predictor.json", "AlgorithmArn").len(), 1);
+    let [note] = notes(&c, NoteKind::Substituted, "describe-predictor.json", "AlgorithmArn")[..] else {
+        panic!("one note on AlgorithmArn")
+    };
+    assert!(note.starts_with("Deep_AR_Plus -> BOOSTED_TREES: Seer's global model"), "{note}");
     // The AutoPredictor.
     assert_eq!(auto.metadata.name.as_deref(), Some("electricity-auto-predictor"));
     assert_eq!(auto.spec.forecast_horizon, 24);
@@ -364,7 +367,8 @@ fn the_converted_predictor_trains() {
         assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
         let summary: serde_json::Value = serde_json::from_slice(&out.stdout).expect("summary");
         assert_eq!(summary["version"], "v1");
-        assert_eq!(summary["algorithm"], "AUTO", "{name}");
+        let algorithm = if name == "electricitypredictor" { "BOOSTED_TREES" } else { "AUTO" };
+        assert_eq!(summary["algorithm"], algorithm, "{name}: the legacy DeepAR+ predictor trains the global model");
         assert!(summary["metrics"]["AverageWeightedQuantileLoss"].as_f64().is_some(), "{name}: {summary}");
         let forecasts = dir.path().join(format!("artifacts/default/predictor/{name}/v1/forecasts/forecasts.csv"));
         let text = std::fs::read_to_string(&forecasts).expect("forecast export");

@@ -627,8 +627,9 @@ fn auto_predictor(
         f.file(),
         subject,
         "(AutoPredictor)",
-        "AutoPredictor -> algorithm AUTO: Seer backtests its statistical models per item and ensembles the best \
-         (AWS's AutoPredictor also tried CNN-QR, DeepAR+ and Prophet)",
+        "AutoPredictor -> algorithm AUTO: Seer backtests its statistical models and its global model \
+         (BOOSTED_TREES) per item and ensembles the best (AWS's AutoPredictor also tried CNN-QR, DeepAR+ and \
+         Prophet)",
     );
     for (key, why) in [
         (
@@ -654,18 +655,18 @@ fn auto_predictor(
 /// A legacy predictor's algorithm, and what to say about the choice.
 fn algorithm(arn: &str) -> (ForecastAlgorithm, Option<String>) {
     let name = arn_segments(arn).last().copied().unwrap_or(arn);
-    let not_trained = |seer: &str| {
+    let global = || {
         format!(
-            "{name} -> AUTO: Seer declares {seer} but this version does not train it; set algorithm: {seer} when it does"
+            "{name} -> BOOSTED_TREES: Seer's global model, which like {name} learns across all items and also reads \
+             the related time series and item metadata (gradient-boosted quantile trees, not a neural network)"
         )
     };
     match name {
         "ARIMA" => (ForecastAlgorithm::Arima, None),
         "ETS" => (ForecastAlgorithm::Ets, None),
         "NPTS" => (ForecastAlgorithm::Npts, None),
-        "Deep_AR_Plus" => (ForecastAlgorithm::Auto, Some(not_trained("DEEPAR"))),
-        "CNN-QR" => (ForecastAlgorithm::Auto, Some(not_trained("CNN_QR"))),
-        "Prophet" => (ForecastAlgorithm::Auto, Some("Prophet -> AUTO: Seer has no Prophet; AUTO picks among ETS, ARIMA, THETA, NPTS, CROSTON and seasonal naive per item".into())),
+        "Deep_AR_Plus" | "CNN-QR" => (ForecastAlgorithm::BoostedTrees, Some(global())),
+        "Prophet" => (ForecastAlgorithm::Auto, Some("Prophet -> AUTO: Seer has no Prophet; AUTO picks among ETS, ARIMA, THETA, NPTS, CROSTON, seasonal naive and BOOSTED_TREES per item".into())),
         other => (ForecastAlgorithm::Auto, Some(format!("{other} -> AUTO: not an algorithm Seer knows"))),
     }
 }
@@ -700,7 +701,7 @@ fn legacy_predictor(
                 f.file(),
                 subject,
                 "PerformAutoML",
-                "AutoML -> algorithm AUTO (Seer's candidates are its statistical models)",
+                "AutoML -> algorithm AUTO (Seer's candidates are its statistical models and BOOSTED_TREES)",
             );
             ForecastAlgorithm::Auto
         }
@@ -788,4 +789,25 @@ fn legacy_predictor(
     }
     f.finish(report, subject);
     Ok(predictor(c, freq, dimensions, algorithm, backtest, featurization))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn legacy_algorithms_map_to_seers() {
+        assert_eq!(algorithm("arn:aws:forecast:::algorithm/ETS"), (ForecastAlgorithm::Ets, None));
+        for (arn, name) in [
+            ("arn:aws:forecast:::algorithm/Deep_AR_Plus", "Deep_AR_Plus"),
+            ("arn:aws:forecast:::algorithm/CNN-QR", "CNN-QR"),
+        ] {
+            let (a, note) = algorithm(arn);
+            assert_eq!(a, ForecastAlgorithm::BoostedTrees, "{arn}");
+            let note = note.expect("a substitution note");
+            assert!(note.starts_with(&format!("{name} -> BOOSTED_TREES: Seer's global model")), "{note}");
+            assert!(note.contains("related time series and item metadata"), "{note}");
+        }
+        assert_eq!(algorithm("arn:aws:forecast:::algorithm/Prophet").0, ForecastAlgorithm::Auto);
+    }
 }

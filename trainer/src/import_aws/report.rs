@@ -130,13 +130,13 @@ mod tests {
     fn renders_per_file_with_state_last() {
         let mut r = Report::default();
         r.state("a.json", "x", "Status");
-        r.substituted("a.json", "x", "AlgorithmArn", "CNN-QR -> AUTO");
+        r.substituted("a.json", "x", "AlgorithmArn", "Prophet -> AUTO");
         r.unsupported("a.json", "x", "EncryptionConfig", "use bucket encryption");
         r.state("a.json", "x", "CreationTime");
         r.missing("b.json", "y", "datasetGroupArn", "not given");
         assert_eq!(
             r.render(),
-            "a.json (x):\n  not supported: EncryptionConfig: use bucket encryption\n  substituted: AlgorithmArn: CNN-QR -> AUTO\n  not carried over (AWS resource state): Status, CreationTime\nb.json (y):\n  missing input: datasetGroupArn: not given\n"
+            "a.json (x):\n  not supported: EncryptionConfig: use bucket encryption\n  substituted: AlgorithmArn: Prophet -> AUTO\n  not carried over (AWS resource state): Status, CreationTime\nb.json (y):\n  missing input: datasetGroupArn: not given\n"
         );
     }
 }
