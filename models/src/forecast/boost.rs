@@ -5,7 +5,8 @@
 //! squared and logistic losses, and `gbt-quantile` finds each split by a pass over every row
 //! per candidate threshold. This is the LightGBM/`HistGradientBoostingRegressor` recipe,
 //! kept small: every feature cut into at most 255 quantile bins (plus one for missing), trees
-//! grown level by level from per-bin gradient sums, the split gain of the squared loss
+//! grown depth-first from per-bin gradient sums (a child's histogram is its parent's minus its
+//! sibling's, so only the smaller child is counted row by row), the split gain of the squared loss
 //! (G_L²/n_L + G_R²/n_R − G²/n), and for the pinball loss the leaf value set to the τ-quantile
 //! of the leaf's residuals (the gradient of the pinball loss is only a sign; the quantile is
 //! the exact line search). Missing values go right at every split.
@@ -200,55 +201,88 @@ fn quantile_of(v: &mut [f64], tau: f64) -> f64 {
     *x
 }
 
+/// Gradient sums and row counts per bin of every feature, for one node's rows.
+struct Histogram {
+    grad: Vec<[f64; 256]>,
+    count: Vec<[u32; 256]>,
+}
+
+impl Histogram {
+    fn of(data: &Binned, grad: &[f64], rows: &[u32]) -> Histogram {
+        let (grad, count) = data
+            .bins
+            .par_iter()
+            .map(|col| {
+                let mut g = [0.0f64; 256];
+                let mut n = [0u32; 256];
+                for &r in rows {
+                    let b = col[r as usize] as usize;
+                    g[b] += grad[r as usize];
+                    n[b] += 1;
+                }
+                (g, n)
+            })
+            .unzip();
+        Histogram { grad, count }
+    }
+
+    /// The histogram of a node's other child: the parent's minus this child's (LightGBM's
+    /// subtraction trick: only the smaller child is ever counted row by row).
+    fn rest_of(mut parent: Histogram, child: &Histogram) -> Histogram {
+        for (pg, cg) in parent.grad.iter_mut().zip(&child.grad) {
+            for (a, b) in pg.iter_mut().zip(cg) {
+                *a -= b;
+            }
+        }
+        for (pn, cn) in parent.count.iter_mut().zip(&child.count) {
+            for (a, b) in pn.iter_mut().zip(cn) {
+                *a -= b;
+            }
+        }
+        parent
+    }
+
+    /// The best split: (gain, feature, bin); rows in bins ≤ bin go left, missing ones right.
+    fn best_split(&self, data: &Binned, rows: usize, min_leaf: usize) -> Option<(f64, usize, u8)> {
+        let g_total: f64 = self.grad.first().map_or(0.0, |g| g.iter().sum());
+        let parent = g_total * g_total / rows as f64;
+        (0..data.bins.len())
+            .into_par_iter()
+            .filter_map(|c| {
+                let (g, cnt) = (&self.grad[c], &self.count[c]);
+                let used = data.edges[c].len() + 1;
+                let mut gl = 0.0;
+                let mut nl = 0usize;
+                let mut best: Option<(f64, usize, u8)> = None;
+                // The last candidate puts every observed value left and the missing ones right.
+                for b in 0..used {
+                    gl += g[b];
+                    nl += cnt[b] as usize;
+                    let nr = rows - nl;
+                    if nl < min_leaf {
+                        continue;
+                    }
+                    if nr < min_leaf {
+                        break;
+                    }
+                    let gr = g_total - gl;
+                    let gain = gl * gl / nl as f64 + gr * gr / nr as f64 - parent;
+                    if gain > best.map_or(1e-12, |b| b.0) {
+                        best = Some((gain, c, b as u8));
+                    }
+                }
+                best
+            })
+            .reduce_with(|a, b| if b.0 > a.0 || (b.0 == a.0 && b.1 < a.1) { b } else { a })
+    }
+}
+
 struct Pending {
     node: usize,
     rows: Vec<u32>,
     depth: usize,
-}
-
-/// The best split of a node: (gain, feature, bin).
-fn best_split(data: &Binned, grad: &[f64], rows: &[u32], min_leaf: usize) -> Option<(f64, usize, u8)> {
-    let n = rows.len() as f64;
-    let g_total: f64 = rows.iter().map(|&r| grad[r as usize]).sum();
-    let parent = g_total * g_total / n;
-    (0..data.bins.len())
-        .into_par_iter()
-        .filter_map(|c| {
-            let col = &data.bins[c];
-            let used = data.edges[c].len() + 1;
-            if used < 2 && !rows.iter().any(|&r| col[r as usize] == MISSING) {
-                return None;
-            }
-            let mut g = [0.0f64; 256];
-            let mut cnt = [0u32; 256];
-            for &r in rows {
-                let b = col[r as usize] as usize;
-                g[b] += grad[r as usize];
-                cnt[b] += 1;
-            }
-            let mut gl = 0.0;
-            let mut nl = 0u32;
-            let mut best: Option<(f64, usize, u8)> = None;
-            // The last candidate puts every observed value left and the missing ones right.
-            for b in 0..used {
-                gl += g[b];
-                nl += cnt[b];
-                let nr = rows.len() as u32 - nl;
-                if (nl as usize) < min_leaf {
-                    continue;
-                }
-                if (nr as usize) < min_leaf {
-                    break;
-                }
-                let gr = g_total - gl;
-                let gain = gl * gl / nl as f64 + gr * gr / nr as f64 - parent;
-                if gain > best.map_or(1e-12, |b| b.0) {
-                    best = Some((gain, c, b as u8));
-                }
-            }
-            best
-        })
-        .reduce_with(|a, b| if b.0 > a.0 || (b.0 == a.0 && b.1 < a.1) { b } else { a })
+    /// The node's histogram when its parent could derive it.
+    histogram: Option<Histogram>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -262,28 +296,42 @@ fn grow(
     params: &Params,
     min_leaf: usize,
 ) -> Tree {
+    let splittable = |rows: usize, depth: usize| depth < params.max_depth && rows >= 2 * min_leaf;
     let mut nodes = vec![Node::Leaf(0.0)];
-    let mut queue = vec![Pending { node: 0, rows, depth: 0 }];
+    let mut queue = vec![Pending { node: 0, rows, depth: 0, histogram: None }];
     while let Some(p) = queue.pop() {
-        let split = if p.depth < params.max_depth && p.rows.len() >= 2 * min_leaf {
-            best_split(data, grad, &p.rows, min_leaf)
-        } else {
-            None
-        };
+        let mut split = None;
+        if splittable(p.rows.len(), p.depth) {
+            let histogram = p.histogram.unwrap_or_else(|| Histogram::of(data, grad, &p.rows));
+            split = histogram.best_split(data, p.rows.len(), min_leaf).map(|s| (s, histogram));
+        }
         match split {
-            Some((_, feature, bin)) => {
+            Some(((_, feature, bin), histogram)) => {
                 let col = &data.bins[feature];
                 let (l, r): (Vec<u32>, Vec<u32>) = p.rows.iter().partition(|&&i| {
                     let b = col[i as usize];
                     b != MISSING && b <= bin
                 });
+                let depth = p.depth + 1;
+                let (mut hl, mut hr) = (None, None);
+                if splittable(l.len(), depth) || splittable(r.len(), depth) {
+                    if l.len() <= r.len() {
+                        let small = Histogram::of(data, grad, &l);
+                        hr = Some(Histogram::rest_of(histogram, &small));
+                        hl = Some(small);
+                    } else {
+                        let small = Histogram::of(data, grad, &r);
+                        hl = Some(Histogram::rest_of(histogram, &small));
+                        hr = Some(small);
+                    }
+                }
                 let left = nodes.len();
                 nodes.push(Node::Leaf(0.0));
                 nodes.push(Node::Leaf(0.0));
                 let threshold = data.edges[feature].get(bin as usize).copied().unwrap_or(f64::INFINITY);
                 nodes[p.node] = Node::Split { feature, bin, threshold, left, right: left + 1 };
-                queue.push(Pending { node: left, rows: l, depth: p.depth + 1 });
-                queue.push(Pending { node: left + 1, rows: r, depth: p.depth + 1 });
+                queue.push(Pending { node: left, rows: l, depth, histogram: hl });
+                queue.push(Pending { node: left + 1, rows: r, depth, histogram: hr });
             }
             None => {
                 let mut residuals: Vec<f64> = p.rows.iter().map(|&i| y[i as usize] - f[i as usize]).collect();

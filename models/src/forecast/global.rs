@@ -17,8 +17,8 @@
 //! One booster per quantile level (pinball loss) and one for the mean (squared loss); the
 //! direct multi-step form (the lead is a feature) needs no recursion, so errors do not
 //! compound over long horizons. Quantiles are sorted per step and floored at zero for
-//! non-negative data. Rows are capped ([`MAX_ROWS`]): origins are drawn evenly at random
-//! from each item's history, the most recent ones always kept.
+//! non-negative data. Rows are capped ([`MAX_ROWS`], each item an equal share): the newest
+//! origins are always kept (half the share), older ones drawn at random for the rest.
 
 use rayon::prelude::*;
 
@@ -169,7 +169,7 @@ pub fn forecast_items(
     let h = spec.horizon;
 
     // Training rows, column by column.
-    let per_item = (MAX_ROWS / items.len().max(1)).max(4 * h);
+    let per_item = (MAX_ROWS / items.len().max(1)).max(2 * h);
     let mut columns: Vec<Vec<f64>> = vec![Vec::new(); layout.width()];
     let mut target: Vec<f64> = Vec::new();
     let mut row = Vec::with_capacity(layout.width());
@@ -179,14 +179,22 @@ pub fn forecast_items(
         if n < 2 {
             continue;
         }
-        // Origins 0..n-1 give pairs (t0, k) with t0 + k < n; the newest h origins always,
-        // the others with a probability that keeps the item near its share of the rows.
+        // Origins 0..n-1 give pairs (t0, k) with t0 + k < n, h.min(n - 1 - t0) of them.
+        // The newest origins always (up to half the item's share of the rows), the older
+        // ones with the probability that fills the rest of its share.
         let origins = n - 1;
-        let pairs_total: usize = (0..origins).map(|t0| h.min(n - 1 - t0)).sum();
-        let keep = (per_item as f64 / pairs_total.max(1) as f64).min(1.0);
+        let pairs = |t0: usize| h.min(n - 1 - t0);
+        let pairs_total: usize = (0..origins).map(pairs).sum();
+        let mut first_recent = origins;
+        let mut recent_rows = 0;
+        while first_recent > 0 && recent_rows + pairs(first_recent - 1) <= per_item / 2 {
+            first_recent -= 1;
+            recent_rows += pairs(first_recent);
+        }
+        let older = pairs_total - recent_rows;
+        let keep = ((per_item - recent_rows) as f64 / older.max(1) as f64).min(1.0);
         for t0 in 0..origins {
-            let recent = t0 + h >= origins;
-            if !recent && keep < 1.0 && rng.uniform() >= keep {
+            if t0 < first_recent && keep < 1.0 && rng.uniform() >= keep {
                 continue;
             }
             let scale = it.scale(t0, layout.window);
