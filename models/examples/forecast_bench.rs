@@ -264,6 +264,65 @@ fn read_statsforecast(dir: &Path, ids: &[String], h: usize) -> Result<Vec<SfMode
     Ok(out)
 }
 
+fn cold_start(
+    set: &str,
+    train: &[Vec<f64>],
+    test: &[Vec<f64>],
+    covariates: &Covariates,
+    spec: &ForecastSpec,
+    seasons: &[usize],
+    every: usize,
+) -> Result<(), BoxError> {
+    let hidden: Vec<usize> = (0..train.len()).filter(|i| i % every == every - 1).collect();
+    let histories: Vec<&[f64]> =
+        train.iter().enumerate().map(|(i, v)| if hidden.contains(&i) { &v[..0] } else { v.as_slice() }).collect();
+    let cutoffs: Vec<Option<usize>> = histories.iter().map(|h| Some(h.len())).collect();
+    // The hidden items' covariates start at the horizon (their "launch").
+    let mut cov = covariates.clone();
+    for &i in &hidden {
+        for col in cov.dynamic[i].iter_mut() {
+            *col = col[train[i].len()..].to_vec();
+        }
+    }
+    let t0 = Instant::now();
+    let out = global::forecast_items(&histories, &cov, &cutoffs, spec, seasons)?;
+    let secs = t0.elapsed().as_secs_f64();
+    let mut trees = MetricAccumulator::new(&LEVELS);
+    let mut baseline = MetricAccumulator::new(&LEVELS);
+    let m = spec.season.max(spec.horizon);
+    for &i in &hidden {
+        let f = out[i].as_ref().ok_or("no forecast for a new item")?;
+        if std::env::var("SEER_BENCH_COLD_SHOW").is_ok() {
+            eprintln!("{set} new item {i}: test {:?} p10 {:?} p50 {:?} p90 {:?} mean {:?}", test[i], f.quantiles[0], f.quantiles[1], f.quantiles[2], f.mean);
+        }
+        trees.add(f, &test[i], None, None)?;
+        // Items sharing the most metadata values with it, their last-season means.
+        let shared =
+            |j: usize| (0..cov.static_names.len()).filter(|&a| cov.static_at(i, a) == cov.static_at(j, a)).count();
+        let warm: Vec<usize> = (0..train.len()).filter(|j| !hidden.contains(j)).collect();
+        let best = warm.iter().map(|&j| shared(j)).max().unwrap_or(0);
+        let means: Vec<f64> = warm
+            .iter()
+            .filter(|&&j| shared(j) == best)
+            .map(|&j| train[j][train[j].len().saturating_sub(m)..].iter().sum::<f64>() / m as f64)
+            .collect();
+        let level = means.iter().sum::<f64>() / means.len().max(1) as f64;
+        let point = vec![level; spec.horizon];
+        let b = Forecast { levels: LEVELS.to_vec(), quantiles: vec![point.clone(); 3], mean: point };
+        baseline.add(&b, &test[i], None, None)?;
+    }
+    println!(
+        "- cold start ({} of {} items new): BOOSTED_TREES avg wQL {}, WAPE {} ({secs:.1}s); similar items' last-season mean: avg wQL {}, WAPE {}",
+        hidden.len(),
+        train.len(),
+        fmt(trees.average_wql()),
+        fmt(trees.wape()),
+        fmt(baseline.average_wql()),
+        fmt(baseline.wape())
+    );
+    Ok(())
+}
+
 fn fmt(v: Option<f64>) -> String {
     v.map(|x| format!("{x:.4}")).unwrap_or_else(|| "-".to_string())
 }
@@ -456,6 +515,13 @@ fn main() -> Result<(), BoxError> {
                 cpu: bt_cpu + all_cpu,
             });
             eprintln!("{set}: AUTO backtest {bt_secs:.1}s ({windows} windows)");
+        }
+        // SEER_BENCH_COLD=k: every k-th item (with metadata) is treated as new — its history
+        // hidden, its metadata and related series kept — and BOOSTED_TREES forecasts it; the
+        // baseline is the mean, over the items sharing its metadata, of their last season.
+        if let (Ok(k), false) = (std::env::var("SEER_BENCH_COLD"), covariates.static_names.is_empty()) {
+            let k: usize = k.parse()?;
+            cold_start(set, &train, &test, &covariates, &spec, &seasons, k)?;
         }
         let mut sf_rows: Vec<Row> = Vec::new();
         if let Some(sf) = &sf_dir {

@@ -10,6 +10,16 @@
 //!   series; none: every series of the item). A series' columns run from its first period
 //!   over its history and the horizon after it (`values.len() + horizon` periods), NaN
 //!   where there is no row.
+//! - Gaps of a numeric related column are filled per series as the Predictor's
+//!   `featurization.attributes` ask for the column (its `attributeName`, matched
+//!   case-insensitively; [`RelatedFilling`]): `middlefill` between the series' first and
+//!   last value of the column, `backfill` from its last value to the end of the target's
+//!   history, `futurefill` in the horizon, with the target's methods ([`fill_gaps`]: mean,
+//!   median, min and max of the 64 most recent values before the gap, as Amazon Forecast
+//!   computes them for both). As in Amazon Forecast there are no defaults: an unset filling
+//!   leaves its gaps NaN, which the trees handle. Periods before a series' first value
+//!   (`frontfill: none`) and series without any value stay NaN; category columns are never
+//!   filled.
 //! - The calendar columns of the same periods ([`calendar_columns`]) follow them.
 //! - Item metadata: every column but `item_id` is a static attribute of every series of
 //!   the item (its first row with a value counts); NaN for items without a row.
@@ -26,17 +36,17 @@
 
 use std::collections::HashMap;
 
-use seer_api::{AttributeType, Dataset, DatasetGroup, DatasetType, Predictor};
+use seer_api::{AttributeFilling, AttributeType, Dataset, DatasetGroup, DatasetType, Featurization, Predictor};
 use seer_models::forecast::{Covariates, covariates::calendar_columns};
 use seer_storage::ObjectStore;
 
 use crate::{
     TrainerError,
-    featurize::{ItemKey, ItemSeries},
+    featurize::{self, Fill, Gap, ItemKey, ItemSeries, fill_gaps},
     frequency::Grid,
     ingest::{self, Cell, ResolvedSchema, Role},
     progress,
-    train_forecast::Target,
+    train_forecast::{Target, manifest_error},
 };
 
 /// Reads the related time series and the item metadata of `group`, when it has them, for
@@ -53,6 +63,12 @@ pub async fn read_covariates(
     let n = target.items.len();
     let mut covariates = Covariates { dynamic: vec![Vec::new(); n], ..Covariates::default() };
     if let Some(related) = dataset(DatasetType::RelatedTimeSeries) {
+        let featurization = &predictor.spec.featurization;
+        // A filling without its constant stops training before the data is read.
+        for attribute in &featurization.attributes {
+            RelatedFilling::of(Some(attribute))
+                .map_err(|m| manifest_error(predictor, format!("featurization: {m}")))?;
+        }
         let mut reader =
             Reader::new(related, &predictor.spec.forecast_dimensions, &target.items, Some((target.grid, horizon)));
         ingest::read_dataset(store, related, group.spec.domain, |schema, row| {
@@ -60,12 +76,14 @@ pub async fn read_covariates(
             Ok(())
         })
         .await?;
-        let read = reader.finish();
+        let mut read = reader.finish();
         progress::note(&format!(
             "related time series: {} for {}/{n} series",
             listed(&read.names, "column"),
             read.series_with_rows
         ));
+        fill_related(&mut read, featurization, group.spec.domain.target_field(), &target.items)
+            .map_err(|m| manifest_error(predictor, format!("featurization: {m}")))?;
         covariates.dynamic_names = read.names;
         for (item, mut columns) in covariates.dynamic.iter_mut().zip(read.values) {
             item.append(&mut columns);
@@ -104,6 +122,103 @@ pub async fn read_covariates(
 fn listed(names: &[String], noun: &str) -> String {
     let s = if names.len() == 1 { "" } else { "s" };
     format!("{} {noun}{s} ({})", names.len(), names.join(", "))
+}
+
+/// The fillings of one related time series column; [`Fill::Nan`] leaves its gaps.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct RelatedFilling {
+    middle: Fill,
+    back: Fill,
+    future: Fill,
+}
+
+impl RelatedFilling {
+    /// What `attribute` asks for (no attribute or no filling: nothing filled).
+    fn of(attribute: Option<&AttributeFilling>) -> Result<RelatedFilling, String> {
+        Ok(RelatedFilling {
+            middle: featurize::filling(attribute, Gap::Middle, Fill::Nan)?,
+            back: featurize::filling(attribute, Gap::Back, Fill::Nan)?,
+            future: featurize::filling(attribute, Gap::Future, Fill::Nan)?,
+        })
+    }
+
+    fn fills(&self) -> bool {
+        [self.middle, self.back, self.future] != [Fill::Nan; 3]
+    }
+
+    /// Fills one series' column in place, `history` periods of the target then the
+    /// horizon; returns how many values it filled.
+    fn apply(&self, values: &mut [f64], history: usize) -> usize {
+        let (Some(first), Some(last)) =
+            (values.iter().position(|v| v.is_finite()), values.iter().rposition(|v| v.is_finite()))
+        else {
+            return 0;
+        };
+        let method = |i: usize| {
+            if i < first {
+                Fill::Nan
+            } else if i >= history {
+                self.future
+            } else if i < last {
+                self.middle
+            } else {
+                self.back
+            }
+        };
+        fill_gaps(values, method).into_iter().filter(|&f| f).count()
+    }
+
+    /// `middlefill median, futurefill value 0`.
+    fn describe(&self) -> String {
+        let named = [("middlefill", self.middle), ("backfill", self.back), ("futurefill", self.future)];
+        let parts: Vec<String> = named
+            .iter()
+            .filter(|(_, f)| *f != Fill::Nan)
+            .map(|(what, f)| match f {
+                Fill::Value(v) => format!("{what} value {v}"),
+                f => format!("{what} {}", format!("{f:?}").to_lowercase()),
+            })
+            .collect();
+        parts.join(", ")
+    }
+}
+
+/// Fills the related columns' gaps as `featurization` asks (the module doc says where and
+/// how); notes what it filled, and the attributes whose fillings are not used.
+fn fill_related(
+    read: &mut Read,
+    featurization: &Featurization,
+    target_field: &str,
+    items: &[ItemSeries],
+) -> Result<(), String> {
+    for (k, (name, &numeric)) in read.names.iter().zip(&read.numeric).enumerate() {
+        let filling = RelatedFilling::of(featurize::attribute(featurization, name))?;
+        if !filling.fills() {
+            continue;
+        }
+        if !numeric {
+            progress::note(&format!(
+                "featurization: related time series column '{name}' holds categories: its fillings are not used"
+            ));
+            continue;
+        }
+        let mut filled = 0;
+        for (columns, item) in read.values.iter_mut().zip(items) {
+            if let Some(values) = columns.get_mut(k) {
+                filled += filling.apply(values, item.series.values.len());
+            }
+        }
+        progress::note(&format!("featurization: {filled} gaps of '{name}' filled ({})", filling.describe()));
+    }
+    for attribute in &featurization.attributes {
+        let name = &attribute.attribute_name;
+        if !name.eq_ignore_ascii_case(target_field) && !read.names.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+            progress::note(&format!(
+                "featurization: attribute '{name}' is neither the target nor a related time series column: its fillings are not used"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The calendar columns of every series: per column, per series, its periods from its
@@ -278,6 +393,8 @@ struct Read {
     names: Vec<String>,
     /// `values[i][c]`: series i's column c.
     values: Vec<Vec<Vec<f64>>>,
+    /// Per column: numbers (else category codes).
+    numeric: Vec<bool>,
     series_with_rows: usize,
 }
 
@@ -375,7 +492,9 @@ impl<'a> Reader<'a> {
                 None => columns.iter().map(|_| vec![f64::NAN; len]).collect(),
             })
             .collect();
-        Read { names: columns.into_iter().map(|c| c.name).collect(), values, series_with_rows }
+        let numeric =
+            columns.iter().map(|c| c.kind == Kind::Number || (c.kind == Kind::Inferred && c.numeric)).collect();
+        Read { names: columns.into_iter().map(|c| c.name).collect(), values, numeric, series_with_rows }
     }
 }
 
@@ -428,15 +547,24 @@ mod tests {
     }
 
     fn predictor() -> Predictor {
-        serde_yaml::from_str(
-            "apiVersion: seer.dev/v1alpha1\nkind: Predictor\nmetadata: {name: p}\nspec:\n  datasetGroupRef: {name: g}\n  forecastHorizon: 2\n  forecastFrequency: D\n  forecastDimensions: [store]\n",
-        )
+        predictor_with("")
+    }
+
+    /// A Predictor with `featurization` (YAML under `spec`, or "").
+    fn predictor_with(featurization: &str) -> Predictor {
+        serde_yaml::from_str(&format!(
+            "apiVersion: seer.dev/v1alpha1\nkind: Predictor\nmetadata: {{name: p}}\nspec:\n  datasetGroupRef: {{name: g}}\n  forecastHorizon: 2\n  forecastFrequency: D\n  forecastDimensions: [store]\n{featurization}"
+        ))
         .expect("predictor")
     }
 
     async fn read(group: &DatasetGroup) -> Result<Covariates, TrainerError> {
+        read_for(group, &predictor()).await
+    }
+
+    async fn read_for(group: &DatasetGroup, predictor: &Predictor) -> Result<Covariates, TrainerError> {
         let store = ObjectStore::connect(&S3Settings::default()).await;
-        read_covariates(&store, group, &predictor(), &target(), 2).await
+        read_covariates(&store, group, predictor, &target(), 2).await
     }
 
     fn column(c: &Covariates, item: usize, name: &str) -> Vec<f64> {
@@ -527,5 +655,94 @@ mod tests {
         let g = group(dir.path(), &[("RELATED_TIME_SERIES", "related.csv", related, schema)]);
         let err = read(&g).await.expect_err("a word in a float column").to_string();
         assert!(err.contains("related.csv:3") && err.contains("column 'price'") && err.contains("cheap"), "{err}");
+    }
+
+    /// Only middlefill, backfill or futurefill set to `fill`.
+    fn only(gap: Gap, fill: Fill) -> RelatedFilling {
+        let mut f = RelatedFilling { middle: Fill::Nan, back: Fill::Nan, future: Fill::Nan };
+        match gap {
+            Gap::Middle => f.middle = fill,
+            Gap::Back => f.back = fill,
+            Gap::Future => f.future = fill,
+        }
+        f
+    }
+
+    /// A series' column: 5 periods of history (the first before the series' first value),
+    /// then 2 of horizon.
+    fn gappy() -> Vec<f64> {
+        vec![N, 1.0, N, 3.0, N, N, N]
+    }
+
+    #[test]
+    fn middlefill_fills_between_the_first_and_last_value_only() {
+        let mut values = gappy();
+        assert_eq!(only(Gap::Middle, Fill::Zero).apply(&mut values, 5), 1);
+        assert!(same(&values, &[N, 1.0, 0.0, 3.0, N, N, N]), "{values:?}");
+        // With a value in the horizon, every history gap after the first value is inside.
+        let mut values = vec![1.0, N, N, N, 5.0];
+        assert_eq!(only(Gap::Middle, Fill::Zero).apply(&mut values, 3), 2);
+        assert!(same(&values, &[1.0, 0.0, 0.0, N, 5.0]), "{values:?}");
+    }
+
+    #[test]
+    fn backfill_fills_from_the_last_value_to_the_end_of_the_history() {
+        let mut values = gappy();
+        assert_eq!(only(Gap::Back, Fill::Value(9.5)).apply(&mut values, 5), 1);
+        assert!(same(&values, &[N, 1.0, N, 3.0, 9.5, N, N]), "{values:?}");
+    }
+
+    #[test]
+    fn futurefill_fills_the_horizon_with_the_median_of_the_64_most_recent_values() {
+        let mut values = gappy();
+        assert_eq!(only(Gap::Future, Fill::Median).apply(&mut values, 5), 2);
+        assert!(same(&values, &[N, 1.0, N, 3.0, N, 2.0, 2.0]), "{values:?}");
+        // 70 periods of history valued 0 to 69, then a horizon of gap, 100, gap: the first
+        // gap takes the median of 6..=69, the last one of 7..=69 and 100 (filled values
+        // never count).
+        let mut values: Vec<f64> = (0..70).map(f64::from).collect();
+        values.extend([N, 100.0, N]);
+        assert_eq!(only(Gap::Future, Fill::Median).apply(&mut values, 70), 2);
+        assert_eq!(values[70..], [37.5, 100.0, 38.5]);
+    }
+
+    #[test]
+    fn nothing_is_filled_before_the_first_value_or_without_any() {
+        let every = RelatedFilling { middle: Fill::Zero, back: Fill::Zero, future: Fill::Zero };
+        let mut values = gappy();
+        assert_eq!(every.apply(&mut values, 5), 4);
+        assert!(same(&values, &[N, 1.0, 0.0, 3.0, 0.0, 0.0, 0.0]), "{values:?}");
+        let mut values = vec![N; 4];
+        assert_eq!(every.apply(&mut values, 2), 0);
+        assert!(values.iter().all(|v| v.is_nan()));
+    }
+
+    #[tokio::test]
+    async fn the_predictor_fillings_apply_to_numeric_related_columns() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let related = "item_id,store,timestamp,price,promo,kind\n\
+            a,s1,2024-01-01,3,0,x\n\
+            a,s1,2024-01-06,7,1,y\n";
+        let g = group(dir.path(), &[("RELATED_TIME_SERIES", "related.csv", related, "")]);
+        // Names match case-insensitively; kind holds categories: never filled; promo has
+        // no filling: its gaps stay.
+        let p = predictor_with(
+            "  featurization:\n    attributes:\n    - {attributeName: PRICE, middlefill: zero, futurefill: median}\n    - {attributeName: kind, middlefill: value, middlefillValue: 1}\n",
+        );
+        let c = read_for(&g, &p).await.expect("covariates");
+        assert!(same(&column(&c, 0, "price"), &[3.0, 0.0, 0.0, 0.0, 0.0, 7.0, 5.0]), "{:?}", column(&c, 0, "price"));
+        assert!(same(&column(&c, 0, "promo"), &[0.0, N, N, N, N, 1.0, N]));
+        assert!(same(&column(&c, 0, "kind"), &[0.0, N, N, N, N, 1.0, N]));
+        // Series without a value of their own stay unknown.
+        assert!(same(&column(&c, 2, "price"), &[N; 6]));
+    }
+
+    #[tokio::test]
+    async fn a_value_filling_without_its_value_names_the_attribute() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let g = group(dir.path(), &[("RELATED_TIME_SERIES", "related.csv", "item_id,timestamp,price\n", "")]);
+        let p = predictor_with("  featurization:\n    attributes:\n    - {attributeName: price, futurefill: value}\n");
+        let err = read_for(&g, &p).await.expect_err("no futurefillValue").to_string();
+        assert_eq!(err, "Predictor p: featurization: attribute 'price': futurefill: value needs futurefillValue");
     }
 }

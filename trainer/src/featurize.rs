@@ -3,10 +3,13 @@
 //! item's first and last observation, `backfill` from its last observation to the end of
 //! the dataset (no `frontfill`: a series starts at its first observation). Filled points
 //! are marked so that backtests leave them out.
+//!
+//! The filling methods and their computation ([`filling`], [`fill_gaps`]) are shared with
+//! the related time series ([`crate::covariates`]), which also have `futurefill`.
 
 use std::collections::HashMap;
 
-use seer_api::{Aggregation, Featurization, FillMethod};
+use seer_api::{Aggregation, AttributeFilling, Featurization, FillMethod};
 use seer_models::forecast::Series;
 
 use crate::frequency::Grid;
@@ -33,12 +36,36 @@ pub struct TargetFilling {
     pub back: Fill,
 }
 
-fn fill_of(method: Option<FillMethod>, value: Option<f64>, default: Fill, what: &str) -> Result<Fill, String> {
+/// Which of an attribute's fillings: `middlefill`, `backfill` or `futurefill`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Gap {
+    Middle,
+    Back,
+    Future,
+}
+
+/// The attribute of a featurization named `name` (case-insensitively), if any.
+pub fn attribute<'a>(featurization: &'a Featurization, name: &str) -> Option<&'a AttributeFilling> {
+    featurization.attributes.iter().find(|a| a.attribute_name.eq_ignore_ascii_case(name))
+}
+
+/// The filling `attribute` asks for `gap`, with its constant; `default` when it asks none.
+/// A `value` without its constant (which the API server already rejects) is an error
+/// naming the attribute.
+pub fn filling(attribute: Option<&AttributeFilling>, gap: Gap, default: Fill) -> Result<Fill, String> {
+    let Some(a) = attribute else { return Ok(default) };
+    let (method, value, what) = match gap {
+        Gap::Middle => (a.middlefill, a.middlefill_value, "middlefill"),
+        Gap::Back => (a.backfill, a.backfill_value, "backfill"),
+        Gap::Future => (a.futurefill, a.futurefill_value, "futurefill"),
+    };
     Ok(match method {
         None => default,
         Some(FillMethod::Zero) => Fill::Zero,
         Some(FillMethod::Nan) => Fill::Nan,
-        Some(FillMethod::Value) => Fill::Value(value.ok_or_else(|| format!("{what}: value needs {what}Value"))?),
+        Some(FillMethod::Value) => Fill::Value(
+            value.ok_or_else(|| format!("attribute '{}': {what}: value needs {what}Value", a.attribute_name))?,
+        ),
         Some(FillMethod::Mean) => Fill::Mean,
         Some(FillMethod::Median) => Fill::Median,
         Some(FillMethod::Min) => Fill::Min,
@@ -49,15 +76,10 @@ fn fill_of(method: Option<FillMethod>, value: Option<f64>, default: Fill, what: 
 impl TargetFilling {
     /// The target's fillings from a Predictor's featurization (defaults: zero and zero).
     pub fn from_spec(featurization: &Featurization, target_field: &str) -> Result<TargetFilling, String> {
-        let attr = featurization.attributes.iter().find(|a| a.attribute_name.eq_ignore_ascii_case(target_field));
+        let attr = attribute(featurization, target_field);
         Ok(TargetFilling {
-            middle: fill_of(
-                attr.and_then(|a| a.middlefill),
-                attr.and_then(|a| a.middlefill_value),
-                Fill::Zero,
-                "middlefill",
-            )?,
-            back: fill_of(attr.and_then(|a| a.backfill), attr.and_then(|a| a.backfill_value), Fill::Zero, "backfill")?,
+            middle: filling(attr, Gap::Middle, Fill::Zero)?,
+            back: filling(attr, Gap::Back, Fill::Zero)?,
         })
     }
 }
@@ -177,8 +199,17 @@ impl Bucket {
     }
 }
 
-/// Fills the gaps in place; returns the mask of filled points.
+/// Fills the target's gaps in place: middlefill before its last observation, backfill
+/// after it; returns the mask of filled points.
 fn fill(values: &mut [f64], last_observed: usize, filling: TargetFilling) -> Vec<bool> {
+    fill_gaps(values, |i| if i < last_observed { filling.middle } else { filling.back })
+}
+
+/// Fills the gaps (non-finite values) of `values` in place, the one at `i` with
+/// `method(i)`; returns the mask of filled points. Mean, median, min and max are those of
+/// the [`FILL_WINDOW`] most recent observed values before the gap (never filled ones); a
+/// gap whose method gives no finite value (`nan`, or min/max/median of nothing) stays.
+pub fn fill_gaps(values: &mut [f64], method: impl Fn(usize) -> Fill) -> Vec<bool> {
     let mut filled = vec![false; values.len()];
     let mut recent: Vec<f64> = Vec::with_capacity(FILL_WINDOW);
     for i in 0..values.len() {
@@ -189,8 +220,7 @@ fn fill(values: &mut [f64], last_observed: usize, filling: TargetFilling) -> Vec
             recent.push(values[i]);
             continue;
         }
-        let method = if i < last_observed { filling.middle } else { filling.back };
-        let v = match method {
+        let v = match method(i) {
             Fill::Zero => 0.0,
             Fill::Nan => continue,
             Fill::Value(v) => v,
@@ -290,6 +320,9 @@ mod tests {
             futurefill: None,
             futurefill_value: None,
         });
-        assert!(TargetFilling::from_spec(&f, "demand").unwrap_err().contains("middlefillValue"));
+        assert_eq!(
+            TargetFilling::from_spec(&f, "Demand").unwrap_err(),
+            "attribute 'demand': middlefill: value needs middlefillValue"
+        );
     }
 }

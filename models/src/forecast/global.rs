@@ -117,6 +117,54 @@ impl ItemData<'_> {
     }
 }
 
+impl ItemData<'_> {
+    /// The item's level when it started: mean absolute value of its first points (else 1).
+    fn launch_level(&self, window: usize) -> f64 {
+        let early = mean_abs(&self.y[..window.min(self.y.len())]);
+        if early > 0.0 { early } else { 1.0 }
+    }
+}
+
+/// The feature row of item `index` at lead `k` before its first point (a new item): no
+/// history, so every history feature is missing; the level is the one it is scaled by.
+fn launch_features(cov: &Covariates, index: usize, layout: &Layout, k: usize, level: f64, row: &mut Vec<f64>) {
+    row.clear();
+    row.push(k as f64);
+    let history = LAGS + 3 * layout.seasons.len() + 2;
+    row.extend(std::iter::repeat_n(f64::NAN, history));
+    row.push(level.ln_1p());
+    for c in 0..layout.dynamic {
+        row.push(cov.dynamic_at(index, c, k - 1));
+        row.push(f64::NAN);
+    }
+    for a in 0..layout.statics {
+        row.push(cov.static_at(index, a));
+    }
+}
+
+/// A new item's expected level: the median launch level of the items sharing the most
+/// metadata values with it (at least one), else of all items.
+fn similar_level(cov: &Covariates, index: usize, items: &[ItemData], launches: &[f64]) -> f64 {
+    let attrs = cov.static_names.len();
+    let shared = |other: usize| {
+        (0..attrs)
+            .filter(|&a| {
+                let (x, y) = (cov.static_at(index, a), cov.static_at(other, a));
+                x.is_finite() && x == y
+            })
+            .count()
+    };
+    let scores: Vec<usize> = items.iter().map(|it| shared(it.index)).collect();
+    let best = scores.iter().copied().max().unwrap_or(0);
+    let mut levels: Vec<f64> =
+        items.iter().zip(&scores).zip(launches).filter(|((_, s), _)| **s == best).map(|(_, l)| *l).collect();
+    if levels.is_empty() {
+        return 1.0;
+    }
+    levels.sort_by(f64::total_cmp);
+    levels[levels.len() / 2]
+}
+
 fn mean(v: &[f64]) -> f64 {
     if v.is_empty() { f64::NAN } else { v.iter().sum::<f64>() / v.len() as f64 }
 }
@@ -138,6 +186,7 @@ pub fn forecast_items(
     seasons: &[usize],
 ) -> Result<Vec<Option<Forecast>>, ForecastError> {
     spec.validate()?;
+    let mut cold: Vec<usize> = Vec::new();
     let items: Vec<ItemData> = histories
         .iter()
         .zip(cutoffs)
@@ -146,6 +195,7 @@ pub fn forecast_items(
             let c = (*c)?.min(h.len());
             let raw = &h[..c];
             if !raw.iter().any(|v| v.is_finite()) {
+                cold.push(index);
                 return None;
             }
             let y = interpolate(raw);
@@ -208,6 +258,21 @@ pub fn forecast_items(
         }
     }
 
+    // New items (no observation before the cutoff) are forecast from launch rows: every
+    // item's first h points, seen from before its first one, relative to its early level.
+    let launches: Vec<f64> = items.iter().map(|it| it.launch_level(layout.window)).collect();
+    if !cold.is_empty() {
+        for (it, &level) in items.iter().zip(&launches) {
+            for k in 1..=h.min(it.y.len()) {
+                launch_features(covariates, it.index, &layout, k, level, &mut row);
+                for (col, v) in columns.iter_mut().zip(&row) {
+                    col.push(*v);
+                }
+                target.push(it.y[k - 1] / level);
+            }
+        }
+    }
+
     let mut out: Vec<Option<Forecast>> = vec![None; histories.len()];
     if target.len() < MIN_ROWS {
         // Too little history to learn from: each item's seasonal naive forecast.
@@ -225,18 +290,18 @@ pub fn forecast_items(
     losses.push(Loss::Squared);
     let models: Vec<Booster> = losses.par_iter().map(|loss| Booster::fit(&data, &target, *loss, &params)).collect();
 
-    let forecasts: Vec<(usize, Forecast)> = items
-        .par_iter()
-        .map(|it| {
-            let t0 = it.y.len() - 1;
-            let scale = it.scale(t0, layout.window);
-            let floor = |v: f64| if it.non_negative { v.max(0.0) } else { v };
+    // `launch`: a new item's mean is its middle quantile (the median when asked): its launch
+    // rows' ratios to an early level are heavy-tailed (products that start near zero), which
+    // the squared loss of the mean follows and the quantiles do not.
+    let predict =
+        |rows: &mut dyn FnMut(usize, &mut Vec<f64>), scale: f64, non_negative: bool, launch: bool| -> Forecast {
+            let floor = |v: f64| if non_negative { v.max(0.0) } else { v };
             let mut quantiles = vec![vec![0.0; h]; spec.quantiles.len()];
             let mut mean = vec![0.0; h];
             let mut row = Vec::with_capacity(layout.width());
             let mut step = vec![0.0; spec.quantiles.len()];
             for k in 1..=h {
-                it.features(&layout, t0, k, scale, &mut row);
+                rows(k, &mut row);
                 for (q, m) in step.iter_mut().zip(&models) {
                     *q = floor(scale * m.predict(&row));
                 }
@@ -245,6 +310,9 @@ pub fn forecast_items(
                     qk[k - 1] = *v;
                 }
                 mean[k - 1] = floor(scale * models[spec.quantiles.len()].predict(&row));
+                if launch {
+                    mean[k - 1] = step[step.len() / 2];
+                }
             }
             // The levels may be asked in any order; the sorted values go to the sorted levels.
             let mut order: Vec<usize> = (0..spec.quantiles.len()).collect();
@@ -253,9 +321,24 @@ pub fn forecast_items(
             for (rank, &k) in order.iter().enumerate() {
                 by_level[k] = std::mem::take(&mut quantiles[rank]);
             }
-            (it.index, Forecast { levels: spec.quantiles.clone(), quantiles: by_level, mean })
+            Forecast { levels: spec.quantiles.clone(), quantiles: by_level, mean }
+        };
+    let mut forecasts: Vec<(usize, Forecast)> = items
+        .par_iter()
+        .map(|it| {
+            let t0 = it.y.len() - 1;
+            let scale = it.scale(t0, layout.window);
+            let f = predict(&mut |k, row| it.features(&layout, t0, k, scale, row), scale, it.non_negative, false);
+            (it.index, f)
         })
         .collect();
+    let non_negative = items.iter().all(|it| it.non_negative);
+    for &i in &cold {
+        let level = similar_level(covariates, i, &items, &launches);
+        let f =
+            predict(&mut |k, row| launch_features(covariates, i, &layout, k, level, row), level, non_negative, true);
+        forecasts.push((i, f));
+    }
     for (i, f) in forecasts {
         out[i] = Some(f);
     }
@@ -332,6 +415,42 @@ mod tests {
             }
         }
         assert!(inside as f64 / total as f64 > 0.6, "coverage {inside}/{total}");
+    }
+
+    #[test]
+    fn new_items_take_the_level_of_similar_items() {
+        // Two categories (levels about 100 and 10) of 12 items each, with promotions known
+        // ahead; two new items without history, one per category, promoted at lead 3. Each
+        // new item is forecast at its category's level, and higher when promoted.
+        let mut rng = Rng::new(9);
+        let (n, h) = (60, 6);
+        let mut histories = Vec::new();
+        let mut cov = Covariates {
+            dynamic_names: vec!["promo".into()],
+            static_names: vec!["category".into()],
+            ..Default::default()
+        };
+        for i in 0..26 {
+            let category = (i % 2) as f64;
+            let base = if category == 0.0 { 100.0 } else { 10.0 };
+            let new = i >= 24;
+            let len = if new { 0 } else { n };
+            let promo: Vec<f64> =
+                (0..len + h).map(|t| f64::from(u8::from(if new { t == 2 } else { rng.uniform() < 0.2 }))).collect();
+            let y: Vec<f64> = (0..len).map(|t| base * (1.0 + 2.0 * promo[t]) * (0.9 + 0.2 * rng.uniform())).collect();
+            histories.push(y);
+            cov.dynamic.push(vec![promo]);
+            cov.statics.push(vec![category]);
+        }
+        let refs: Vec<&[f64]> = histories.iter().map(Vec::as_slice).collect();
+        let cutoffs: Vec<Option<usize>> = refs.iter().map(|h| Some(h.len())).collect();
+        let out = forecast_items(&refs, &cov, &cutoffs, &spec(h, 1), &[]).expect("fit");
+        for (i, level) in [(24, 100.0), (25, 10.0)] {
+            let p50 = out[i].as_ref().expect("new item forecast").quantile(0.5).expect("p50").to_vec();
+            let plain = (p50[0] + p50[1] + p50[3] + p50[4] + p50[5]) / 5.0;
+            assert!((0.6 * level..1.5 * level).contains(&plain), "item {i}: {p50:?}");
+            assert!(p50[2] > 1.8 * plain, "item {i} promoted: {p50:?}");
+        }
     }
 
     #[test]
