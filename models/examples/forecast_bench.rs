@@ -292,9 +292,6 @@ fn cold_start(
     let m = spec.season.max(spec.horizon);
     for &i in &hidden {
         let f = out[i].as_ref().ok_or("no forecast for a new item")?;
-        if std::env::var("SEER_BENCH_COLD_SHOW").is_ok() {
-            eprintln!("{set} new item {i}: test {:?} p10 {:?} p50 {:?} p90 {:?} mean {:?}", test[i], f.quantiles[0], f.quantiles[1], f.quantiles[2], f.mean);
-        }
         trees.add(f, &test[i], None, None)?;
         // Items sharing the most metadata values with it, their last-season means.
         let shared =

@@ -333,6 +333,52 @@ pub fn backtest_items(
         .collect()
 }
 
+/// Adds the items of the DatasetGroup's ITEM_METADATA that have no target series (new
+/// products) to `target`, each with an empty history starting after the data's end, so
+/// that the global model forecasts them from their metadata and related time series (as
+/// Amazon Forecast's cold-start forecasts did). Only when a candidate is global and the
+/// Predictor has no forecast dimensions (a new item's dimension values are not known).
+/// Returns the indices of the items added.
+pub async fn add_new_items(
+    store: &ObjectStore,
+    group: &DatasetGroup,
+    predictor: &Predictor,
+    plan: &Plan,
+    target: &mut Target,
+) -> Result<Vec<usize>, TrainerError> {
+    let metadata = group.spec.datasets.iter().find(|d| d.type_ == DatasetType::ItemMetadata);
+    let (Some(metadata), true) = (metadata, plan.has_global() && predictor.spec.forecast_dimensions.is_empty()) else {
+        return Ok(Vec::new());
+    };
+    let known: std::collections::HashSet<&str> = target.items.iter().map(|i| i.key.item_id.as_str()).collect();
+    let mut new: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    ingest::read_dataset(store, metadata, group.spec.domain, |schema, row| {
+        if let Some(Cell::Str(item)) = schema.position(Role::ItemId).map(|i| &row.cells[i])
+            && !known.contains(item.as_str())
+        {
+            new.insert(item.clone());
+        }
+        Ok(())
+    })
+    .await?;
+    let first = target.items.len();
+    for item_id in new {
+        target.items.push(ItemSeries {
+            key: ItemKey { item_id, dimensions: Vec::new() },
+            series: Series { start: target.end + 1, values: Vec::new(), filled: None },
+        });
+    }
+    let added: Vec<usize> = (first..target.items.len()).collect();
+    if !added.is_empty() {
+        progress::note(&format!(
+            "{} new items (in the item metadata, without history) forecast by {}",
+            added.len(),
+            global_names(plan)
+        ));
+    }
+    Ok(added)
+}
+
 /// The covariates of the target's series ([`read_covariates`]) when a candidate is global;
 /// `None` (nothing read) otherwise.
 pub async fn covariates_for(
@@ -525,7 +571,8 @@ pub async fn train(
     destination: &Destination,
 ) -> Result<ArtifactManifest, TrainerError> {
     let plan = Plan::from_predictor(predictor)?;
-    let target = target_series(store, group, predictor, plan.frequency, &|_| true).await?;
+    let mut target = target_series(store, group, predictor, plan.frequency, &|_| true).await?;
+    let new_items = add_new_items(store, group, predictor, &plan, &mut target).await?;
     let covariates = covariates_for(store, group, predictor, &plan, &target).await?;
     // An existing version is refused before the work, not after it.
     let writer = ArtifactWriter::create(store, location_of(predictor, &destination.root), &destination.version).await?;
@@ -537,7 +584,15 @@ pub async fn train(
         backtest_global(&mut backtests, &target.items, &plan, covariates, predictor)?;
     }
     let report = assemble(&plan, backtests, &target.items);
-    let scored = score(&plan, predictor, &report, &target)?;
+    let mut scored = score(&plan, predictor, &report, &target)?;
+    // New items have no history for the local models: the global model alone forecasts them.
+    for &i in &new_items {
+        if let (Some(w), Some(global)) =
+            (scored.model.weights.get_mut(i), plan.algorithms.iter().find(|a| a.is_global()))
+        {
+            *w = vec![(*global, 1.0)];
+        }
+    }
 
     // The global model's forecasts, when an ensemble takes them: one model over all items.
     let global = match &covariates {

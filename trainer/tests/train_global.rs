@@ -137,3 +137,75 @@ fn a_related_value_that_is_not_a_number_is_refused_naming_file_line_and_column()
     );
     assert!(!dir.path().join("artifacts").exists(), "nothing is written for refused input");
 }
+
+/// A new product: in the item metadata and the related time series (its promotions in the
+/// horizon), not in the target. AUTO forecasts it with the global model alone, at the level
+/// of the items of its category, higher on its promotion days.
+#[test]
+fn a_new_item_with_metadata_is_forecast_like_its_category() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let base = |item: usize| if item.is_multiple_of(2) { 40.0 } else { 8.0 };
+    let mut target = String::from("item_id,timestamp,demand\n");
+    let mut related = String::from("item_id,timestamp,promo\n");
+    let mut items = String::from("item_id,category\n");
+    for item in 0..ITEMS {
+        items.push_str(&format!("item_{item},{}\n", ["toys", "garden"][item % 2]));
+        for day in 0..DAYS + HORIZON {
+            let on = promo(item, day);
+            related.push_str(&format!("item_{item},{},{}\n", date(day), u8::from(on)));
+            if day < DAYS {
+                let noise = 1.0 + ((day * 7 + item as u64 * 3) % 5) as f64 * 0.02;
+                let v = base(item) * (1.0 + 2.0 * f64::from(u8::from(on))) * noise;
+                target.push_str(&format!("item_{item},{},{v}\n", date(day)));
+            }
+        }
+    }
+    items.push_str("item_new,toys\n");
+    let new_promo = |day: u64| day == DAYS + 3 || day == DAYS + 10;
+    for day in DAYS..DAYS + HORIZON {
+        related.push_str(&format!("item_new,{},{}\n", date(day), u8::from(new_promo(day))));
+    }
+    std::fs::write(d.join("target.csv"), target).expect("target");
+    std::fs::write(d.join("related.csv"), related).expect("related");
+    std::fs::write(d.join("items.csv"), items).expect("items");
+    let p = d.display();
+    let manifest = d.join("m.yaml");
+    std::fs::write(
+        &manifest,
+        format!(
+            "apiVersion: seer.dev/v1alpha1\nkind: DatasetGroup\nmetadata: {{name: shop, namespace: team-a}}\nspec:\n  domain: RETAIL\n  datasets:\n  - {{type: TARGET_TIME_SERIES, uri: 'file://{p}/target.csv'}}\n  - {{type: RELATED_TIME_SERIES, uri: 'file://{p}/related.csv'}}\n  - {{type: ITEM_METADATA, uri: 'file://{p}/items.csv'}}\n---\napiVersion: seer.dev/v1alpha1\nkind: Predictor\nmetadata: {{name: demand, namespace: team-a}}\nspec:\n  datasetGroupRef: {{name: shop}}\n  forecastFrequency: D\n  forecastHorizon: {HORIZON}\n  forecastTypes: [\"0.1\", \"0.5\", \"0.9\"]\n"
+        ),
+    )
+    .expect("manifest");
+    let out = train(d, &manifest);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("1 new items (in the item metadata, without history)"), "{stderr}");
+
+    let version = d.join("artifacts/team-a/predictor/demand/v1");
+    let model: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(version.join("model.json")).expect("model")).expect("json");
+    let entry = model["items"].as_array().expect("items").iter().find(|i| i["itemId"] == "item_new").expect("listed");
+    assert_eq!(entry["ensemble"], serde_json::json!([["BOOSTED_TREES", 1.0]]), "{entry}");
+    let csv = std::fs::read_to_string(version.join("forecasts/forecasts.csv")).expect("export");
+    let p50: Vec<(u64, f64)> = csv
+        .lines()
+        .filter(|l| l.starts_with("item_new,"))
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            let day = (DAYS..DAYS + HORIZON).find(|d| date(*d).to_string() == f[1]).expect("a horizon date");
+            (day, f[3].parse::<f64>().expect("p50"))
+        })
+        .collect();
+    assert_eq!(p50.len(), HORIZON as usize, "{csv}");
+    let plain: Vec<f64> = p50.iter().filter(|(d, _)| !new_promo(*d)).map(|(_, v)| *v).collect();
+    let level = plain.iter().sum::<f64>() / plain.len() as f64;
+    // Toys sell about 40 a day without promotion, garden items 8.
+    assert!((20.0..80.0).contains(&level), "new toy forecast at {level}: {p50:?}");
+    for (day, v) in &p50 {
+        if new_promo(*day) {
+            assert!(*v > 1.5 * level, "promotion on day {day}: {v} against {level}: {p50:?}");
+        }
+    }
+}
