@@ -265,7 +265,6 @@ fn read_statsforecast(dir: &Path, ids: &[String], h: usize) -> Result<Vec<SfMode
 }
 
 fn cold_start(
-    set: &str,
     train: &[Vec<f64>],
     test: &[Vec<f64>],
     covariates: &Covariates,
@@ -518,7 +517,7 @@ fn main() -> Result<(), BoxError> {
         // baseline is the mean, over the items sharing its metadata, of their last season.
         if let (Ok(k), false) = (std::env::var("SEER_BENCH_COLD"), covariates.static_names.is_empty()) {
             let k: usize = k.parse()?;
-            cold_start(set, &train, &test, &covariates, &spec, &seasons, k)?;
+            cold_start(&train, &test, &covariates, &spec, &seasons, k)?;
         }
         let mut sf_rows: Vec<Row> = Vec::new();
         if let Some(sf) = &sf_dir {
