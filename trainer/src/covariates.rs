@@ -12,7 +12,7 @@
 //!   where there is no row.
 //! - Gaps of a numeric related column are filled per series as the Predictor's
 //!   `featurization.attributes` ask for the column (its `attributeName`, matched
-//!   case-insensitively; [`RelatedFilling`]): `middlefill` between the series' first and
+//!   case-insensitively; `RelatedFilling`): `middlefill` between the series' first and
 //!   last value of the column, `backfill` from its last value to the end of the target's
 //!   history, `futurefill` in the horizon, with the target's methods ([`fill_gaps`]: mean,
 //!   median, min and max of the 64 most recent values before the gap, as Amazon Forecast
