@@ -17,7 +17,7 @@
 //! One booster per quantile level (pinball loss) and one for the mean (squared loss); the
 //! direct multi-step form (the lead is a feature) needs no recursion, so errors do not
 //! compound over long horizons. Quantiles are sorted per step and floored at zero for
-//! non-negative data. Rows are capped ([`MAX_ROWS`], each item an equal share): the newest
+//! non-negative data. Rows are capped (150,000, each item an equal share): the newest
 //! origins are always kept (half the share), older ones drawn at random for the rest.
 
 use rayon::prelude::*;
