@@ -20,7 +20,8 @@
 //!   leaves its gaps NaN, which the trees handle. Periods before a series' first value
 //!   (`frontfill: none`) and series without any value stay NaN; category columns are never
 //!   filled.
-//! - The calendar columns of the same periods ([`calendar_columns`]) follow them.
+//! - The calendar columns of the same periods ([`calendar_columns`]) follow them, kept once
+//!   for all series (`Covariates::shared`), not once per series.
 //! - Item metadata: every column but `item_id` is a static attribute of every series of
 //!   the item (its first row with a value counts); NaN for items without a row.
 //!
@@ -89,12 +90,7 @@ pub async fn read_covariates(
             item.append(&mut columns);
         }
     }
-    for (name, column) in calendar(&target.grid, &target.items, horizon) {
-        covariates.dynamic_names.push(name);
-        for (item, column) in covariates.dynamic.iter_mut().zip(column) {
-            item.push(column);
-        }
-    }
+    calendar(&mut covariates, &target.grid, &target.items, horizon);
     if let Some(metadata) = dataset(DatasetType::ItemMetadata) {
         let mut reader = Reader::new(metadata, &[], &target.items, None);
         ingest::read_dataset(store, metadata, group.spec.domain, |schema, row| {
@@ -221,26 +217,17 @@ fn fill_related(
     Ok(())
 }
 
-/// The calendar columns of every series: per column, per series, its periods from its
-/// first one to the end of the horizon. Computed once over the periods of all series.
-fn calendar(grid: &Grid, items: &[ItemSeries], horizon: usize) -> Vec<(String, Vec<Vec<f64>>)> {
+/// The calendar columns, shared by every series: once over the periods from the first
+/// series' start to the end of the horizon, each series reading its own periods.
+fn calendar(covariates: &mut Covariates, grid: &Grid, items: &[ItemSeries], horizon: usize) {
     let first = items.iter().map(|i| i.series.start).min().unwrap_or(0);
     let last = items.iter().map(|i| i.series.start + (i.series.values.len() + horizon) as i64).max().unwrap_or(first);
     let starts: Vec<i64> = (first..last).map(|p| grid.start_of(p)).collect();
-    calendar_columns(&starts)
-        .into_iter()
-        .map(|(name, column)| {
-            let per_series = items
-                .iter()
-                .map(|it| {
-                    let from = usize::try_from(it.series.start - first).unwrap_or(0);
-                    let span = it.series.values.len() + horizon;
-                    column.get(from..from + span).map(<[f64]>::to_vec).unwrap_or_else(|| vec![f64::NAN; span])
-                })
-                .collect();
-            (name, per_series)
-        })
-        .collect()
+    let (names, columns) = calendar_columns(&starts).into_iter().unzip();
+    covariates.shared_names = names;
+    covariates.shared = columns;
+    covariates.shared_first = first;
+    covariates.starts = items.iter().map(|i| i.series.start).collect();
 }
 
 /// How a column's values become numbers.
@@ -567,9 +554,12 @@ mod tests {
         read_covariates(&store, group, predictor, &target(), 2).await
     }
 
+    /// Column `name` of series `item` over its history and the horizon (2 periods).
     fn column(c: &Covariates, item: usize, name: &str) -> Vec<f64> {
-        let k = c.dynamic_names.iter().position(|n| n == name).expect(name);
-        c.dynamic[item][k].clone()
+        let names: Vec<&String> = c.dynamic_names.iter().chain(&c.shared_names).collect();
+        let k = names.iter().position(|n| *n == name).expect(name);
+        let len = target().items[item].series.values.len() + 2;
+        (0..len).map(|t| c.dynamic_at(item, k, t)).collect()
     }
 
     /// NaN-aware equality of columns.
@@ -595,7 +585,7 @@ mod tests {
         let g = group(dir.path(), &[("RELATED_TIME_SERIES", "related.csv", related, "")]);
         let c = read(&g).await.expect("covariates");
         assert_eq!(&c.dynamic_names[..3], ["price", "promo", "kind"], "store is a dimension, not a column");
-        assert!(c.dynamic_names.iter().any(|n| n == "day_of_week"), "calendar columns follow");
+        assert!(c.shared_names.iter().any(|n| n == "day_of_week"), "calendar columns follow, shared");
         assert_eq!(c.dynamic.len(), 3);
         // a/s1: periods 0..=6 (history 5 and horizon 2); two rows in period 0 averaged; the
         // row of 2024-01-08 (period 7) is past the horizon.
@@ -643,8 +633,8 @@ mod tests {
         assert!(same(&c.statics[1], &[0.0, 2.5]));
         assert!(same(&c.statics[2], &[N, N]));
         // Without a related dataset the dynamic columns are the calendar's.
-        assert_eq!(c.dynamic_names.first().map(String::as_str), Some("hour_of_day"));
-        assert_eq!(c.dynamic[2].len(), c.dynamic_names.len());
+        assert!(c.dynamic_names.is_empty());
+        assert_eq!(c.shared_names.first().map(String::as_str), Some("hour_of_day"));
     }
 
     #[tokio::test]

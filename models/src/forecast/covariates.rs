@@ -15,12 +15,42 @@ pub struct Covariates {
     /// `statics[i][a]`: item i's attribute a as a number (categories numbered from 0 in
     /// the order they were first seen), NaN where unknown. Empty when there are none.
     pub statics: Vec<Vec<f64>>,
+    /// Names of the dynamic columns every item shares on one grid of periods (the calendar),
+    /// which follow the per-item ones in column order: kept once, not once per item.
+    pub shared_names: Vec<String>,
+    /// `shared[c][p]`: shared column c at grid period `shared_first + p`.
+    pub shared: Vec<Vec<f64>>,
+    /// Grid period of `shared[c][0]`.
+    pub shared_first: i64,
+    /// Grid period of every item's first value (step 0), for the shared columns.
+    pub starts: Vec<i64>,
 }
 
 impl Covariates {
-    /// Dynamic column `c` of item `i` at step `t`, NaN where unknown.
+    /// Number of dynamic columns: the per-item ones, then the shared ones.
+    pub fn dynamic_count(&self) -> usize {
+        self.dynamic_names.len() + self.shared_names.len()
+    }
+
+    /// Dynamic column `c` of item `i` at step `t` (per-item columns first, then the shared
+    /// ones), NaN where unknown.
     pub fn dynamic_at(&self, i: usize, c: usize, t: usize) -> f64 {
-        self.dynamic.get(i).and_then(|cols| cols.get(c)).and_then(|col| col.get(t)).copied().unwrap_or(f64::NAN)
+        let own = self.dynamic_names.len();
+        if c < own {
+            return self
+                .dynamic
+                .get(i)
+                .and_then(|cols| cols.get(c))
+                .and_then(|col| col.get(t))
+                .copied()
+                .unwrap_or(f64::NAN);
+        }
+        let period = self.starts.get(i).map(|s| s + t as i64 - self.shared_first);
+        period
+            .and_then(|p| usize::try_from(p).ok())
+            .and_then(|p| self.shared.get(c - own).and_then(|col| col.get(p)))
+            .copied()
+            .unwrap_or(f64::NAN)
     }
 
     /// Static attribute `a` of item `i`, NaN where unknown.
@@ -42,6 +72,10 @@ impl Covariates {
             } else {
                 indices.iter().map(|&i| self.statics[i].clone()).collect()
             },
+            shared_names: self.shared_names.clone(),
+            shared: self.shared.clone(),
+            shared_first: self.shared_first,
+            starts: if self.starts.is_empty() { Vec::new() } else { indices.iter().map(|&i| self.starts[i]).collect() },
         }
     }
 }
@@ -143,10 +177,19 @@ mod tests {
             dynamic: vec![vec![vec![1.0]], vec![vec![2.0]]],
             static_names: vec!["a".into()],
             statics: vec![vec![0.0], vec![1.0]],
+            shared_names: vec!["month".into()],
+            shared: vec![vec![1.0, 2.0, 3.0, 4.0]],
+            shared_first: 10,
+            starts: vec![10, 12],
         };
         let s = c.select(&[1, 0]);
+        assert_eq!(s.dynamic_count(), 2);
         assert_eq!(s.dynamic_at(0, 0, 0), 2.0);
         assert_eq!(s.static_at(1, 0), 0.0);
         assert!(s.dynamic_at(0, 0, 5).is_nan());
+        // Shared columns by grid period: item 1 (was 0) starts at period 10, item 0 at 12.
+        assert_eq!(s.dynamic_at(1, 1, 1), 2.0);
+        assert_eq!(s.dynamic_at(0, 1, 1), 4.0);
+        assert!(s.dynamic_at(0, 1, 2).is_nan());
     }
 }

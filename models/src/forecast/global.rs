@@ -213,7 +213,7 @@ pub fn forecast_items(
     let layout = Layout {
         window: seasons.first().copied().unwrap_or(1).max(LAGS),
         seasons,
-        dynamic: covariates.dynamic_names.len(),
+        dynamic: covariates.dynamic_count(),
         statics: covariates.static_names.len(),
     };
     let h = spec.horizon;
