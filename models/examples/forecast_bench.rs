@@ -388,6 +388,7 @@ fn main() -> Result<(), BoxError> {
             })
         };
         let cfg = BacktestConfig { spec: spec.clone(), windows, offset: None };
+        let histories: Vec<&[f64]> = train.iter().map(Vec::as_slice).collect();
         let (by_alg, times, report, bt_secs, bt_cpu) = match cached {
             Some(c) => c,
             None => {
@@ -415,12 +416,12 @@ fn main() -> Result<(), BoxError> {
                                 }
                             }
                             r.algorithms.extend_from_slice(new);
-                            fill_global(&mut r.items, &series, &covariates, &algs, &cfg, &seasons)?;
+                            fill_global(&mut r.items, &histories, &covariates, &algs, &cfg, &seasons)?;
                             r
                         }
                         None => {
                             let mut r = backtest(&series, &algs, &cfg)?;
-                            fill_global(&mut r.items, &series, &covariates, &algs, &cfg, &seasons)?;
+                            fill_global(&mut r.items, &histories, &covariates, &algs, &cfg, &seasons)?;
                             r
                         }
                     });

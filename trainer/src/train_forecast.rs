@@ -424,8 +424,8 @@ pub fn backtest_global(
         plan.backtest.windows,
         done.len()
     ));
-    let series: Vec<Series> = items.iter().map(|i| i.series.clone()).collect();
-    let result = fill_global(&mut done, &series, covariates, &plan.algorithms, &plan.backtest, &plan.seasons);
+    let histories: Vec<&[f64]> = items.iter().map(|i| i.series.values.as_slice()).collect();
+    let result = fill_global(&mut done, &histories, covariates, &plan.algorithms, &plan.backtest, &plan.seasons);
     let count = done.len();
     for b in done {
         let i = b.item;

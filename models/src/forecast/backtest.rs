@@ -141,41 +141,27 @@ pub struct BacktestReport {
     pub season: usize,
 }
 
-/// Backtests `algorithms` on every item, global ones included, with the items' known
-/// covariates; `seasons` are the season lengths the global model uses as lags.
-pub fn backtest_with(
-    series: &[Series],
-    covariates: &Covariates,
-    algorithms: &[Algorithm],
-    config: &BacktestConfig,
-    seasons: &[usize],
-) -> Result<BacktestReport, ForecastError> {
-    let mut report = backtest(series, algorithms, config)?;
-    fill_global(&mut report.items, series, covariates, algorithms, config, seasons)?;
-    Ok(report)
-}
-
 /// Forecasts and scores the global algorithms in every window of the backtested `items`:
 /// per window, one model learned from every item's history before that item's cutoff.
-/// `items[k].item` indexes `series` and `covariates`.
+/// `items[k].item` indexes `histories` (the items' values) and `covariates`; `seasons` are
+/// the season lengths the global model uses as lags.
 pub fn fill_global(
     items: &mut [ItemBacktest],
-    series: &[Series],
+    histories: &[&[f64]],
     covariates: &Covariates,
     algorithms: &[Algorithm],
     config: &BacktestConfig,
     seasons: &[usize],
 ) -> Result<(), ForecastError> {
-    let histories: Vec<&[f64]> = series.iter().map(|s| s.values.as_slice()).collect();
     for (a, _) in algorithms.iter().enumerate().filter(|(_, alg)| alg.is_global()) {
         for w in 0..config.windows {
-            let mut cutoffs = vec![None; series.len()];
+            let mut cutoffs = vec![None; histories.len()];
             for it in items.iter() {
                 if let (Some(c), Some(&cut)) = (cutoffs.get_mut(it.item), it.histories.get(w)) {
                     *c = Some(cut);
                 }
             }
-            let mut forecasts = global::forecast_items(&histories, covariates, &cutoffs, &config.spec, seasons)?;
+            let mut forecasts = global::forecast_items(histories, covariates, &cutoffs, &config.spec, seasons)?;
             for it in items.iter_mut() {
                 let f = forecasts.get_mut(it.item).and_then(Option::take);
                 let mut acc = MetricAccumulator::new(&config.spec.quantiles);
@@ -193,7 +179,7 @@ pub fn fill_global(
 }
 
 /// Backtests `algorithms` on every item, in parallel over items. Global algorithms are left
-/// without forecasts here (they need every item at once): see [`backtest_with`].
+/// without forecasts here (they need every item at once): see [`fill_global`].
 pub fn backtest(
     series: &[Series],
     algorithms: &[Algorithm],
