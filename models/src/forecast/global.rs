@@ -176,7 +176,9 @@ fn mean_abs(v: &[f64]) -> f64 {
 /// Learns one model from every item's history before its cutoff and forecasts
 /// `spec.horizon` steps after each cutoff. `histories[i][..cutoffs[i]]` is what item i is
 /// fitted on (NaN = missing); `covariates` must cover item i up to `cutoff + horizon`.
-/// Items without a cutoff (or whose history before it is all missing) get `None`.
+/// Items without a cutoff get `None`. Items whose history before the cutoff is empty or all
+/// missing are forecast as new items (from the other items' launch rows and the level of the
+/// items sharing the most metadata with them); with too few rows to learn from, `None`.
 /// `seasons` are the season lengths used as seasonal lags (e.g. 24 and 168 for hourly data).
 pub fn forecast_items(
     histories: &[&[f64]],
