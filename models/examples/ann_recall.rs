@@ -2,11 +2,12 @@
 //! trained USER_PERSONALIZATION version: every training user's top 10 with the index against
 //! their top 10 with every item scored, one thread, no HTTP (bench/server runs it).
 //!
-//! `cargo run --release -p seer-models --example ann_recall -- <version folder> [ef ...]`
+//! `cargo run --release -p seer-models --example ann_recall -- <version folder> [probes ...]`
 //!
 //! The served side is what the server computes: the index plus what it prepares at load
 //! (`ServingParams`; override with `SEER_SERVE_HISTORY_NEIGHBORS`, `SEER_SERVE_KNN_NEIGHBORS`,
-//! `SEER_SERVE_EASE_USER_ITEMS`). `SEER_ANN_SERVED_ONLY=1` skips the comparison and prints the
+//! `SEER_SERVE_EASE_USER_ITEMS`, `SEER_SERVE_HISTORY_ITEMS`, `SEER_SERVE_KNN_USER_ITEMS`,
+//! `SEER_SERVE_SIGNAL_CANDIDATES`, `SEER_SERVE_OWN_CANDIDATES`; `SEER_ANN_LISTS` sets the index's lists). `SEER_ANN_SERVED_ONLY=1` skips the comparison and prints the
 //! CPU time per served request instead (every user, `SEER_ANN_REPEAT` times), which a loaded
 //! machine does not inflate as it does wall time.
 //!
@@ -19,11 +20,11 @@ use seer_models::recommend::{AnnParams, RecipeModel, ServingParams, TrainedModel
 
 fn main() -> Result<(), String> {
     let mut args = std::env::args().skip(1);
-    let folder = args.next().ok_or("usage: ann_recall <version folder> [ef ...]")?;
-    let mut efs: Vec<usize> =
-        args.map(|a| a.parse().map_err(|e| format!("ef {a:?}: {e}"))).collect::<Result<_, _>>()?;
-    if efs.is_empty() {
-        efs = vec![AnnParams::default().ef_search];
+    let folder = args.next().ok_or("usage: ann_recall <version folder> [probes ...]")?;
+    let mut probes: Vec<usize> =
+        args.map(|a| a.parse().map_err(|e| format!("probes {a:?}: {e}"))).collect::<Result<_, _>>()?;
+    if probes.is_empty() {
+        probes = vec![AnnParams::default().probes];
     }
     let read = |name: &str| std::fs::read(format!("{folder}/{name}")).map_err(|e| format!("{folder}/{name}: {e}"));
     let files = vec![("model.json", read("model.json")?), ("tensors.safetensors", read("tensors.safetensors")?)];
@@ -34,13 +35,13 @@ fn main() -> Result<(), String> {
         .unwrap_or(usize::MAX)
         .min(trained.users().len()) as u32;
     println!(
-        "Recall of the approximate candidates (HNSW over the item factors, `instant-distance`) against exact \
+        "Recall of the approximate candidates (IVF lists of the item factors) against exact \
          scoring, over all {users} users of the version ({} items), server defaults (25 → top 10 compared, \
          exploration 0.3); one thread, no HTTP.\n",
         trained.items().len()
     );
     println!(
-        "| ef (search) | index build s | recall@10 of the recommendations | collaborative recall@10 | \
+        "| probes (lists searched) | index build s | recall@10 of the recommendations | collaborative recall@10 | \
          collaborative recall@200 | exact µs mean / p99 | with index µs mean / p99 |"
     );
     println!("|---:|---:|---:|---:|---:|---:|---:|");
@@ -59,16 +60,28 @@ fn main() -> Result<(), String> {
     if let Some(n) = env("SEER_SERVE_EASE_USER_ITEMS") {
         serving.ease_user_items = n;
     }
+    if let Some(n) = env("SEER_SERVE_HISTORY_ITEMS") {
+        serving.history_items = n;
+    }
+    if let Some(n) = env("SEER_SERVE_KNN_USER_ITEMS") {
+        serving.knn_user_items = n;
+    }
+    if let Some(n) = env("SEER_SERVE_OWN_CANDIDATES") {
+        serving.own_candidates = n;
+    }
+    if let Some(n) = env("SEER_SERVE_SIGNAL_CANDIDATES") {
+        serving.signal_candidates = n;
+    }
     eprintln!("serving parameters {serving:?}");
     let prepared = trained.prepare_serving(&serving);
     eprintln!("prepared {prepared} users for serving in {:.1} s", started.elapsed().as_secs_f64());
     // SEER_ANN_SERVED_ONLY=1: only the served path, every user once (for profiling).
     let served_only = std::env::var("SEER_ANN_SERVED_ONLY").is_ok_and(|v| v == "1");
-    for ef in efs {
+    for probe in probes {
         let started = Instant::now();
-        let mut params = AnnParams { min_items: 0, ef_search: ef, ..AnnParams::default() };
-        if let Some(c) = std::env::var("SEER_ANN_EF_CONSTRUCTION").ok().and_then(|v| v.parse().ok()) {
-            params.ef_construction = c;
+        let mut params = AnnParams { min_items: 0, probes: probe, ..AnnParams::default() };
+        if let Some(c) = std::env::var("SEER_ANN_LISTS").ok().and_then(|v| v.parse().ok()) {
+            params.lists = c;
         }
         trained.index_items(&params);
         let build = started.elapsed().as_secs_f64();
@@ -102,7 +115,7 @@ fn main() -> Result<(), String> {
             }
             let before = (cpu_seconds() - cpu) / f64::from(users.max(1)) * 1e6;
             println!(
-                "served path, ef {ef}: {per:.0} µs of CPU per request (mean over {users} users x {repeat}); \
+                "served path, {probe} probes: {per:.0} µs of CPU per request (mean over {users} users x {repeat}); \
                  without the serving state {before:.0} µs"
             );
             continue;
@@ -134,7 +147,7 @@ fn main() -> Result<(), String> {
             format!("{mean:.0} / {p99:.0}")
         };
         println!(
-            "| {ef} | {build:.1} | **{:.4}** | {:.4} | {:.4} | {} | {} |",
+            "| {probe} | {build:.1} | **{:.4}** | {:.4} | {:.4} | {} | {} |",
             hits as f64 / total.max(1) as f64,
             cf10 as f64 / cf_total10.max(1) as f64,
             cf200 as f64 / cf_total200.max(1) as f64,

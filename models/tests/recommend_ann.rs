@@ -42,9 +42,9 @@ fn indexed_candidates_keep_the_exact_top_10() {
     let mut m = model(&ds);
     assert!(!m.index_items(&AnnParams::default()), "1500 items are below the default threshold: exact");
     assert!(m.item_index().is_none());
-    assert!(m.index_items(&AnnParams { min_items: 1000, ef_search: 100, ..AnnParams::default() }));
+    assert!(m.index_items(&AnnParams { min_items: 1000, candidates: 100, ..AnnParams::default() }));
     let index = m.item_index().unwrap();
-    assert_eq!(index.ef_search(), 100);
+    assert_eq!(index.candidates_per_search(), 100);
     assert!(index.len() > 1200, "items with events are indexed: {}", index.len());
 
     let exact = RequestOptions { exact: true, ..RequestOptions::default() };

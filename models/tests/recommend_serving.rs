@@ -1,6 +1,7 @@
 //! What serving precomputes at load (`UserPersonalization::prepare_serving`): the trained users'
-//! folded-in factors change nothing in the answers; the packed neighbour rows, uncut, change
-//! nothing either; cut to the serving defaults, the served top 10 keeps the exact one's.
+//! folded-in factors change nothing in the answers; the packed neighbour rows and the candidate
+//! lists, uncut, change nothing either; cut to the serving defaults, the served top 10 keeps the
+//! exact one's.
 
 use seer_models::recommend::personalization::RequestOptions;
 use seer_models::recommend::rng::SplitMix64;
@@ -47,7 +48,17 @@ fn precomputed_user_vectors_and_uncut_rows_change_nothing() {
     let plain = model(&ds);
     let mut served = plain.clone();
     assert_eq!(served.prepared_users(), 0);
-    let uncut = ServingParams { history_neighbors: usize::MAX, knn_neighbors: usize::MAX, ease_user_items: usize::MAX };
+    // Everything a request sums and every candidate, as exact scoring takes them (each signal's
+    // best 200, the model's number).
+    let uncut = ServingParams {
+        history_neighbors: usize::MAX,
+        knn_neighbors: usize::MAX,
+        ease_user_items: usize::MAX,
+        history_items: usize::MAX,
+        knn_user_items: usize::MAX,
+        signal_candidates: PersonalizationParams::default().candidates,
+        own_candidates: usize::MAX,
+    };
     served.prepare_serving(&uncut, ds.n_users(), |u| ds.user_events(u));
     assert_eq!(served.prepared_users(), ds.n_users());
     for u in 0..ds.n_users() as u32 {
@@ -63,7 +74,7 @@ fn precomputed_user_vectors_and_uncut_rows_change_nothing() {
 fn cut_rows_keep_the_exact_top_10() {
     let ds = catalog();
     let mut m = model(&ds);
-    assert!(m.index_items(&AnnParams { min_items: 100, ef_search: 64, ..AnnParams::default() }));
+    assert!(m.index_items(&AnnParams { min_items: 100, candidates: 64, ..AnnParams::default() }));
     m.prepare_serving(&ServingParams::default(), ds.n_users(), |u| ds.user_events(u));
     let exact = RequestOptions { exact: true, ..RequestOptions::default() };
     let (mut hits, mut total) = (0, 0);

@@ -88,18 +88,17 @@ pub struct Args {
     #[arg(long)]
     pub worker_threads: Option<usize>,
 
-    /// Solutions with more items than this get an approximate nearest-neighbour index (HNSW)
+    /// Solutions with more items than this get an approximate nearest-neighbour index (IVF lists)
     /// of their item factors, built at load, that proposes the collaborative candidates, which
     /// are then scored exactly; smaller catalogs score every item exactly. `bench/server`
     /// measures what the index loses (recall against exact scoring).
     #[arg(long, default_value_t = AnnParams::default().min_items)]
     pub ann_min_items: usize,
 
-    /// Candidates one index search keeps (HNSW's `ef`), the collaborative candidates a request
-    /// takes (at most the model's, 200 by default): larger finds more of the exact top, more
-    /// slowly.
-    #[arg(long, default_value_t = AnnParams::default().ef_search)]
-    pub ann_ef_search: usize,
+    /// Lists of the index one search scores (of about 4·√items): more finds more of the exact
+    /// collaborative top, more slowly.
+    #[arg(long, default_value_t = AnnParams::default().probes)]
+    pub ann_probes: usize,
 
     /// A Solution's share of exploration, 0 (only relevance) to 1 (most), instead of the
     /// trained one (USER_PERSONALIZATION; a Campaign's `spec.exploration.explorationWeight`).
@@ -169,7 +168,7 @@ impl Args {
     /// How a loaded version is prepared: its item index, the Campaign's exploration settings.
     pub fn load_options(&self) -> LoadOptions {
         LoadOptions {
-            ann: AnnParams { min_items: self.ann_min_items, ef_search: self.ann_ef_search, ..AnnParams::default() },
+            ann: AnnParams { min_items: self.ann_min_items, probes: self.ann_probes, ..AnnParams::default() },
             exploration_weight: self.exploration_weight,
             exploration_item_age_cutoff_days: self.exploration_item_age_cutoff_days,
         }

@@ -3,23 +3,32 @@
 //!
 //! A user's collaborative score for item `i` is the inner product `x·yᵢ` of their factors and the
 //! item's. Scoring all items costs `items × factors` multiply-adds and a pass over the whole
-//! factor matrix (17 MB for 68k items and 64 factors) per request. Instead, the items go into an
-//! HNSW graph (Malkov & Yashunin 2016, the `instant-distance` crate) that finds the nearest
-//! points to a query by visiting a few thousand of them.
+//! factor matrix (17 MB for 68k items and 64 factors) per request. Instead the items are
+//! partitioned into lists by k-means (an inverted-file index, IVF: Jégou, Douze & Schmid 2011),
+//! each list stored contiguously; a request scores the lists' centroids, then every item of the
+//! `probes` nearest lists exactly, a sequential pass over a few percent of the matrix.
 //!
-//! HNSW finds nearest neighbours by distance, not largest inner products. The standard reduction
-//! (Bachrach et al. 2014) closes the gap: with `M` the largest item norm, each item becomes the
-//! unit vector `ŷᵢ = (yᵢ/M, √(1 − ‖yᵢ‖²/M²))` and the query `q̂ = (x/‖x‖, 0)`, so
+//! k-means partitions by distance, not by inner product. The standard reduction (Bachrach et al.
+//! 2014) closes the gap: with `M` the largest item norm, each item becomes the unit vector
+//! `ŷᵢ = (yᵢ/M, √(1 − ‖yᵢ‖²/M²))` and the query `q̂ = (x/‖x‖, 0)`, so
 //! `‖q̂ − ŷᵢ‖² = 2 − 2·x·yᵢ/(‖x‖·M)`: the nearest items are exactly those with the largest inner
-//! products. The index only proposes candidates; callers score them exactly (`x·yᵢ`) and
-//! re-rank, so what approximation loses is recall (an item of the true top missing from the
-//! proposals), never a wrong score. The recall lost is measured against exact scoring by the
-//! server's `recommend_scoring` example and `bench/server`.
+//! products, and the lists nearest to `q̂` hold them. The items of the probed lists are scored
+//! exactly (`x·yᵢ`), so what approximation loses is recall (an item of the true top in a list not
+//! probed), never a wrong score. The recall is measured against exact scoring by
+//! `models/examples/ann_recall` and `bench/server`.
+//!
+//! Written here rather than taken from a crate: the IVF crates on crates.io wrap C++ (faiss) or
+//! serve L2/cosine over their own storage; this is k-means plus a scan, over the factor layout
+//! the model already has. (An HNSW graph, `instant-distance`, came first: its searches chase
+//! pointers across the whole matrix, which cost more than this scan and found fewer of the top.)
 
 use std::cell::RefCell;
 use std::sync::Arc;
 
-use instant_distance::{Builder, Hnsw, Point, Search};
+use rayon::prelude::*;
+
+use super::als::dot;
+use crate::rng::SplitMix64;
 
 /// When and how to build the index.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -28,77 +37,90 @@ pub struct AnnParams {
     /// Catalogs with at most this many items are scored exactly (no index): below it a pass over
     /// every item is about as fast as a search and loses nothing.
     pub min_items: usize,
-    /// Candidates an index search keeps (HNSW's `ef` at query time): a request takes this many
-    /// collaborative candidates (at most the model's `candidates`). Larger: higher recall,
-    /// slower searches.
-    pub ef_search: usize,
-    /// Candidates kept while building (`ef_construction`). Larger: a better graph, a slower build.
-    pub ef_construction: usize,
-    /// Seed of the layer assignment (the same seed gives the same graph).
+    /// Lists (k-means cells) the items are partitioned into; 0 chooses about 4·√items.
+    pub lists: usize,
+    /// Lists a search scores, nearest to the query first. Larger: higher recall, slower searches.
+    pub probes: usize,
+    /// Collaborative candidates a search returns, the best by exact inner product (a request takes
+    /// at most the model's own number of candidates).
+    pub candidates: usize,
+    /// Seed of the k-means initialisation (the same seed gives the same lists).
     pub seed: u64,
 }
 
 impl Default for AnnParams {
     fn default() -> Self {
-        // Chosen on complete_journey (68k items, 64 factors; bench/server/RESULTS.md): a larger
-        // ef_construction gives a better graph, but 100 took minutes to build on 2 cores, 16
-        // about ten seconds. The index only adds candidates to those of the blend's other
-        // sources (the history's neighbours, popular items), which find most of the top 10:
-        // ef_search 32 keeps the recommendations' top 10 there at a quarter of 128's search.
-        Self { min_items: 20_000, ef_search: 32, ef_construction: 16, seed: 42 }
+        // Chosen on complete_journey (68k items, 64 factors; bench/server/RESULTS.md): 1,042 lists
+        // of ~65 items, 48 of them probed (~3,200 items scored), find 0.95 of the exact
+        // collaborative top 10 (522 lists needed ~4,200 items scored for 0.92). The index only
+        // adds candidates to those of the blend's other sources (the history's neighbours, the
+        // user's own items, popular items); its best 32 keep the served top 10.
+        Self { min_items: 20_000, lists: 0, probes: 48, candidates: 32, seed: 42 }
     }
 }
 
-/// An item as an HNSW point: its augmented, unit-norm factors.
-#[derive(Clone, Debug)]
-struct Augmented(Box<[f32]>);
+/// Lloyd iterations of the k-means build.
+const KMEANS_ITERATIONS: usize = 10;
+/// Points per list the k-means centroids are learned from (a sample; every item is assigned).
+const SAMPLE_PER_LIST: usize = 32;
 
-impl Point for Augmented {
-    fn distance(&self, other: &Self) -> f32 {
-        squared_distance(&self.0, &other.0)
-    }
-}
-
-/// `‖a − b‖²` with eight independent accumulators, so it vectorises (see `als::dot`).
-fn squared_distance(a: &[f32], b: &[f32]) -> f32 {
-    let n = a.len().min(b.len());
-    let (a, b) = (&a[..n], &b[..n]);
-    let mut acc = [0f32; 8];
-    let mut ca = a.chunks_exact(8);
-    let mut cb = b.chunks_exact(8);
-    for (x, y) in (&mut ca).zip(&mut cb) {
-        for l in 0..8 {
-            let d = x[l] - y[l];
-            acc[l] += d * d;
-        }
-    }
-    let tail: f32 = ca.remainder().iter().zip(cb.remainder()).map(|(x, y)| (x - y) * (x - y)).sum();
-    acc.iter().sum::<f32>() + tail
-}
-
-/// An HNSW index over item factors for maximum inner product.
+/// An inverted-file index over item factors for maximum inner product.
 #[derive(Clone)]
 pub struct MipsIndex {
-    hnsw: Arc<Hnsw<Augmented>>,
-    /// The item behind each point of the graph (the graph numbers points its own way).
-    items: Vec<u32>,
+    inner: Arc<Lists>,
+}
+
+struct Lists {
     factors: usize,
-    ef_search: usize,
+    /// Centroids in the augmented space (`factors + 1` columns), row-major.
+    centroids: Vec<f32>,
+    /// ‖c‖² of each centroid.
+    centroid_sq: Vec<f32>,
+    /// List `l` holds positions `offsets[l]..offsets[l + 1]` of `items` and `vectors`.
+    offsets: Vec<usize>,
+    /// The indexed items, list by list.
+    items: Vec<u32>,
+    /// Their original factors (`factors` columns), in the same order.
+    vectors: Vec<f32>,
+    probes: usize,
+    candidates: usize,
 }
 
 impl std::fmt::Debug for MipsIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MipsIndex")
-            .field("items", &self.items.len())
-            .field("factors", &self.factors)
-            .field("ef_search", &self.ef_search)
+            .field("items", &self.inner.items.len())
+            .field("lists", &self.lists())
+            .field("factors", &self.inner.factors)
+            .field("probes", &self.inner.probes)
+            .field("candidates", &self.inner.candidates)
             .finish()
     }
 }
 
+/// A search's buffers: the lists by distance to the query, the scored items.
+#[derive(Default)]
+struct SearchBuffers {
+    lists: Vec<(u32, f32)>,
+    scored: Vec<(u32, f32)>,
+}
+
 thread_local! {
-    /// Search state (visited set, heaps), reused by every search on this thread.
-    static SEARCH: RefCell<Search> = RefCell::new(Search::default());
+    /// Reused by every search on this thread.
+    static SEARCH: RefCell<SearchBuffers> = RefCell::default();
+}
+
+/// Index of the row of `centroids` (`dims` columns, squared norms `sq`) nearest to the unit
+/// vector `p`: the largest `2·p·c − ‖c‖²`.
+fn nearest(p: &[f32], centroids: &[f32], sq: &[f32], dims: usize) -> usize {
+    let mut best = (0, f32::NEG_INFINITY);
+    for (l, (c, &s)) in centroids.chunks_exact(dims).zip(sq).enumerate() {
+        let v = 2.0 * dot(p, c) - s;
+        if v > best.1 {
+            best = (l, v);
+        }
+    }
+    best.0
 }
 
 impl MipsIndex {
@@ -106,67 +128,161 @@ impl MipsIndex {
     /// (never seen in training) are left out: their inner product with anyone is 0.
     pub fn build(item_factors: &[f32], factors: usize, params: &AnnParams) -> Self {
         let factors = factors.max(1);
+        let dims = factors + 1;
         let norms: Vec<f32> = item_factors.chunks_exact(factors).map(|y| y.iter().map(|v| v * v).sum()).collect();
         let max_sq = norms.iter().copied().fold(0f32, f32::max).max(f32::MIN_POSITIVE);
         let max = max_sq.sqrt();
-        let mut points = Vec::with_capacity(norms.len());
-        let mut items = Vec::with_capacity(norms.len());
+        let mut points: Vec<f32> = Vec::with_capacity(norms.len() * dims);
+        let mut kept: Vec<u32> = Vec::with_capacity(norms.len());
         for (i, (y, &sq)) in item_factors.chunks_exact(factors).zip(&norms).enumerate() {
             if sq <= 0.0 {
                 continue;
             }
-            let mut p: Vec<f32> = y.iter().map(|v| v / max).collect();
-            p.push((1.0 - sq / max_sq).max(0.0).sqrt());
-            points.push(Augmented(p.into_boxed_slice()));
-            items.push(i as u32);
+            points.extend(y.iter().map(|v| v / max));
+            points.push((1.0 - sq / max_sq).max(0.0).sqrt());
+            kept.push(i as u32);
         }
-        let (hnsw, ids) = Builder::default()
-            .ef_construction(params.ef_construction.max(1))
-            .ef_search(params.ef_search.max(1))
-            .seed(params.seed)
-            .build_hnsw(points);
-        // `build_hnsw` renumbers the points: map the graph's numbering back to items.
-        let mut by_point = vec![u32::MAX; items.len()];
-        for (item, pid) in items.iter().zip(&ids) {
-            if let Some(slot) = by_point.get_mut(pid.into_inner() as usize) {
-                *slot = *item;
+        let n = kept.len();
+        let lists = match params.lists {
+            0 => (4.0 * (n as f64).sqrt()).round() as usize,
+            l => l,
+        }
+        .clamp(1, n.max(1));
+        let mut rng = SplitMix64::new(params.seed);
+        // Centroids learned on a sample: initialised at distinct sample points, then Lloyd.
+        let mut order: Vec<usize> = (0..n).collect();
+        rng.shuffle(&mut order);
+        order.truncate((lists * SAMPLE_PER_LIST).min(n));
+        let point = |p: usize| &points[p * dims..(p + 1) * dims];
+        let mut centroids: Vec<f32> = order.iter().take(lists).flat_map(|&p| point(p).iter().copied()).collect();
+        centroids.resize(lists * dims, 0.0);
+        let sq_of = |c: &[f32]| c.chunks_exact(dims).map(|c| dot(c, c)).collect::<Vec<f32>>();
+        for _ in 0..KMEANS_ITERATIONS {
+            let sq = sq_of(&centroids);
+            let assigned: Vec<usize> = order.par_iter().map(|&p| nearest(point(p), &centroids, &sq, dims)).collect();
+            let mut sums = vec![0f64; lists * dims];
+            let mut counts = vec![0usize; lists];
+            for (&p, &l) in order.iter().zip(&assigned) {
+                counts[l] += 1;
+                for (s, v) in sums[l * dims..(l + 1) * dims].iter_mut().zip(point(p)) {
+                    *s += f64::from(*v);
+                }
+            }
+            for l in 0..lists {
+                let c = &mut centroids[l * dims..(l + 1) * dims];
+                if counts[l] == 0 {
+                    // An empty list restarts at a random sample point.
+                    c.copy_from_slice(point(order[rng.below(order.len().max(1))]));
+                } else {
+                    let k = counts[l] as f64;
+                    c.iter_mut().zip(&sums[l * dims..(l + 1) * dims]).for_each(|(c, s)| *c = (s / k) as f32);
+                }
             }
         }
-        Self { hnsw: Arc::new(hnsw), items: by_point, factors, ef_search: params.ef_search.max(1) }
+        let centroid_sq = sq_of(&centroids);
+        let assigned: Vec<usize> =
+            (0..n).into_par_iter().map(|p| nearest(point(p), &centroids, &centroid_sq, dims)).collect();
+        // Counting sort into contiguous lists.
+        let mut offsets = vec![0usize; lists + 1];
+        for &l in &assigned {
+            offsets[l + 1] += 1;
+        }
+        for l in 0..lists {
+            offsets[l + 1] += offsets[l];
+        }
+        let mut next = offsets.clone();
+        let mut items = vec![0u32; n];
+        let mut vectors = vec![0f32; n * factors];
+        for (p, &l) in assigned.iter().enumerate() {
+            let at = next[l];
+            next[l] += 1;
+            let item = kept[p];
+            items[at] = item;
+            let from = item as usize * factors;
+            vectors[at * factors..(at + 1) * factors].copy_from_slice(&item_factors[from..from + factors]);
+        }
+        let inner = Lists {
+            factors,
+            centroids,
+            centroid_sq,
+            offsets,
+            items,
+            vectors,
+            probes: params.probes.clamp(1, lists),
+            candidates: params.candidates.max(1),
+        };
+        Self { inner: Arc::new(inner) }
     }
 
     /// Items indexed.
     pub fn len(&self) -> usize {
-        self.items.len()
+        self.inner.items.len()
     }
 
     /// Whether no item is indexed.
     pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
+        self.inner.items.is_empty()
     }
 
-    /// HNSW's `ef` at query time: the most candidates one search returns.
-    pub fn ef_search(&self) -> usize {
-        self.ef_search
+    /// Lists the items are partitioned into.
+    pub fn lists(&self) -> usize {
+        self.inner.offsets.len().saturating_sub(1)
     }
 
-    /// Appends to `out` up to `ef_search` items with the largest inner product with `x` (user
-    /// factors), best first by the index's estimate. Nothing for a zero query.
+    /// Lists a search scores.
+    pub fn probes(&self) -> usize {
+        self.inner.probes
+    }
+
+    /// The most candidates one search returns.
+    pub fn candidates_per_search(&self) -> usize {
+        self.inner.candidates
+    }
+
+    /// Appends to `out` up to [`Self::candidates_per_search`] items with the largest inner
+    /// product with `x` (user factors) among the probed lists, best first. Nothing for a zero
+    /// query.
     pub fn candidates(&self, x: &[f32], out: &mut Vec<u32>) {
+        let ix = &*self.inner;
         let norm = x.iter().map(|v| v * v).sum::<f32>().sqrt();
-        if norm <= 0.0 || !norm.is_finite() || x.len() != self.factors {
+        if norm <= 0.0 || !norm.is_finite() || x.len() != ix.factors || ix.items.is_empty() {
             return;
         }
-        let mut q: Vec<f32> = x.iter().map(|v| v / norm).collect();
-        q.push(0.0);
-        let query = Augmented(q.into_boxed_slice());
-        SEARCH.with(|search| {
-            let mut search = search.borrow_mut();
-            out.extend(
-                self.hnsw.search(&query, &mut search).filter_map(|item| {
-                    self.items.get(item.pid.into_inner() as usize).copied().filter(|&i| i != u32::MAX)
-                }),
+        let dims = ix.factors + 1;
+        SEARCH.with(|cell| {
+            let Ok(mut buffers) = cell.try_borrow_mut() else { return };
+            let SearchBuffers { lists: by_distance, scored } = &mut *buffers;
+            // ‖q̂ − c‖² = 1 + ‖c‖² − 2·(x/‖x‖)·c (the query's augmented coordinate is 0).
+            by_distance.clear();
+            by_distance.extend(
+                ix.centroids
+                    .chunks_exact(dims)
+                    .zip(&ix.centroid_sq)
+                    .enumerate()
+                    .map(|(l, (c, &sq))| (l as u32, sq - 2.0 * dot(x, &c[..ix.factors]) / norm)),
             );
+            let probes = ix.probes.min(by_distance.len());
+            if probes < by_distance.len() {
+                by_distance.select_nth_unstable_by(probes - 1, |a, b| a.1.total_cmp(&b.1));
+            }
+            scored.clear();
+            for &(l, _) in &by_distance[..probes] {
+                let (from, to) = (ix.offsets[l as usize], ix.offsets[l as usize + 1]);
+                scored.extend(
+                    ix.items[from..to]
+                        .iter()
+                        .zip(ix.vectors[from * ix.factors..to * ix.factors].chunks_exact(ix.factors))
+                        .map(|(&i, y)| (i, dot(x, y))),
+                );
+            }
+            let keep = ix.candidates.min(scored.len());
+            let best_first = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+            if keep > 0 && keep < scored.len() {
+                scored.select_nth_unstable_by(keep - 1, best_first);
+            }
+            scored.truncate(keep);
+            scored.sort_unstable_by(best_first);
+            out.extend(scored.iter().map(|s| s.0));
         });
     }
 }
@@ -187,11 +303,9 @@ mod tests {
                 ((rng.next_f64() - 0.5) * 2.0) as f32 * scale
             })
             .collect();
-        // A well-built graph (ef_construction 100): this checks the inner-product reduction, not
-        // the quick default build.
-        let index =
-            MipsIndex::build(&factors, k, &AnnParams { ef_search: 64, ef_construction: 100, ..AnnParams::default() });
+        let index = MipsIndex::build(&factors, k, &AnnParams { candidates: 64, ..AnnParams::default() });
         assert_eq!(index.len(), n);
+        assert_eq!(index.lists(), 219, "about 4·√3000");
         let mut hits = 0;
         let queries = 50;
         for _ in 0..queries {

@@ -51,6 +51,8 @@ use super::sims::{FastHash, SimilarItems, SimsParams};
 use super::split::{TestCase, personalize_split};
 use super::{RecommendError, Scored, top_n};
 
+/// Decay weights below this count as 0 (far above f32's smallest normal, 1.2e-38).
+const TINY: f32 = 1e-30;
 /// Number of blended signals.
 pub const SIGNALS: usize = 13;
 /// Names of the signals, in weight order (for logs and metrics).
@@ -310,8 +312,8 @@ impl UserPersonalization {
 
     /// Build an index of the item factors for the collaborative candidates when the catalog has
     /// more than `params.min_items` items (see [`super::ann`]); smaller catalogs keep scoring every
-    /// item. With an index a request takes the index's `ef_search` best proposals (at most the
-    /// model's number of candidates) instead of the exact top. Returns whether an index was built. Requests can still ask for exact scoring
+    /// item. With an index a request takes the index's best proposals (at most the model's
+    /// number of candidates) instead of the exact top. Returns whether an index was built. Requests can still ask for exact scoring
     /// ([`RequestOptions::exact`]).
     pub fn index_items(&mut self, params: &AnnParams) -> bool {
         if self.als.n_items() <= params.min_items {
@@ -507,7 +509,14 @@ impl UserPersonalization {
         let hl = self.params.recency_half_life.max(1e-3);
         let hl_long = hl.max(history.len() as f32 / 4.0);
         let norm = length_norm(history.len(), self.mean_history, self.params.length_normalization);
-        for (p, e) in history.iter().rev().enumerate() {
+        // 2^(−p/hl) by repeated multiplication, flushed to 0 before it turns subnormal (whose
+        // arithmetic is a hundred times slower, and heavy histories reach it).
+        let (step, step_long) = ((-std::f32::consts::LN_2 / hl).exp(), (-std::f32::consts::LN_2 / hl_long).exp());
+        let (mut decay, mut decay_long) = (1.0f32, 1.0f32);
+        for e in history.iter().rev() {
+            let (d, d_long) = (decay, decay_long);
+            decay = if decay * step < TINY { 0.0 } else { decay * step };
+            decay_long = if decay_long * step_long < TINY { 0.0 } else { decay_long * step_long };
             let Some(slot) = s.own_slot.get_mut(e.item as usize) else { continue };
             if *slot == 0 {
                 s.own.push((e.item, Own { first: e.timestamp, last: e.timestamp, ..Own::default() }, 0.0));
@@ -515,13 +524,40 @@ impl UserPersonalization {
             }
             let (_, o, strength_sum) = &mut s.own[*slot as usize - 1];
             o.count += 1.0;
-            o.recency += (-(p as f32) * std::f32::consts::LN_2 / hl).exp();
-            o.recency_long += (-(p as f32) * std::f32::consts::LN_2 / hl_long).exp();
+            o.recency += d;
+            o.recency_long += d_long;
             o.first = o.first.min(e.timestamp);
             if let Some(w) = self.item_weight.get(e.item as usize) {
                 *strength_sum += strength(e, self.params.use_event_value) * w / norm;
             }
         }
+    }
+
+    /// The `k` own items (of `s.own`) with the best blended score over the own-history signals
+    /// alone, which need no candidate list to normalise them.
+    fn best_own(&self, s: &Scratch, now: i64, user_repeat_share: f32, k: usize) -> Vec<u32> {
+        let max_abs = |v: &mut dyn Iterator<Item = f32>| v.fold(0.0f32, |m, a| m.max(a.abs())).max(1e-12);
+        let cnt_max = max_abs(&mut s.own.iter().map(|o| o.1.count.ln_1p()));
+        let rec_max = max_abs(&mut s.own.iter().map(|o| o.1.recency));
+        let long_max = max_abs(&mut s.own.iter().map(|o| o.1.recency_long));
+        // The weights of the own-history signals, in SIGNAL_NAMES order (as in `candidates_in`).
+        let w = &self.weights;
+        let scored = s
+            .own
+            .iter()
+            .map(|&(i, o, _)| {
+                let repeat = self.repeat_rate.get(i as usize).copied().unwrap_or(0.0);
+                let score = w[1] * o.count.ln_1p() / cnt_max
+                    + w[2] * o.recency / rec_max
+                    + w[5]
+                    + w[7] * o.recency_long / long_max
+                    + w[8] * o.due(now)
+                    + w[9] * repeat
+                    + w[10] * user_repeat_share;
+                (i, score)
+            })
+            .collect();
+        top_n(scored, k).into_iter().map(|t| t.0).collect()
     }
 
     /// Candidate items for a history, with their signals (per-user normalised). `exact`: take
@@ -565,7 +601,8 @@ impl UserPersonalization {
         // to the serving parameters); exact scoring and offline evaluation the model's own.
         let packed = if exact { None } else { self.serving.as_ref() };
         // Neighbours of the whole history, undecayed (where order carries no signal).
-        for &(j, o, _) in &s.own {
+        let history_items = packed.map_or(usize::MAX, |sv| sv.history_items);
+        for &(j, o, _) in s.own.iter().take(history_items) {
             let weight = o.count.ln_1p();
             match packed {
                 Some(sv) => sv.sims.row(j).iter().for_each(|&(i, v)| s.whole.add(i, weight * v)),
@@ -576,7 +613,8 @@ impl UserPersonalization {
         // user): the own list is in order of each item's newest event.
         let keep = self.params.knn.max_user_items.max(self.params.ease.max_user_items);
         let newest_distinct = s.own.iter().take(keep).map(|o| o.0);
-        for j in newest_distinct.clone().take(self.params.knn.max_user_items) {
+        let knn_items = packed.map_or(usize::MAX, |sv| sv.knn_user_items).min(self.params.knn.max_user_items);
+        for j in newest_distinct.clone().take(knn_items) {
             match packed {
                 Some(sv) => sv.knn.row(j).iter().for_each(|&(i, v)| s.knn.add(i, v)),
                 None => self.knn.neighbors(j).for_each(|(i, v)| s.knn.add(i, v)),
@@ -620,16 +658,21 @@ impl UserPersonalization {
                         s.all = top;
                     }
                 }
-                c.extend(s.own.iter().map(|o| o.0));
-                c.extend(s.recent.top(self.params.candidates));
-                c.extend(s.whole.top(self.params.candidates));
-                c.extend(s.knn.top(self.params.candidates));
+                // Each item-to-item signal's best; a served request takes fewer of them.
+                let per_signal = packed.map_or(self.params.candidates, |sv| sv.signal_candidates);
+                match packed.map(|sv| sv.own_candidates).filter(|&k| k < s.own.len()) {
+                    Some(k) => c.extend(self.best_own(s, user_now, user_repeat_share, k)),
+                    None => c.extend(s.own.iter().map(|o| o.0)),
+                }
+                c.extend(s.recent.top(per_signal));
+                c.extend(s.whole.top(per_signal));
+                c.extend(s.knn.top(per_signal));
                 if ease_any {
                     let covered = self.ease.covered();
                     let scored = covered.iter().copied().zip(s.ease.iter().copied()).collect();
-                    c.extend(top_n(scored, self.params.candidates).into_iter().map(|t| t.0));
+                    c.extend(top_n(scored, per_signal).into_iter().map(|t| t.0));
                 }
-                c.extend(self.popular().iter().copied());
+                c.extend(self.popular().iter().take(per_signal).copied());
                 c.sort_unstable();
                 c.dedup();
                 c
@@ -994,36 +1037,43 @@ impl Scratch {
     }
 }
 
-/// A signal summed per item: the values, which items have one (an item can sum to 0 and still
-/// be among the touched), and those items in order.
+/// A signal summed per item: per item its value and the computation that last wrote it (a
+/// value from an older one reads as 0), and the items written in this one, in order (an item can
+/// sum to 0 and still be among them). Value and stamp sit side by side, so an addition touches
+/// one cache line, and clearing is a new stamp rather than a pass over the items.
 #[derive(Debug, Default)]
 struct DenseSignal {
-    value: Vec<f32>,
-    present: Vec<bool>,
+    slots: Vec<(f32, u32)>,
+    /// The current computation's stamp (≥ 1 once cleared; slots start at 0).
+    stamp: u32,
     touched: Vec<u32>,
 }
 
 impl DenseSignal {
     fn grow(&mut self, n: usize) {
-        if self.value.len() < n {
-            self.value.resize(n, 0.0);
-            self.present.resize(n, false);
+        self.stamp = self.stamp.max(1);
+        if self.slots.len() < n {
+            self.slots.resize(n, (0.0, 0));
         }
     }
 
     fn add(&mut self, i: u32, v: f32) {
-        if let (Some(x), Some(p)) = (self.value.get_mut(i as usize), self.present.get_mut(i as usize)) {
-            if !*p {
-                *p = true;
+        if let Some(slot) = self.slots.get_mut(i as usize) {
+            if slot.1 == self.stamp {
+                slot.0 += v;
+            } else {
+                *slot = (v, self.stamp);
                 self.touched.push(i);
             }
-            *x += v;
         }
     }
 
     /// The item's value; 0 where it has none.
     fn get(&self, i: u32) -> f32 {
-        self.value.get(i as usize).copied().unwrap_or(0.0)
+        match self.slots.get(i as usize) {
+            Some(&(v, stamp)) if stamp == self.stamp => v,
+            _ => 0.0,
+        }
     }
 
     /// The `n` items with the largest values.
@@ -1032,13 +1082,13 @@ impl DenseSignal {
     }
 
     fn clear(&mut self) {
-        for &i in &self.touched {
-            if let (Some(x), Some(p)) = (self.value.get_mut(i as usize), self.present.get_mut(i as usize)) {
-                *x = 0.0;
-                *p = false;
-            }
-        }
         self.touched.clear();
+        self.stamp = self.stamp.wrapping_add(1);
+        if self.stamp == 0 {
+            // Once in 2³² computations: old stamps could read as current.
+            self.slots.iter_mut().for_each(|s| *s = (0.0, 0));
+            self.stamp = 1;
+        }
     }
 }
 

@@ -26,13 +26,31 @@ pub struct ServingParams {
     /// The user's newest distinct items whose EASE rows are summed (at most the model's own
     /// number).
     pub ease_user_items: usize,
+    /// The user's newest distinct items whose SIMS rows make the whole-history signal.
+    pub history_items: usize,
+    /// The user's newest distinct items whose item-kNN rows are summed (at most the model's own
+    /// number).
+    pub knn_user_items: usize,
+    /// Candidates each item-to-item signal proposes (its best), and the popular items added.
+    pub signal_candidates: usize,
+    /// The user's own items that are candidates: the best by the blend's own-history signals
+    /// (how often, how recently, whether due, how repeatable).
+    pub own_candidates: usize,
 }
 
 impl Default for ServingParams {
     fn default() -> Self {
         // On complete_journey (68k items, heavy grocery histories) these keep the served top 10
         // at recall 0.995 of exact scoring (bench/server/RESULTS.md) for a fraction of the sums.
-        Self { history_neighbors: 20, knn_neighbors: 30, ease_user_items: 100 }
+        Self {
+            history_neighbors: 20,
+            knn_neighbors: 30,
+            ease_user_items: 100,
+            history_items: 100,
+            knn_user_items: 100,
+            signal_candidates: 50,
+            own_candidates: 100,
+        }
     }
 }
 
@@ -45,6 +63,14 @@ pub(super) struct Serving {
     pub(super) knn: NeighbourRows,
     /// EASE rows summed per request.
     pub(super) ease_user_items: usize,
+    /// Newest distinct items whose SIMS rows are summed per request.
+    pub(super) history_items: usize,
+    /// Newest distinct items whose kNN rows are summed per request.
+    pub(super) knn_user_items: usize,
+    /// Candidates per signal.
+    pub(super) signal_candidates: usize,
+    /// Own items kept as candidates.
+    pub(super) own_candidates: usize,
     factors: usize,
     /// Row `u`: trained user `u`'s folded-in factors (zeros where `folded[u]` is false).
     user_vectors: Vec<f32>,
@@ -87,6 +113,10 @@ impl Serving {
             sims: NeighbourRows::build(n_items, |i| model.sims.cooccurrence(i), params.history_neighbors),
             knn: NeighbourRows::build(n_items, |i| model.knn.neighbors(i), params.knn_neighbors),
             ease_user_items: params.ease_user_items,
+            history_items: params.history_items,
+            knn_user_items: params.knn_user_items,
+            signal_candidates: params.signal_candidates.max(1),
+            own_candidates: params.own_candidates.max(1),
             factors,
             user_vectors,
             folded,

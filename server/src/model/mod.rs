@@ -131,9 +131,9 @@ pub async fn load_with(uri: &str, filters: &[(String, String)], options: &LoadOp
                 let started = std::time::Instant::now();
                 if trained.index_items(&ann) {
                     eprintln!(
-                        "seer-server: indexed {} items for approximate candidates (HNSW, ef {}) in {:.1} s",
+                        "seer-server: indexed {} items for approximate candidates (IVF, {} probes) in {:.1} s",
                         trained.items().len(),
-                        ann.ef_search,
+                        ann.probes,
                         started.elapsed().as_secs_f64()
                     );
                 }
