@@ -14,6 +14,7 @@ use faer::{Mat, MatRef, Side};
 use sprs::CsMat;
 
 use super::RecommendError;
+use super::kernels::dot;
 use super::rng::SplitMix64;
 
 /// ALS hyperparameters.
@@ -191,23 +192,6 @@ fn gram(f: &[f32], k: usize) -> Vec<f32> {
         }
     }
     out
-}
-
-/// Dot product with eight independent accumulators: floating-point sums are not reassociated
-/// by the compiler, so a plain `sum()` runs one lane at a time; this form vectorises.
-pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let n = a.len().min(b.len());
-    let (a, b) = (&a[..n], &b[..n]);
-    let mut acc = [0f32; 8];
-    let mut ca = a.chunks_exact(8);
-    let mut cb = b.chunks_exact(8);
-    for (x, y) in (&mut ca).zip(&mut cb) {
-        for l in 0..8 {
-            acc[l] += x[l] * y[l];
-        }
-    }
-    let tail: f32 = ca.remainder().iter().zip(cb.remainder()).map(|(x, y)| x * y).sum();
-    acc.iter().sum::<f32>() + tail
 }
 
 /// Solve every row of `rows` (CSR, row → other side) for `x`, holding `other` fixed.

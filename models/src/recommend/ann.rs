@@ -27,7 +27,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use super::als::dot;
+use super::kernels::dot;
 use crate::rng::SplitMix64;
 
 /// When and how to build the index.

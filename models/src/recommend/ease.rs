@@ -173,7 +173,7 @@ impl Ease {
                 && let Some(row) = self.weights.get(c * m..(c + 1) * m)
             {
                 any = true;
-                out.iter_mut().zip(row).for_each(|(a, b)| *a += b);
+                super::kernels::add_assign(out, row);
             }
         }
         any

@@ -13,6 +13,7 @@ pub mod ann;
 pub mod data;
 pub mod ease;
 pub mod filter;
+mod kernels;
 pub mod knn;
 pub mod metrics;
 pub mod persist;

@@ -651,7 +651,7 @@ impl UserPersonalization {
                         all.extend(
                             (0..n_items as u32)
                                 .zip(self.als.item_factors().chunks_exact(self.als.factors()))
-                                .map(|(i, y)| (i, super::als::dot(&x, y))),
+                                .map(|(i, y)| (i, super::kernels::dot(&x, y))),
                         );
                         let top = top_n(all, self.params.candidates);
                         c.extend(top.iter().map(|t| t.0));
