@@ -54,7 +54,7 @@ load() { cut -d' ' -f1-3 /proc/loadavg; }
 
 # What the index loses, measured against exact scoring over every user (one thread, no HTTP).
 echo "== recall of the ANN index against exact scoring" >&2
-"$BIN/examples/ann_recall" "$CJ" ${SEER_BENCH_PROBES:-16 32 48} | tee "$WORK/recall.md" >&2
+"$BIN/examples/ann_recall" "$CJ" ${SEER_BENCH_PROBES:-16 32 48 64} | tee "$WORK/recall.md" >&2
 
 server_pid=
 stop_server() {
