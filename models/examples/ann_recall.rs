@@ -94,12 +94,15 @@ fn main() -> Result<(), String> {
         if served_only {
             // CPU time of this (single-threaded) loop: on a loaded machine wall time per call
             // counts the waits for a core too.
+            // SEER_ANN_EXPLORATION=w: another exploration weight than the model's.
+            let exploration_weight = std::env::var("SEER_ANN_EXPLORATION").ok().and_then(|v| v.parse().ok());
             let repeat: u32 = std::env::var("SEER_ANN_REPEAT").ok().and_then(|v| v.parse().ok()).unwrap_or(1);
             let cpu = cpu_seconds();
             for _ in 0..repeat {
                 for u in 0..users {
                     let history = trained.histories().user(u);
-                    let options = RequestOptions { trained_user: Some(u), ..RequestOptions::default() };
+                    let options =
+                        RequestOptions { trained_user: Some(u), exploration_weight, ..RequestOptions::default() };
                     m.recommend(history, 25, &options, |_| true).map_err(|e| e.to_string())?;
                 }
             }

@@ -179,6 +179,10 @@ pub(super) struct Derived {
     /// Items with too few events to be placed by behaviour (below the metadata prior) and a
     /// known first appearance, newest first: `(born, item)`.
     explorable: Vec<(i64, u32)>,
+    /// The explorable items' metadata tokens, item `k`'s at
+    /// `explorable_offsets[k]..explorable_offsets[k + 1]`.
+    explorable_tokens: Vec<u32>,
+    explorable_offsets: Vec<usize>,
 }
 
 /// Candidate items and their signals.
@@ -416,7 +420,16 @@ impl UserPersonalization {
                 .filter(|&(_, i)| self.sims.count(i) < kappa)
                 .collect();
             explorable.sort_unstable_by(|a, b| b.cmp(a));
-            Derived { popular, explorable }
+            // Their metadata tokens side by side in the same order: a request walks thousands of
+            // them, and one array is one stream instead of a pointer per item.
+            let mut explorable_tokens = Vec::new();
+            let mut explorable_offsets = Vec::with_capacity(explorable.len() + 1);
+            explorable_offsets.push(0);
+            for &(_, i) in &explorable {
+                explorable_tokens.extend_from_slice(self.sims.tokens(i));
+                explorable_offsets.push(explorable_tokens.len());
+            }
+            Derived { popular, explorable, explorable_tokens, explorable_offsets }
         })
     }
 
@@ -820,16 +833,18 @@ impl UserPersonalization {
             SCRATCH.with(|cell| cell.try_borrow_mut().map(|mut s| std::mem::take(&mut s.tokens)).unwrap_or_default());
         self.sims.anchor_token_weights(&recent, &mut weights, &mut set);
         // Newest first, so the walk stops at the age cutoff.
-        let fresh: Vec<Scored> = self
-            .derived()
+        let derived = self.derived();
+        let fresh: Vec<Scored> = derived
             .explorable
             .iter()
-            .take_while(|&&(born, _)| now.saturating_sub(born) <= cutoff)
-            .filter_map(|&(born, i)| {
+            .zip(derived.explorable_offsets.windows(2))
+            .take_while(|&(&(born, _), _)| now.saturating_sub(born) <= cutoff)
+            .filter_map(|(&(born, i), range)| {
                 if !allow(i) || base.iter().any(|s| s.0 == i) {
                     return None;
                 }
-                let affinity = self.sims.anchor_affinity(&weights, i);
+                let tokens = derived.explorable_tokens.get(range[0]..range[1]).unwrap_or(&[]);
+                let affinity = SimilarItems::token_affinity(&weights, tokens);
                 // Newer first among equals.
                 Some((i, affinity + 1e-9 * born as f32))
             })

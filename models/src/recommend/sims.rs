@@ -193,7 +193,7 @@ impl SimilarItems {
 
     /// Adds to `weights` (indexed by token, grown to the vocabulary) each token's share of the mean
     /// metadata similarity to `anchors`, and appends the tokens set to `set` (to clear them after):
-    /// then [`Self::anchor_affinity`] of an item is the mean over the anchors `a` of
+    /// then [`Self::token_affinity`] of an item's tokens is the mean over the anchors `a` of
     /// [`Self::metadata_similarity`]`(a, item)`, at one lookup per token of the item instead of
     /// one intersection per anchor.
     pub(super) fn anchor_token_weights(&self, anchors: &[u32], weights: &mut Vec<f32>, set: &mut Vec<u32>) {
@@ -217,11 +217,15 @@ impl SimilarItems {
         }
     }
 
-    /// Item `b`'s affinity under weights from [`Self::anchor_token_weights`].
-    pub(super) fn anchor_affinity(&self, weights: &[f32], b: u32) -> f32 {
-        self.item_tokens
-            .get(b as usize)
-            .map_or(0.0, |tb| tb.iter().map(|&t| weights.get(t as usize).copied().unwrap_or(0.0)).sum())
+    /// The affinity of an item with metadata `tokens` under weights from
+    /// [`Self::anchor_token_weights`].
+    pub(super) fn token_affinity(weights: &[f32], tokens: &[u32]) -> f32 {
+        tokens.iter().map(|&t| weights.get(t as usize).copied().unwrap_or(0.0)).sum()
+    }
+
+    /// Item `i`'s metadata tokens (sorted; empty without metadata).
+    pub(super) fn tokens(&self, i: u32) -> &[u32] {
+        self.item_tokens.get(i as usize).map_or(&[], Vec::as_slice)
     }
 
     /// Events of item `i` seen in training.
