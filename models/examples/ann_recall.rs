@@ -51,26 +51,19 @@ fn main() -> Result<(), String> {
     let started = Instant::now();
     let mut serving = ServingParams::default();
     let env = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<usize>().ok());
-    if let Some(n) = env("SEER_SERVE_HISTORY_NEIGHBORS") {
-        serving.history_neighbors = n;
-    }
-    if let Some(n) = env("SEER_SERVE_KNN_NEIGHBORS") {
-        serving.knn_neighbors = n;
-    }
-    if let Some(n) = env("SEER_SERVE_EASE_USER_ITEMS") {
-        serving.ease_user_items = n;
-    }
-    if let Some(n) = env("SEER_SERVE_HISTORY_ITEMS") {
-        serving.history_items = n;
-    }
-    if let Some(n) = env("SEER_SERVE_KNN_USER_ITEMS") {
-        serving.knn_user_items = n;
-    }
-    if let Some(n) = env("SEER_SERVE_OWN_CANDIDATES") {
-        serving.own_candidates = n;
-    }
-    if let Some(n) = env("SEER_SERVE_SIGNAL_CANDIDATES") {
-        serving.signal_candidates = n;
+    let overrides = [
+        ("SEER_SERVE_HISTORY_NEIGHBORS", &mut serving.history_neighbors),
+        ("SEER_SERVE_KNN_NEIGHBORS", &mut serving.knn_neighbors),
+        ("SEER_SERVE_EASE_USER_ITEMS", &mut serving.ease_user_items),
+        ("SEER_SERVE_HISTORY_ITEMS", &mut serving.history_items),
+        ("SEER_SERVE_KNN_USER_ITEMS", &mut serving.knn_user_items),
+        ("SEER_SERVE_OWN_CANDIDATES", &mut serving.own_candidates),
+        ("SEER_SERVE_SIGNAL_CANDIDATES", &mut serving.signal_candidates),
+    ];
+    for (name, field) in overrides {
+        if let Some(n) = env(name) {
+            *field = n;
+        }
     }
     eprintln!("serving parameters {serving:?}");
     let prepared = trained.prepare_serving(&serving);
