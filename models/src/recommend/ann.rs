@@ -64,6 +64,10 @@ impl Default for AnnParams {
 const KMEANS_ITERATIONS: usize = 10;
 /// Points per list the k-means centroids are learned from (a sample; every item is assigned).
 const SAMPLE_PER_LIST: usize = 64;
+/// At most this many points in the sample: the build's Lloyd iterations then cost at most
+/// `MAX_SAMPLE × lists × factors` each, and assigning every item `items × lists × factors` once
+/// (about a minute on two cores for a million items and 4,000 lists).
+const MAX_SAMPLE: usize = 1 << 17;
 
 /// An inverted-file index over item factors for maximum inner product.
 #[derive(Clone)]
@@ -144,6 +148,20 @@ impl MipsIndex {
             kept.push(i as u32);
         }
         let n = kept.len();
+        if n == 0 {
+            // Nothing to index (no item has factors): every search proposes nothing.
+            let inner = Lists {
+                factors,
+                centroids: Vec::new(),
+                centroid_sq: Vec::new(),
+                offsets: vec![0],
+                items: Vec::new(),
+                vectors: Vec::new(),
+                probes: 1,
+                candidates: params.candidates.max(1),
+            };
+            return Self { inner: Arc::new(inner) };
+        }
         let lists = match params.lists {
             0 => (4.0 * (n as f64).sqrt()).round() as usize,
             l => l,
@@ -153,7 +171,7 @@ impl MipsIndex {
         // Centroids learned on a sample: initialised at distinct sample points, then Lloyd.
         let mut order: Vec<usize> = (0..n).collect();
         rng.shuffle(&mut order);
-        order.truncate((lists * SAMPLE_PER_LIST).min(n));
+        order.truncate((lists * SAMPLE_PER_LIST).min(MAX_SAMPLE).min(n));
         let point = |p: usize| &points[p * dims..(p + 1) * dims];
         let mut centroids: Vec<f32> = order.iter().take(lists).flat_map(|&p| point(p).iter().copied()).collect();
         centroids.resize(lists * dims, 0.0);
@@ -328,6 +346,7 @@ mod tests {
         let mut none = Vec::new();
         index.candidates(&[0.0; 16], &mut none);
         assert!(none.is_empty());
+        assert!(MipsIndex::build(&vec![0.0; 4 * k], k, &AnnParams::default()).is_empty(), "nothing to index");
         let mut with_zero = factors.clone();
         with_zero[..k].iter_mut().for_each(|v| *v = 0.0);
         assert_eq!(MipsIndex::build(&with_zero, k, &AnnParams::default()).len(), n - 1);
