@@ -548,11 +548,7 @@ impl UserPersonalization {
 
     /// The `k` own items (of `s.own`) with the best blended score over the own-history signals
     /// alone, which need no candidate list to normalise them.
-    fn best_own(&self, s: &Scratch, now: i64, user_repeat_share: f32, k: usize) -> Vec<u32> {
-        let max_abs = |v: &mut dyn Iterator<Item = f32>| v.fold(0.0f32, |m, a| m.max(a.abs())).max(1e-12);
-        let cnt_max = max_abs(&mut s.own.iter().map(|o| o.1.count.ln_1p()));
-        let rec_max = max_abs(&mut s.own.iter().map(|o| o.1.recency));
-        let long_max = max_abs(&mut s.own.iter().map(|o| o.1.recency_long));
+    fn best_own(&self, s: &Scratch, scale: &OwnScale, now: i64, user_repeat_share: f32, k: usize) -> Vec<u32> {
         // The weights of the own-history signals, in SIGNAL_NAMES order (as in `candidates_in`).
         let w = &self.weights;
         let scored = s
@@ -560,10 +556,10 @@ impl UserPersonalization {
             .iter()
             .map(|&(i, o, _)| {
                 let repeat = self.repeat_rate.get(i as usize).copied().unwrap_or(0.0);
-                let score = w[1] * o.count.ln_1p() / cnt_max
-                    + w[2] * o.recency / rec_max
+                let score = w[1] * o.count.ln_1p() / scale.count
+                    + w[2] * o.recency / scale.recency
                     + w[5]
-                    + w[7] * o.recency_long / long_max
+                    + w[7] * o.recency_long / scale.recency_long
                     + w[8] * o.due(now)
                     + w[9] * repeat
                     + w[10] * user_repeat_share;
@@ -600,6 +596,7 @@ impl UserPersonalization {
         let n_items = self.als.n_items();
         s.prepare(n_items);
         self.own_items(history, s);
+        let own_scale = OwnScale::of(s);
         let user_now = history.last().map_or(0, |e| e.timestamp);
         // How much of this user's history is coming back to something they had before.
         let user_repeat_share = if history.is_empty() { 0.0 } else { 1.0 - s.own.len() as f32 / history.len() as f32 };
@@ -674,7 +671,7 @@ impl UserPersonalization {
                 // Each item-to-item signal's best; a served request takes fewer of them.
                 let per_signal = packed.map_or(self.params.candidates, |sv| sv.signal_candidates);
                 match packed.map(|sv| sv.own_candidates).filter(|&k| k < s.own.len()) {
-                    Some(k) => c.extend(self.best_own(s, user_now, user_repeat_share, k)),
+                    Some(k) => c.extend(self.best_own(s, &own_scale, user_now, user_repeat_share, k)),
                     None => c.extend(s.own.iter().map(|o| o.0)),
                 }
                 c.extend(s.recent.top(per_signal));
@@ -698,15 +695,12 @@ impl UserPersonalization {
             0 => Own::default(),
             slot => s.own[slot as usize - 1].1,
         };
-        let max_abs = |v: &mut dyn Iterator<Item = f32>| v.fold(0.0f32, |m, a| m.max(a.abs())).max(1e-12);
-        let cf_max = max_abs(&mut cf.iter().copied());
-        let cnt_max = max_abs(&mut s.own.iter().map(|o| o.1.count.ln_1p()));
-        let rec_max = max_abs(&mut s.own.iter().map(|o| o.1.recency));
-        let long_max = max_abs(&mut s.own.iter().map(|o| o.1.recency_long));
-        let nb_max = max_abs(&mut items.iter().map(|&i| s.recent.get(i)));
-        let wh_max = max_abs(&mut items.iter().map(|&i| s.whole.get(i)));
-        let knn_max = max_abs(&mut items.iter().map(|&i| s.knn.get(i)));
-        let ease_max = max_abs(&mut items.iter().map(|&i| ease_of(i)));
+        let cf_max = max_abs(cf.iter().copied());
+        let OwnScale { count: cnt_max, recency: rec_max, recency_long: long_max } = own_scale;
+        let nb_max = max_abs(items.iter().map(|&i| s.recent.get(i)));
+        let wh_max = max_abs(items.iter().map(|&i| s.whole.get(i)));
+        let knn_max = max_abs(items.iter().map(|&i| s.knn.get(i)));
+        let ease_max = max_abs(items.iter().map(|&i| ease_of(i)));
         let feats = items
             .iter()
             .zip(&cf)
@@ -1049,6 +1043,30 @@ impl Scratch {
         self.recent.clear();
         self.whole.clear();
         self.knn.clear();
+    }
+}
+
+/// The largest |value| (at least 1e-12, so it can divide): each signal's per-user scale.
+fn max_abs(values: impl Iterator<Item = f32>) -> f32 {
+    values.fold(0.0f32, |m, a| m.max(a.abs())).max(1e-12)
+}
+
+/// The scales of the own-history signals over the user's items, which the candidate list does
+/// not change: computed once per request, for choosing the own candidates and for the features.
+#[derive(Clone, Copy, Debug)]
+struct OwnScale {
+    count: f32,
+    recency: f32,
+    recency_long: f32,
+}
+
+impl OwnScale {
+    fn of(s: &Scratch) -> Self {
+        Self {
+            count: max_abs(s.own.iter().map(|o| o.1.count.ln_1p())),
+            recency: max_abs(s.own.iter().map(|o| o.1.recency)),
+            recency_long: max_abs(s.own.iter().map(|o| o.1.recency_long)),
+        }
     }
 }
 
