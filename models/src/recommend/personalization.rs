@@ -611,7 +611,7 @@ impl UserPersonalization {
         // to the serving parameters); exact scoring and offline evaluation the model's own.
         let packed = if exact { None } else { self.serving.as_ref() };
         // Neighbours of the whole history, undecayed (where order carries no signal).
-        let history_items = packed.map_or(usize::MAX, |sv| sv.history_items);
+        let history_items = packed.map_or(usize::MAX, |sv| sv.params.history_items);
         for &(j, o, _) in s.own.iter().take(history_items) {
             let weight = o.count.ln_1p();
             match packed {
@@ -623,14 +623,14 @@ impl UserPersonalization {
         // user): the own list is in order of each item's newest event.
         let keep = self.params.knn.max_user_items.max(self.params.ease.max_user_items);
         let newest_distinct = s.own.iter().take(keep).map(|o| o.0);
-        let knn_items = packed.map_or(usize::MAX, |sv| sv.knn_user_items).min(self.params.knn.max_user_items);
+        let knn_items = packed.map_or(usize::MAX, |sv| sv.params.knn_user_items).min(self.params.knn.max_user_items);
         for j in newest_distinct.clone().take(knn_items) {
             match packed {
                 Some(sv) => sv.knn.row(j).iter().for_each(|&(i, v)| s.knn.add(i, v)),
                 None => self.knn.neighbors(j).for_each(|(i, v)| s.knn.add(i, v)),
             }
         }
-        let ease_items = packed.map_or(usize::MAX, |sv| sv.ease_user_items);
+        let ease_items = packed.map_or(usize::MAX, |sv| sv.params.ease_user_items);
         let ease_any = self.ease.scores_into(newest_distinct.take(ease_items), &mut s.ease);
         let precomputed = trained_user.and_then(|u| self.serving.as_ref()?.user_vector(u));
         let x = match precomputed {
@@ -669,8 +669,8 @@ impl UserPersonalization {
                     }
                 }
                 // Each item-to-item signal's best; a served request takes fewer of them.
-                let per_signal = packed.map_or(self.params.candidates, |sv| sv.signal_candidates);
-                match packed.map(|sv| sv.own_candidates).filter(|&k| k < s.own.len()) {
+                let per_signal = packed.map_or(self.params.candidates, |sv| sv.params.signal_candidates);
+                match packed.map(|sv| sv.params.own_candidates).filter(|&k| k < s.own.len()) {
                     Some(k) => c.extend(self.best_own(s, &own_scale, user_now, user_repeat_share, k)),
                     None => c.extend(s.own.iter().map(|o| o.0)),
                 }

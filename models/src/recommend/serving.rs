@@ -61,16 +61,8 @@ pub(super) struct Serving {
     pub(super) sims: NeighbourRows,
     /// The item-kNN rows, strongest first, cut to `knn_neighbors`.
     pub(super) knn: NeighbourRows,
-    /// EASE rows summed per request.
-    pub(super) ease_user_items: usize,
-    /// Newest distinct items whose SIMS rows are summed per request.
-    pub(super) history_items: usize,
-    /// Newest distinct items whose kNN rows are summed per request.
-    pub(super) knn_user_items: usize,
-    /// Candidates per signal.
-    pub(super) signal_candidates: usize,
-    /// Own items kept as candidates.
-    pub(super) own_candidates: usize,
+    /// What a request sums and how many candidates it takes (the counts at least 1).
+    pub(super) params: ServingParams,
     factors: usize,
     /// Row `u`: trained user `u`'s folded-in factors (zeros where `folded[u]` is false).
     user_vectors: Vec<f32>,
@@ -112,11 +104,11 @@ impl Serving {
         Self {
             sims: NeighbourRows::build(n_items, |i| model.sims.cooccurrence(i), params.history_neighbors),
             knn: NeighbourRows::build(n_items, |i| model.knn.neighbors(i), params.knn_neighbors),
-            ease_user_items: params.ease_user_items,
-            history_items: params.history_items,
-            knn_user_items: params.knn_user_items,
-            signal_candidates: params.signal_candidates.max(1),
-            own_candidates: params.own_candidates.max(1),
+            params: ServingParams {
+                signal_candidates: params.signal_candidates.max(1),
+                own_candidates: params.own_candidates.max(1),
+                ..params.clone()
+            },
             factors,
             user_vectors,
             folded,
