@@ -66,14 +66,54 @@ pub enum RecommendError {
 /// A scored recommendation: the dense item index and its score (higher is better).
 pub type Scored = (u32, f32);
 
+/// Best first: higher score, then lower index (so results are deterministic).
+fn best_first(a: &Scored, b: &Scored) -> std::cmp::Ordering {
+    b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
+}
+
 /// Sort by score, best first, ties by index so results are deterministic; keep `n`.
 pub(crate) fn top_n(mut scored: Vec<Scored>, n: usize) -> Vec<Scored> {
-    let cmp = |a: &Scored, b: &Scored| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
     if scored.len() > n && n > 0 {
-        scored.select_nth_unstable_by(n - 1, cmp);
+        scored.select_nth_unstable_by(n - 1, best_first);
         scored.truncate(n);
     }
-    scored.sort_by(cmp);
+    scored.sort_by(best_first);
     scored.truncate(n);
     scored
+}
+
+/// The best `k` of a stream of scored items, as [`top_n`] would choose them from all of it,
+/// holding at most `4k` at a time: whenever the buffer fills it is cut back to its best `k`, and
+/// the `k`-th best score becomes a floor below which nothing is kept (thousands of candidates
+/// then cost a comparison each rather than a place in a sort).
+pub(crate) struct Best {
+    k: usize,
+    floor: f32,
+    buffer: Vec<Scored>,
+}
+
+impl Best {
+    /// Collects into `buffer` (cleared; pass a reused one to avoid allocating).
+    pub(crate) fn new(k: usize, mut buffer: Vec<Scored>) -> Self {
+        buffer.clear();
+        Self { k, floor: f32::NEG_INFINITY, buffer }
+    }
+
+    pub(crate) fn push(&mut self, item: u32, score: f32) {
+        // Equal to the floor may still win on the index.
+        if self.k == 0 || score < self.floor {
+            return;
+        }
+        self.buffer.push((item, score));
+        if self.buffer.len() >= 4 * self.k {
+            self.buffer.select_nth_unstable_by(self.k - 1, best_first);
+            self.buffer.truncate(self.k);
+            self.floor = self.buffer[self.k - 1].1;
+        }
+    }
+
+    /// The best `k`, best first.
+    pub(crate) fn into_sorted(self) -> Vec<Scored> {
+        top_n(self.buffer, self.k)
+    }
 }
