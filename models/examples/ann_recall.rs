@@ -7,7 +7,7 @@
 //! The served side is what the server computes: the index plus what it prepares at load
 //! (`ServingParams`; override with `SEER_SERVE_HISTORY_NEIGHBORS`, `SEER_SERVE_KNN_NEIGHBORS`,
 //! `SEER_SERVE_EASE_USER_ITEMS`, `SEER_SERVE_HISTORY_ITEMS`, `SEER_SERVE_KNN_USER_ITEMS`,
-//! `SEER_SERVE_SIGNAL_CANDIDATES`, `SEER_SERVE_OWN_CANDIDATES`; `SEER_ANN_LISTS` sets the index's lists). `SEER_ANN_SERVED_ONLY=1` skips the comparison and prints the
+//! `SEER_SERVE_SIGNAL_CANDIDATES`, `SEER_SERVE_OWN_CANDIDATES`, `SEER_SERVE_MIN_RECALL`; `SEER_ANN_LISTS` sets the index's lists). `SEER_ANN_SERVED_ONLY=1` skips the comparison and prints the
 //! CPU time per served request instead (every user, `SEER_ANN_REPEAT` times), which a loaded
 //! machine does not inflate as it does wall time.
 //!
@@ -42,13 +42,12 @@ fn main() -> Result<(), String> {
     );
     println!(
         "| probes (lists searched) | index build s | recall@10 of the recommendations | collaborative recall@10 | \
-         collaborative recall@200 | exact µs mean / p99 | with index µs mean / p99 |"
+         collaborative recall@200 | exact µs mean / p99 | with index µs mean / p99 | signals skipped in serving |"
     );
-    println!("|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---|");
     let exact_options = RequestOptions { exact: true, ..RequestOptions::default() };
-    // What the server computes at load for its trained users (their folded-in factors); the
-    // exact reference does not use it.
-    let started = Instant::now();
+    // What the server computes at load (after the index, as the server does): the trained users'
+    // folded-in factors and the signals it skips; the exact reference uses neither.
     let mut serving = ServingParams::default();
     let env = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<usize>().ok());
     let overrides = [
@@ -65,9 +64,10 @@ fn main() -> Result<(), String> {
             *field = n;
         }
     }
+    if let Some(r) = std::env::var("SEER_SERVE_MIN_RECALL").ok().and_then(|v| v.parse().ok()) {
+        serving.min_recall = r;
+    }
     eprintln!("serving parameters {serving:?}");
-    let prepared = trained.prepare_serving(&serving);
-    eprintln!("prepared {prepared} users for serving in {:.1} s", started.elapsed().as_secs_f64());
     // SEER_ANN_SERVED_ONLY=1: only the served path, every user once (for profiling).
     let served_only = std::env::var("SEER_ANN_SERVED_ONLY").is_ok_and(|v| v == "1");
     for probe in probes {
@@ -78,9 +78,16 @@ fn main() -> Result<(), String> {
         }
         trained.index_items(&params);
         let build = started.elapsed().as_secs_f64();
+        let started = Instant::now();
+        let prepared = trained.prepare_serving(&serving);
         let RecipeModel::UserPersonalization(m) = trained.model() else {
             return Err("not a USER_PERSONALIZATION model".into());
         };
+        let skipped = m.skipped_signals();
+        eprintln!(
+            "prepared {prepared} users for serving in {:.1} s; served requests skip {skipped:?}",
+            started.elapsed().as_secs_f64()
+        );
         let (mut hits, mut total) = (0usize, 0usize);
         let (mut cf10, mut cf_total10, mut cf200, mut cf_total200) = (0usize, 0usize, 0usize, 0usize);
         let (mut exact_us, mut ann_us) = (Vec::new(), Vec::new());
@@ -143,12 +150,13 @@ fn main() -> Result<(), String> {
             format!("{mean:.0} / {p99:.0}")
         };
         println!(
-            "| {probe} | {build:.1} | **{:.4}** | {:.4} | {:.4} | {} | {} |",
+            "| {probe} | {build:.1} | **{:.4}** | {:.4} | {:.4} | {} | {} | {} |",
             hits as f64 / total.max(1) as f64,
             cf10 as f64 / cf_total10.max(1) as f64,
             cf200 as f64 / cf_total200.max(1) as f64,
             stats(&mut exact_us),
-            stats(&mut ann_us)
+            stats(&mut ann_us),
+            if skipped.is_empty() { "none".to_string() } else { skipped.join(", ") }
         );
     }
     Ok(())

@@ -58,9 +58,12 @@ fn precomputed_user_vectors_and_uncut_rows_change_nothing() {
         knn_user_items: usize::MAX,
         signal_candidates: PersonalizationParams::default().candidates,
         own_candidates: usize::MAX,
+        min_recall: 1.0,
+        calibration_users: 0,
     };
     served.prepare_serving(&uncut, ds.n_users(), |u| ds.user_events(u));
     assert_eq!(served.prepared_users(), ds.n_users());
+    assert!(served.skipped_signals().is_empty(), "no calibration sample, nothing skipped");
     for u in 0..ds.n_users() as u32 {
         let history = ds.user_events(u);
         let want = top(&plain, history, &RequestOptions::default());
@@ -89,6 +92,50 @@ fn cut_rows_keep_the_exact_top_10() {
     }
     let recall = hits as f64 / total as f64;
     assert!(recall >= 0.95, "recall@10 {recall:.4}");
+}
+
+#[test]
+fn skipped_signals_keep_the_calibrated_recall() {
+    let ds = catalog();
+    let mut m = model(&ds);
+    assert!(m.index_items(&AnnParams { min_items: 100, candidates: 64, ..AnnParams::default() }));
+    let exact = RequestOptions { exact: true, exploration_weight: Some(0.0), ..RequestOptions::default() };
+    let served_recall = |m: &UserPersonalization| {
+        let (mut hits, mut total) = (0, 0);
+        for u in 0..ds.n_users() as u32 {
+            let history = ds.user_events(u);
+            let want: Vec<u32> = top(m, history, &exact).iter().map(|s| s.0).collect();
+            let known =
+                RequestOptions { trained_user: Some(u), exploration_weight: Some(0.0), ..RequestOptions::default() };
+            hits += top(m, history, &known).iter().filter(|s| want.contains(&s.0)).count();
+            total += want.len();
+        }
+        hits as f64 / total as f64
+    };
+    // Nothing skipped: what the index and the cut rows alone keep.
+    let params = ServingParams { calibration_users: 0, ..ServingParams::default() };
+    m.prepare_serving(&params, ds.n_users(), |u| ds.user_events(u));
+    let baseline = served_recall(&m);
+    // Calibrated on every user: a skip never takes the served top 10 below the target (nor
+    // below what it was without skips, when that is under the target: then nothing is skipped).
+    for min_recall in [0.5, 0.9, 0.99] {
+        let params = ServingParams { min_recall, calibration_users: ds.n_users(), ..ServingParams::default() };
+        m.prepare_serving(&params, ds.n_users(), |u| ds.user_events(u));
+        let recall = served_recall(&m);
+        let skipped = m.skipped_signals();
+        assert!(recall >= min_recall.min(baseline), "target {min_recall}: recall {recall:.4}, skipped {skipped:?}");
+        if baseline < min_recall {
+            assert!(skipped.is_empty(), "target {min_recall} above the baseline {baseline:.4}: skipped {skipped:?}");
+        }
+    }
+    // No target: every item-to-item signal is skipped, and the answers still come.
+    let params = ServingParams { min_recall: 0.0, ..ServingParams::default() };
+    m.prepare_serving(&params, ds.n_users(), |u| ds.user_events(u));
+    assert_eq!(m.skipped_signals(), ["recent_neighbors", "history_neighbors", "history_knn", "ease"]);
+    assert_eq!(
+        top(&m, ds.user_events(0), &RequestOptions { trained_user: Some(0), ..RequestOptions::default() }).len(),
+        10
+    );
 }
 
 #[test]

@@ -272,6 +272,15 @@ impl TrainedModel {
         }
     }
 
+    /// The blend signals served requests skip (see [`super::ServingParams::min_recall`]); none
+    /// for recipes without a blend.
+    pub fn skipped_signals(&self) -> Vec<&'static str> {
+        match &self.model {
+            RecipeModel::UserPersonalization(m) => m.skipped_signals(),
+            _ => Vec::new(),
+        }
+    }
+
     /// The files of this model: `(name, bytes)`, header first.
     pub fn save(&self) -> Result<Vec<(String, Vec<u8>)>, ModelFileError> {
         let mut t = Tensors::default();

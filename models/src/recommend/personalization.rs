@@ -49,7 +49,7 @@ use super::popularity::{Popularity, Trending};
 use super::serving::{Serving, ServingParams};
 use super::sims::{FastHash, SimilarItems, SimsParams};
 use super::split::{TestCase, personalize_split};
-use super::{RecommendError, Scored, top_n};
+use super::{Best, RecommendError, Scored, top_n};
 
 /// Decay weights below this count as 0 (far above f32's smallest normal, 1.2e-38).
 const TINY: f32 = 1e-30;
@@ -176,6 +176,8 @@ pub struct UserPersonalization {
 pub(super) struct Derived {
     /// The 50 most popular items, best first.
     popular: Vec<u32>,
+    /// Per item: `ln(1 + popularity) / ln(1 + the largest)`, the blend's popularity signal.
+    log_popularity: Vec<f32>,
     /// Items with too few events to be placed by behaviour (below the metadata prior) and a
     /// known first appearance, newest first: `(born, item)`.
     explorable: Vec<(i64, u32)>,
@@ -337,7 +339,14 @@ impl UserPersonalization {
         histories: impl Fn(u32) -> &'a [Event] + Sync,
     ) {
         self.serving = None;
-        self.serving = Some(Serving::build(self, params, n_users, histories));
+        self.serving = Some(Serving::build(self, params, n_users, &histories));
+        super::serving::prune_signals(self, params, n_users, &histories);
+    }
+
+    /// The blend signals served requests skip (see [`ServingParams::min_recall`]), by name.
+    pub fn skipped_signals(&self) -> Vec<&'static str> {
+        let Some(sv) = self.serving.as_ref() else { return Vec::new() };
+        SIGNAL_NAMES.iter().enumerate().filter(|&(k, _)| sv.skips(k)).map(|(_, &name)| name).collect()
     }
 
     /// Drops what [`Self::prepare_serving`] computed: requests compute everything again (for
@@ -365,7 +374,7 @@ impl UserPersonalization {
     pub(super) fn fold_in_history(&self, history: &[Event]) -> Result<Vec<f32>, RecommendError> {
         let fold = |s: &mut Scratch| {
             s.prepare(self.als.n_items());
-            self.own_items(history, s);
+            self.own_items(history, s, true);
             let hist: Vec<(u32, f32)> = s.own.iter().map(|&(i, _, w)| (i, w)).collect();
             s.finish();
             if hist.is_empty() { Ok(vec![0.0; self.als.factors()]) } else { self.als.fold_in(&hist) }
@@ -429,7 +438,9 @@ impl UserPersonalization {
                 explorable_tokens.extend_from_slice(self.sims.tokens(i));
                 explorable_offsets.push(explorable_tokens.len());
             }
-            Derived { popular, explorable, explorable_tokens, explorable_offsets }
+            let log_popularity =
+                (0..self.als.n_items() as u32).map(|i| self.popularity.count(i).ln_1p() / self.max_log_pop).collect();
+            Derived { popular, log_popularity, explorable, explorable_tokens, explorable_offsets }
         })
     }
 
@@ -517,8 +528,8 @@ impl UserPersonalization {
     /// The user's own items into `s.own` (and `s.own_slot`), in order of each item's newest
     /// event: count and recency (by position from the newest event), with two half-lives: a
     /// fixed one (the last session or basket) and a quarter of the user's history (long-run habits
-    /// of heavy users); and each item's summed confidence for the fold-in.
-    fn own_items(&self, history: &[Event], s: &mut Scratch) {
+    /// of heavy users); and, with `fold_in`, each item's summed confidence for the fold-in.
+    fn own_items(&self, history: &[Event], s: &mut Scratch, fold_in: bool) {
         let hl = self.params.recency_half_life.max(1e-3);
         let hl_long = hl.max(history.len() as f32 / 4.0);
         let norm = length_norm(history.len(), self.mean_history, self.params.length_normalization);
@@ -540,15 +551,20 @@ impl UserPersonalization {
             o.recency += d;
             o.recency_long += d_long;
             o.first = o.first.min(e.timestamp);
-            if let Some(w) = self.item_weight.get(e.item as usize) {
+            if fold_in && let Some(w) = self.item_weight.get(e.item as usize) {
                 *strength_sum += strength(e, self.params.use_event_value) * w / norm;
             }
+        }
+        let now = history.last().map_or(0, |e| e.timestamp);
+        for (_, o, _) in &mut s.own {
+            o.log_count = o.count.ln_1p();
+            o.due_now = o.due(now);
         }
     }
 
     /// The `k` own items (of `s.own`) with the best blended score over the own-history signals
     /// alone, which need no candidate list to normalise them.
-    fn best_own(&self, s: &Scratch, scale: &OwnScale, now: i64, user_repeat_share: f32, k: usize) -> Vec<u32> {
+    fn best_own(&self, s: &Scratch, scale: &OwnScale, user_repeat_share: f32, k: usize) -> Vec<u32> {
         // The weights of the own-history signals, in SIGNAL_NAMES order (as in `candidates_in`).
         let w = &self.weights;
         let scored = s
@@ -556,11 +572,11 @@ impl UserPersonalization {
             .iter()
             .map(|&(i, o, _)| {
                 let repeat = self.repeat_rate.get(i as usize).copied().unwrap_or(0.0);
-                let score = w[1] * o.count.ln_1p() / scale.count
+                let score = w[1] * o.log_count / scale.count
                     + w[2] * o.recency / scale.recency
                     + w[5]
                     + w[7] * o.recency_long / scale.recency_long
-                    + w[8] * o.due(now)
+                    + w[8] * o.due_now
                     + w[9] * repeat
                     + w[10] * user_repeat_share;
                 (i, score)
@@ -595,25 +611,29 @@ impl UserPersonalization {
     ) -> Result<Candidates, RecommendError> {
         let n_items = self.als.n_items();
         s.prepare(n_items);
-        self.own_items(history, s);
+        // A trained user's factors folded in at load stand in for the fold-in (and the
+        // confidences it sums).
+        let precomputed = trained_user.and_then(|u| self.serving.as_ref()?.user_vector(u));
+        self.own_items(history, s, precomputed.is_none());
         let own_scale = OwnScale::of(s);
-        let user_now = history.last().map_or(0, |e| e.timestamp);
         // How much of this user's history is coming back to something they had before.
         let user_repeat_share = if history.is_empty() { 0.0 } else { 1.0 - s.own.len() as f32 / history.len() as f32 };
+        // Served requests sum the packed rows prepared at load (strongest neighbours first, cut
+        // to the serving parameters); exact scoring and offline evaluation the model's own.
+        let packed = if exact { None } else { self.serving.as_ref() };
+        let skip = |signal: usize| packed.is_some_and(|sv| sv.skips(signal));
         // Neighbours of the newest events.
-        for (p, e) in history.iter().rev().take(self.params.recent_events).enumerate() {
+        let recent_events = if skip(3) { 0 } else { self.params.recent_events };
+        for (p, e) in history.iter().rev().take(recent_events).enumerate() {
             let decay = 0.8f32.powi(p as i32);
             for (j, v) in self.sims.cooccurrence(e.item) {
                 s.recent.add(j, decay * v);
             }
         }
-        // Served requests sum the packed rows prepared at load (strongest neighbours first, cut
-        // to the serving parameters); exact scoring and offline evaluation the model's own.
-        let packed = if exact { None } else { self.serving.as_ref() };
         // Neighbours of the whole history, undecayed (where order carries no signal).
-        let history_items = packed.map_or(usize::MAX, |sv| sv.params.history_items);
+        let history_items = if skip(6) { 0 } else { packed.map_or(usize::MAX, |sv| sv.params.history_items) };
         for &(j, o, _) in s.own.iter().take(history_items) {
-            let weight = o.count.ln_1p();
+            let weight = o.log_count;
             match packed {
                 Some(sv) => sv.sims.row(j).iter().for_each(|&(i, v)| s.whole.add(i, weight * v)),
                 None => self.sims.cooccurrence(j).for_each(|(i, v)| s.whole.add(i, weight * v)),
@@ -623,16 +643,16 @@ impl UserPersonalization {
         // user): the own list is in order of each item's newest event.
         let keep = self.params.knn.max_user_items.max(self.params.ease.max_user_items);
         let newest_distinct = s.own.iter().take(keep).map(|o| o.0);
-        let knn_items = packed.map_or(usize::MAX, |sv| sv.params.knn_user_items).min(self.params.knn.max_user_items);
+        let knn_items = if skip(11) { 0 } else { packed.map_or(usize::MAX, |sv| sv.params.knn_user_items) };
+        let knn_items = knn_items.min(self.params.knn.max_user_items);
         for j in newest_distinct.clone().take(knn_items) {
             match packed {
                 Some(sv) => sv.knn.row(j).iter().for_each(|&(i, v)| s.knn.add(i, v)),
                 None => self.knn.neighbors(j).for_each(|(i, v)| s.knn.add(i, v)),
             }
         }
-        let ease_items = packed.map_or(usize::MAX, |sv| sv.params.ease_user_items);
+        let ease_items = if skip(12) { 0 } else { packed.map_or(usize::MAX, |sv| sv.params.ease_user_items) };
         let ease_any = self.ease.scores_into(newest_distinct.take(ease_items), &mut s.ease);
-        let precomputed = trained_user.and_then(|u| self.serving.as_ref()?.user_vector(u));
         let x = match precomputed {
             Some(x) => x.to_vec(),
             None => {
@@ -671,7 +691,7 @@ impl UserPersonalization {
                 // Each item-to-item signal's best; a served request takes fewer of them.
                 let per_signal = packed.map_or(self.params.candidates, |sv| sv.params.signal_candidates);
                 match packed.map(|sv| sv.params.own_candidates).filter(|&k| k < s.own.len()) {
-                    Some(k) => c.extend(self.best_own(s, &own_scale, user_now, user_repeat_share, k)),
+                    Some(k) => c.extend(self.best_own(s, &own_scale, user_repeat_share, k)),
                     None => c.extend(s.own.iter().map(|o| o.0)),
                 }
                 c.extend(s.recent.top(per_signal));
@@ -695,12 +715,16 @@ impl UserPersonalization {
             0 => Own::default(),
             slot => s.own[slot as usize - 1].1,
         };
+        // A skipped signal is 0 for every item: its (stale) sums are not read.
+        let signal = |on: bool, sums: &DenseSignal, i: u32| if on { sums.get(i) } else { 0.0 };
+        let (recent_on, whole_on, knn_on) = (!skip(3), !skip(6), !skip(11));
         let cf_max = max_abs(cf.iter().copied());
         let OwnScale { count: cnt_max, recency: rec_max, recency_long: long_max } = own_scale;
-        let nb_max = max_abs(items.iter().map(|&i| s.recent.get(i)));
-        let wh_max = max_abs(items.iter().map(|&i| s.whole.get(i)));
-        let knn_max = max_abs(items.iter().map(|&i| s.knn.get(i)));
+        let nb_max = max_abs(items.iter().map(|&i| signal(recent_on, &s.recent, i)));
+        let wh_max = max_abs(items.iter().map(|&i| signal(whole_on, &s.whole, i)));
+        let knn_max = max_abs(items.iter().map(|&i| signal(knn_on, &s.knn, i)));
         let ease_max = max_abs(items.iter().map(|&i| ease_of(i)));
+        let log_popularity = &self.derived().log_popularity;
         let feats = items
             .iter()
             .zip(&cf)
@@ -709,17 +733,17 @@ impl UserPersonalization {
                 let (cnt, rec, long) = (o.count, o.recency, o.recency_long);
                 [
                     c / cf_max,
-                    cnt.ln_1p() / cnt_max,
+                    o.log_count / cnt_max,
                     rec / rec_max,
-                    s.recent.get(i) / nb_max,
-                    self.popularity.count(i).ln_1p() / self.max_log_pop,
+                    signal(recent_on, &s.recent, i) / nb_max,
+                    log_popularity.get(i as usize).copied().unwrap_or(0.0),
                     if cnt > 0.0 { 1.0 } else { 0.0 },
-                    s.whole.get(i) / wh_max,
+                    signal(whole_on, &s.whole, i) / wh_max,
                     long / long_max,
-                    o.due(user_now),
+                    o.due_now,
                     if cnt > 0.0 { self.repeat_rate.get(i as usize).copied().unwrap_or(0.0) } else { 0.0 },
                     if cnt > 0.0 { user_repeat_share } else { 0.0 },
-                    s.knn.get(i) / knn_max,
+                    signal(knn_on, &s.knn, i) / knn_max,
                     ease_of(i) / ease_max,
                 ]
             })
@@ -819,6 +843,11 @@ impl UserPersonalization {
         now: i64,
         allow: &dyn Fn(u32) -> bool,
     ) -> Vec<Scored> {
+        let slots = ((w * n as f32) / 2.0).ceil() as usize;
+        let slots = slots.min(n.saturating_sub(1));
+        if slots == 0 {
+            return base;
+        }
         let cutoff = self.params.exploration_item_age_cutoff;
         let recent: Vec<u32> = history.iter().rev().take(10).map(|e| e.item).collect();
         // The mean metadata similarity to the recent items, through per-token weights: thousands
@@ -826,23 +855,22 @@ impl UserPersonalization {
         let (mut weights, mut set) =
             SCRATCH.with(|cell| cell.try_borrow_mut().map(|mut s| std::mem::take(&mut s.tokens)).unwrap_or_default());
         self.sims.anchor_token_weights(&recent, &mut weights, &mut set);
-        // Newest first, so the walk stops at the age cutoff.
+        // The best `slots` not already in the list: at most all of `base` is among the best
+        // `slots + base.len()`, so those are enough (and checking `base` for thousands of
+        // items is not).
+        let mut best = Best::new(slots + base.len(), Vec::new());
+        // Newest first, so those within the age cutoff are a prefix.
         let derived = self.derived();
-        let fresh: Vec<Scored> = derived
-            .explorable
-            .iter()
-            .zip(derived.explorable_offsets.windows(2))
-            .take_while(|&(&(born, _), _)| now.saturating_sub(born) <= cutoff)
-            .filter_map(|(&(born, i), range)| {
-                if !allow(i) || base.iter().any(|s| s.0 == i) {
-                    return None;
-                }
-                let tokens = derived.explorable_tokens.get(range[0]..range[1]).unwrap_or(&[]);
-                let affinity = SimilarItems::token_affinity(&weights, tokens);
-                // Newer first among equals.
-                Some((i, affinity + 1e-9 * born as f32))
-            })
-            .collect();
+        let within = derived.explorable.partition_point(|&(born, _)| now.saturating_sub(born) <= cutoff);
+        for (k, &(born, i)) in derived.explorable.iter().take(within).enumerate() {
+            if !allow(i) {
+                continue;
+            }
+            let range = derived.explorable_offsets.get(k..k + 2).unwrap_or(&[0, 0]);
+            let tokens = derived.explorable_tokens.get(range[0]..range[1]).unwrap_or(&[]);
+            // Newer first among equals.
+            best.push(i, SimilarItems::token_affinity(&weights, tokens) + 1e-9 * born as f32);
+        }
         for &t in &set {
             if let Some(w) = weights.get_mut(t as usize) {
                 *w = 0.0;
@@ -854,8 +882,9 @@ impl UserPersonalization {
                 s.tokens = (weights, set);
             }
         });
-        let slots = ((w * n as f32) / 2.0).ceil() as usize;
-        let fresh = top_n(fresh, slots.min(n.saturating_sub(1)));
+        let mut fresh = best.into_sorted();
+        fresh.retain(|f| !base.iter().any(|b| b.0 == f.0));
+        fresh.truncate(slots);
         if fresh.is_empty() {
             return base;
         }
@@ -889,7 +918,7 @@ impl UserPersonalization {
     /// know keep their input order after the known ones.
     pub fn rank(&self, history: &[Event], items: &[u32]) -> Result<Vec<Scored>, RecommendError> {
         let scored = if history.is_empty() {
-            items.iter().map(|&i| (i, self.popularity.count(i).ln_1p() / self.max_log_pop)).collect()
+            items.iter().map(|&i| (i, self.derived().log_popularity.get(i as usize).copied().unwrap_or(0.0))).collect()
         } else {
             self.blended(history, Some(items), true, None)?
         };
@@ -1063,7 +1092,7 @@ struct OwnScale {
 impl OwnScale {
     fn of(s: &Scratch) -> Self {
         Self {
-            count: max_abs(s.own.iter().map(|o| o.1.count.ln_1p())),
+            count: max_abs(s.own.iter().map(|o| o.1.log_count)),
             recency: max_abs(s.own.iter().map(|o| o.1.recency)),
             recency_long: max_abs(s.own.iter().map(|o| o.1.recency_long)),
         }
@@ -1111,7 +1140,9 @@ impl DenseSignal {
 
     /// The `n` items with the largest values.
     fn top(&self, n: usize) -> impl Iterator<Item = u32> + use<> {
-        top_n(self.touched.iter().map(|&i| (i, self.get(i))).collect(), n).into_iter().map(|t| t.0)
+        let mut best = Best::new(n, Vec::new());
+        self.touched.iter().for_each(|&i| best.push(i, self.get(i)));
+        best.into_sorted().into_iter().map(|t| t.0)
     }
 
     fn clear(&mut self) {
@@ -1155,6 +1186,10 @@ struct Own {
     recency_long: f32,
     first: i64,
     last: i64,
+    /// `ln(1 + count)` and [`Own::due`] at the user's newest event, once the history is read
+    /// (0 for items the user never had, as the formulas give).
+    log_count: f32,
+    due_now: f32,
 }
 
 impl Own {

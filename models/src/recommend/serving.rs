@@ -12,8 +12,15 @@
 //! Built by [`super::TrainedModel::index_items`] in the server; offline evaluation and training
 //! never build it, and a request that cannot use it computes what it needs itself.
 
+use rayon::prelude::*;
+
 use super::data::Event;
-use super::personalization::UserPersonalization;
+use super::personalization::{RequestOptions, SIGNALS, UserPersonalization};
+
+/// The signals serving may skip, by index in `SIGNAL_NAMES`: the sums over item-to-item
+/// neighbour rows (recent neighbours, whole-history neighbours, item kNN, EASE), which are most
+/// of a request's work. The collaborative, popularity and own-history signals cost little.
+const SKIPPABLE: [usize; 4] = [3, 6, 11, 12];
 
 /// How much of each item-to-item neighbour list a served request sums over the user's history.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -36,6 +43,13 @@ pub struct ServingParams {
     /// The user's own items that are candidates: the best by the blend's own-history signals
     /// (how often, how recently, whether due, how repeatable).
     pub own_candidates: usize,
+    /// The served top 10 must keep at least this share of exact scoring's (every item scored,
+    /// nothing cut), measured at load on a sample of trained users: the item-to-item signals the
+    /// learned blend weighs least (recent and whole-history neighbours, item kNN, EASE) are
+    /// skipped in serving, weakest first, while the sample stays at or above it.
+    pub min_recall: f64,
+    /// Trained users in that sample (evenly spaced); 0 skips nothing.
+    pub calibration_users: usize,
 }
 
 impl Default for ServingParams {
@@ -50,6 +64,8 @@ impl Default for ServingParams {
             knn_user_items: 100,
             signal_candidates: 50,
             own_candidates: 100,
+            min_recall: 0.97,
+            calibration_users: 200,
         }
     }
 }
@@ -63,6 +79,9 @@ pub(super) struct Serving {
     pub(super) knn: NeighbourRows,
     /// What a request sums and how many candidates it takes (the counts at least 1).
     pub(super) params: ServingParams,
+    /// Per blend signal (`SIGNAL_NAMES` order): whether a served request skips it (see
+    /// [`prune_signals`]).
+    pub(super) skipped: [bool; SIGNALS],
     factors: usize,
     /// Row `u`: trained user `u`'s folded-in factors (zeros where `folded[u]` is false).
     user_vectors: Vec<f32>,
@@ -80,7 +99,6 @@ impl Serving {
         n_users: usize,
         histories: impl Fn(u32) -> &'a [Event] + Sync,
     ) -> Self {
-        use rayon::prelude::*;
         let factors = model.factors();
         let rows: Vec<Option<Vec<f32>>> = (0..n_users as u32)
             .into_par_iter()
@@ -102,6 +120,7 @@ impl Serving {
         }
         let n_items = model.n_items();
         Self {
+            skipped: [false; SIGNALS],
             sims: NeighbourRows::build(n_items, |i| model.sims.cooccurrence(i), params.history_neighbors),
             knn: NeighbourRows::build(n_items, |i| model.knn.neighbors(i), params.knn_neighbors),
             params: ServingParams {
@@ -124,9 +143,70 @@ impl Serving {
         self.user_vectors.get(u * self.factors..(u + 1) * self.factors)
     }
 
+    /// The signals a served request skips.
+    pub(super) fn skips(&self, signal: usize) -> bool {
+        self.skipped.get(signal).copied().unwrap_or(false)
+    }
+
     /// Users with a precomputed vector.
     pub(super) fn users(&self) -> usize {
         self.folded.iter().filter(|&&f| f).count()
+    }
+}
+
+/// Skips the item-to-item signals that `model`'s learned blend barely uses, as far as the served
+/// top 10 of a sample of trained users keeps `params.min_recall` of exact scoring's: weakest
+/// |weight| first, each tried on top of those already skipped and kept skipped only if the sample
+/// holds. Both sides run without exploration (it is the same on both). The index and the cut rows
+/// are in place, so the sample measures everything serving approximates, together.
+pub(super) fn prune_signals<'a>(
+    model: &mut UserPersonalization,
+    params: &ServingParams,
+    n_users: usize,
+    histories: impl Fn(u32) -> &'a [Event] + Sync,
+) {
+    let step = n_users.div_ceil(params.calibration_users.max(1)).max(1);
+    let sample: Vec<u32> = (0..n_users as u32)
+        .step_by(step)
+        .filter(|&u| !histories(u).is_empty())
+        .take(params.calibration_users)
+        .collect();
+    if sample.is_empty() || model.serving.is_none() {
+        return;
+    }
+    let top10 = |m: &UserPersonalization, u: u32, options: &RequestOptions| -> Vec<u32> {
+        m.recommend(histories(u), 10, options, |_| true)
+            .map(|r| r.into_iter().map(|s| s.0).collect())
+            .unwrap_or_default()
+    };
+    let exact_options = RequestOptions { exact: true, exploration_weight: Some(0.0), ..RequestOptions::default() };
+    let exact: Vec<Vec<u32>> = sample.par_iter().map(|&u| top10(model, u, &exact_options)).collect();
+    let weights = model.weights();
+    let mut order = SKIPPABLE;
+    order.sort_by(|&a, &b| weights[a].abs().total_cmp(&weights[b].abs()));
+    for signal in order {
+        let Some(sv) = model.serving.as_mut() else { return };
+        sv.skipped[signal] = true;
+        let m = &*model;
+        let (hits, total) = sample
+            .par_iter()
+            .zip(&exact)
+            .map(|(&u, want)| {
+                let options = RequestOptions {
+                    trained_user: Some(u),
+                    exploration_weight: Some(0.0),
+                    ..RequestOptions::default()
+                };
+                let got = top10(m, u, &options);
+                (got.iter().filter(|i| want.contains(i)).count(), want.len())
+            })
+            .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+        let recall = if total == 0 { 1.0 } else { hits as f64 / total as f64 };
+        if recall < params.min_recall
+            && let Some(sv) = model.serving.as_mut()
+        {
+            sv.skipped[signal] = false;
+        }
     }
 }
 

@@ -140,9 +140,19 @@ pub async fn load_with(uri: &str, filters: &[(String, String)], options: &LoadOp
                 let started = std::time::Instant::now();
                 let users = trained.prepare_serving(&ServingParams::default());
                 if users > 0 {
+                    let skipped = trained.skipped_signals();
                     eprintln!(
-                        "seer-server: folded in {users} trained users for serving in {:.1} s",
-                        started.elapsed().as_secs_f64()
+                        "seer-server: folded in {users} trained users for serving in {:.1} s; requests skip {}",
+                        started.elapsed().as_secs_f64(),
+                        if skipped.is_empty() {
+                            "no signal".to_string()
+                        } else {
+                            format!(
+                                "the signals {} (the served top 10 keeps at least {} of exact scoring's on a sample of trained users)",
+                                skipped.join(", "),
+                                ServingParams::default().min_recall
+                            )
+                        }
                     );
                 }
                 trained
