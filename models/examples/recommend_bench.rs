@@ -276,7 +276,7 @@ fn seer(dir: &Path, work: &Path) -> Res<()> {
         let train = &split.train;
         let params = seer_models::recommend::ServingParams::default();
         model.prepare_serving(&params, train.n_users(), |u| train.user_events(u));
-        eprintln!("  scored as served: index {indexed}, {params:?}");
+        eprintln!("  scored as served: index {indexed}, {params:?}, skipping {:?}", model.skipped_signals());
     }
     let opts = RequestOptions { exploration_weight: Some(0.0), now: None, exact: false, trained_user: None };
     let mut lists = Vec::new();
