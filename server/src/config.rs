@@ -3,7 +3,7 @@
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::Parser;
-use seer_models::recommend::AnnParams;
+use seer_models::recommend::{AnnParams, ServingParams};
 
 use crate::model::LoadOptions;
 
@@ -100,9 +100,16 @@ pub struct Args {
     #[arg(long, default_value_t = AnnParams::default().probes)]
     pub ann_probes: usize,
 
+    /// The share of exact scoring's top 10 the served top 10 must keep, measured at load on a
+    /// sample of trained users: the item-to-item signals the learned blend weighs least are
+    /// skipped on every request, weakest first, while it holds (USER_PERSONALIZATION). 1 keeps
+    /// every signal.
+    #[arg(long, default_value_t = ServingParams::default().min_recall, value_parser = parse_unit_interval::<f64>)]
+    pub serving_min_recall: f64,
+
     /// A Solution's share of exploration, 0 (only relevance) to 1 (most), instead of the
     /// trained one (USER_PERSONALIZATION; a Campaign's `spec.exploration.explorationWeight`).
-    #[arg(long, value_parser = parse_unit_interval)]
+    #[arg(long, value_parser = parse_unit_interval::<f32>)]
     pub exploration_weight: Option<f32>,
 
     /// Only items created (or first seen) within this many days are explored, instead of the
@@ -157,18 +164,20 @@ impl std::str::FromStr for RedisUrl {
 }
 
 /// A number from 0 to 1.
-fn parse_unit_interval(s: &str) -> Result<f32, String> {
-    match s.trim().parse::<f32>() {
-        Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
+fn parse_unit_interval<T: std::str::FromStr + PartialOrd + From<u8>>(s: &str) -> Result<T, String> {
+    match s.trim().parse::<T>() {
+        Ok(v) if v >= T::from(0) && v <= T::from(1) => Ok(v),
         _ => Err(format!("{s:?} is not a number from 0 to 1")),
     }
 }
 
 impl Args {
-    /// How a loaded version is prepared: its item index, the Campaign's exploration settings.
+    /// How a loaded version is prepared: its item index, what serving may skip, the Campaign's
+    /// exploration settings.
     pub fn load_options(&self) -> LoadOptions {
         LoadOptions {
             ann: AnnParams { min_items: self.ann_min_items, probes: self.ann_probes, ..AnnParams::default() },
+            serving: ServingParams { min_recall: self.serving_min_recall, ..ServingParams::default() },
             exploration_weight: self.exploration_weight,
             exploration_item_age_cutoff_days: self.exploration_item_age_cutoff_days,
         }
@@ -286,8 +295,9 @@ mod tests {
             Ok(("a".into(), "EXCLUDE ItemID WHERE x = 1".into()))
         );
         assert!(parse_filter_flag("noequals").is_err());
-        assert_eq!(parse_unit_interval("0.25"), Ok(0.25));
-        assert!(parse_unit_interval("1.5").is_err() && parse_unit_interval("NaN").is_err());
+        assert_eq!(parse_unit_interval::<f32>("0.25"), Ok(0.25));
+        assert_eq!(parse_unit_interval::<f64>("1"), Ok(1.0));
+        assert!(parse_unit_interval::<f32>("1.5").is_err() && parse_unit_interval::<f64>("NaN").is_err());
     }
 
     #[test]

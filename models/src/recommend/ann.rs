@@ -6,15 +6,20 @@
 //! factor matrix (17 MB for 68k items and 64 factors) per request. Instead the items are
 //! partitioned into lists by k-means (an inverted-file index, IVF: Jégou, Douze & Schmid 2011),
 //! each list stored contiguously; a request scores the lists' centroids, then every item of the
-//! `probes` nearest lists exactly, a sequential pass over a few percent of the matrix.
+//! `probes` nearest lists, a sequential pass over a few percent of the matrix.
+//!
+//! The scan is bound by the bytes it reads, so the lists hold a 16-bit float copy of the factors
+//! in blocks of eight items, dimension by dimension (one F16C widening and one multiply-add per
+//! dimension scores eight items, with no horizontal sums): half the bytes of f32 rows. Its scores
+//! only choose the proposals, which the request then scores exactly from the f32 factors.
 //!
 //! k-means partitions by distance, not by inner product. The standard reduction (Bachrach et al.
 //! 2014) closes the gap: with `M` the largest item norm, each item becomes the unit vector
 //! `ŷᵢ = (yᵢ/M, √(1 − ‖yᵢ‖²/M²))` and the query `q̂ = (x/‖x‖, 0)`, so
 //! `‖q̂ − ŷᵢ‖² = 2 − 2·x·yᵢ/(‖x‖·M)`: the nearest items are exactly those with the largest inner
-//! products, and the lists nearest to `q̂` hold them. The items of the probed lists are scored
-//! exactly (`x·yᵢ`), so what approximation loses is recall (an item of the true top in a list not
-//! probed), never a wrong score. The recall is measured against exact scoring by
+//! products, and the lists nearest to `q̂` hold them. What approximation loses is recall (an item
+//! of the true top in a list not probed, or a near-tie rounded out of the proposals), never a
+//! wrong score. The recall is measured against exact scoring by
 //! `models/examples/ann_recall` and `bench/server`.
 //!
 //! Written here rather than taken from a crate: the IVF crates on crates.io wrap C++ (faiss) or

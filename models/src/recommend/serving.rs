@@ -8,9 +8,17 @@
 //!   at once. This is the model's user embedding (what a factor model's serving stores per user),
 //!   not a cache of answers: every signal of the blend, the candidates and the ranking are still
 //!   computed per request.
+//! - **Skipped signals**: the item-to-item sums (neighbours of the recent events and of the whole
+//!   history, item kNN, EASE) are most of a request's work, and a learned blend may hardly use
+//!   them (on complete_journey the user's own items and the collaborative factors carry it). At
+//!   load, [`prune_signals`] compares the served top 10 with exact scoring's on a sample of
+//!   trained users and skips those signals, weakest weight first, while the sample keeps
+//!   [`ServingParams::min_recall`]. A per-version choice checked against exact answers, the same
+//!   for every user and request.
 //!
-//! Built by [`super::TrainedModel::index_items`] in the server; offline evaluation and training
-//! never build it, and a request that cannot use it computes what it needs itself.
+//! Built by [`super::TrainedModel::prepare_serving`] in the server, after the item index;
+//! offline evaluation and training never build it, and a request that cannot use it computes
+//! what it needs itself.
 
 use rayon::prelude::*;
 

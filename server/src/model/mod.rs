@@ -84,6 +84,8 @@ pub async fn load(uri: &str, filters: &[(String, String)]) -> Result<Model, Stri
 pub struct LoadOptions {
     /// When and how its items are indexed for approximate candidates.
     pub ann: AnnParams,
+    /// What serving may approximate beyond the index (see [`ServingParams::min_recall`]).
+    pub serving: ServingParams,
     /// Exploration weight instead of the trained one.
     pub exploration_weight: Option<f32>,
     /// Exploration's item age cutoff, in days, instead of the trained one.
@@ -126,7 +128,7 @@ pub async fn load_with(uri: &str, filters: &[(String, String)], options: &LoadOp
                     options.exploration_item_age_cutoff_days.map_or("as trained".to_string(), |d| format!("{d} days")),
                 );
             }
-            let ann = options.ann.clone();
+            let (ann, serving) = (options.ann.clone(), options.serving.clone());
             let trained = tokio::task::spawn_blocking(move || {
                 let started = std::time::Instant::now();
                 if trained.index_items(&ann) {
@@ -138,7 +140,7 @@ pub async fn load_with(uri: &str, filters: &[(String, String)], options: &LoadOp
                     );
                 }
                 let started = std::time::Instant::now();
-                let users = trained.prepare_serving(&ServingParams::default());
+                let users = trained.prepare_serving(&serving);
                 if users > 0 {
                     let skipped = trained.skipped_signals();
                     eprintln!(
@@ -150,7 +152,7 @@ pub async fn load_with(uri: &str, filters: &[(String, String)], options: &LoadOp
                             format!(
                                 "the signals {} (the served top 10 keeps at least {} of exact scoring's on a sample of trained users)",
                                 skipped.join(", "),
-                                ServingParams::default().min_recall
+                                serving.min_recall
                             )
                         }
                     );
