@@ -8,6 +8,8 @@
 # OUT    where statsforecast's forecasts and timings go (default: ~/.cache/seer/bench-out)
 # VENV   statsforecast's virtual environment (default: ~/.cache/seer/bench-venv; made if missing)
 # SKIP_SF=1 reuses statsforecast results already in $OUT (they take long: AutoARIMA especially)
+# SF_EVERY=k (statsforecast) and SEER_BENCH_EVERY=k (Seer) keep every k-th series of each set:
+#   a sample where a whole set would take hours (give both the same k, and a separate OUT)
 #
 # Both sides use every core: Seer through rayon, statsforecast with n_jobs = cores. Times are
 # reported as wall and CPU seconds; ratios use CPU time, which a machine shared with other

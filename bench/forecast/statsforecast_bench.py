@@ -56,6 +56,11 @@ def run_set(data_dir, out_dir, name, cores, only):
     meta = json.load(open(os.path.join(data_dir, name, "meta.json")))
     h = int(meta["horizon"])
     train = load(os.path.join(data_dir, name, "target_time_series.csv.gz"))
+    # SF_EVERY=k keeps every k-th series (file order, the first included), as forecast_bench
+    # does with SEER_BENCH_EVERY=k: a sample where the whole set would take hours.
+    every = max(1, int(os.environ.get("SF_EVERY", "1")))
+    if every > 1:
+        train = train[train["unique_id"].isin(train["unique_id"].unique()[::every])]
     os.makedirs(os.path.join(out_dir, name), exist_ok=True)
     fc_path = os.path.join(out_dir, name, "forecasts.csv")
     tm_path = os.path.join(out_dir, name, "timings.csv")

@@ -47,6 +47,11 @@ fn read_gz(path: &Path) -> Result<String, BoxError> {
 /// grouped by item and time-sorted.
 type SeriesFile = (Vec<String>, Vec<Vec<f64>>, Vec<Vec<i64>>);
 
+/// Items 0, k, 2k, ... of `v`.
+fn every_kth<T>(v: Vec<T>, k: usize) -> Vec<T> {
+    v.into_iter().step_by(k.max(1)).collect()
+}
+
 fn read_series(path: &Path) -> Result<SeriesFile, BoxError> {
     let text = read_gz(path)?;
     let mut ids: Vec<String> = Vec::new();
@@ -347,6 +352,17 @@ fn main() -> Result<(), BoxError> {
         if ids != test_ids {
             return Err(format!("{set}: train and test items differ").into());
         }
+        // SEER_BENCH_EVERY=k keeps every k-th item (file order, the first included), as
+        // statsforecast_bench.py does with SF_EVERY=k: a sample of the set where a full
+        // comparison would take hours (statsforecast's AutoARIMA on long seasonal series).
+        let every = std::env::var("SEER_BENCH_EVERY").ok().and_then(|v| v.parse::<usize>().ok()).unwrap_or(1).max(1);
+        let (ids, train, train_times, test, test_times) = (
+            every_kth(ids, every),
+            every_kth(train, every),
+            every_kth(train_times, every),
+            every_kth(test, every),
+            every_kth(test_times, every),
+        );
         let starts: Vec<Vec<i64>> =
             train_times.iter().zip(&test_times).map(|(a, b)| [a.clone(), b.clone()].concat()).collect();
         let covariates = read_covariates(&dir, &ids, &starts)?;
