@@ -72,6 +72,12 @@ pub const SIGNAL_NAMES: [&str; SIGNALS] = [
     "ease",
 ];
 
+/// Positions in [`SIGNAL_NAMES`] of the item-to-item signals, the ones serving may skip.
+pub(super) const RECENT_NEIGHBORS: usize = 3;
+pub(super) const HISTORY_NEIGHBORS: usize = 6;
+pub(super) const HISTORY_KNN: usize = 11;
+pub(super) const EASE: usize = 12;
+
 /// USER_PERSONALIZATION hyperparameters.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -623,7 +629,7 @@ impl UserPersonalization {
         let packed = if exact { None } else { self.serving.as_ref() };
         let skip = |signal: usize| packed.is_some_and(|sv| sv.skips(signal));
         // Neighbours of the newest events.
-        let recent_events = if skip(3) { 0 } else { self.params.recent_events };
+        let recent_events = if skip(RECENT_NEIGHBORS) { 0 } else { self.params.recent_events };
         for (p, e) in history.iter().rev().take(recent_events).enumerate() {
             let decay = 0.8f32.powi(p as i32);
             for (j, v) in self.sims.cooccurrence(e.item) {
@@ -631,7 +637,8 @@ impl UserPersonalization {
             }
         }
         // Neighbours of the whole history, undecayed (where order carries no signal).
-        let history_items = if skip(6) { 0 } else { packed.map_or(usize::MAX, |sv| sv.params.history_items) };
+        let history_items =
+            if skip(HISTORY_NEIGHBORS) { 0 } else { packed.map_or(usize::MAX, |sv| sv.params.history_items) };
         for &(j, o, _) in s.own.iter().take(history_items) {
             let weight = o.log_count;
             match packed {
@@ -643,7 +650,7 @@ impl UserPersonalization {
         // user): the own list is in order of each item's newest event.
         let keep = self.params.knn.max_user_items.max(self.params.ease.max_user_items);
         let newest_distinct = s.own.iter().take(keep).map(|o| o.0);
-        let knn_items = if skip(11) { 0 } else { packed.map_or(usize::MAX, |sv| sv.params.knn_user_items) };
+        let knn_items = if skip(HISTORY_KNN) { 0 } else { packed.map_or(usize::MAX, |sv| sv.params.knn_user_items) };
         let knn_items = knn_items.min(self.params.knn.max_user_items);
         for j in newest_distinct.clone().take(knn_items) {
             match packed {
@@ -651,7 +658,7 @@ impl UserPersonalization {
                 None => self.knn.neighbors(j).for_each(|(i, v)| s.knn.add(i, v)),
             }
         }
-        let ease_items = if skip(12) { 0 } else { packed.map_or(usize::MAX, |sv| sv.params.ease_user_items) };
+        let ease_items = if skip(EASE) { 0 } else { packed.map_or(usize::MAX, |sv| sv.params.ease_user_items) };
         let ease_any = self.ease.scores_into(newest_distinct.take(ease_items), &mut s.ease);
         let x = match precomputed {
             Some(x) => x.to_vec(),
@@ -717,7 +724,7 @@ impl UserPersonalization {
         };
         // A skipped signal is 0 for every item: its (stale) sums are not read.
         let signal = |on: bool, sums: &DenseSignal, i: u32| if on { sums.get(i) } else { 0.0 };
-        let (recent_on, whole_on, knn_on) = (!skip(3), !skip(6), !skip(11));
+        let (recent_on, whole_on, knn_on) = (!skip(RECENT_NEIGHBORS), !skip(HISTORY_NEIGHBORS), !skip(HISTORY_KNN));
         let cf_max = max_abs(cf.iter().copied());
         let OwnScale { count: cnt_max, recency: rec_max, recency_long: long_max } = own_scale;
         let nb_max = max_abs(items.iter().map(|&i| signal(recent_on, &s.recent, i)));

@@ -23,12 +23,13 @@
 use rayon::prelude::*;
 
 use super::data::Event;
-use super::personalization::{RequestOptions, SIGNALS, UserPersonalization};
+use super::personalization::{
+    EASE, HISTORY_KNN, HISTORY_NEIGHBORS, RECENT_NEIGHBORS, RequestOptions, SIGNALS, UserPersonalization,
+};
 
-/// The signals serving may skip, by index in `SIGNAL_NAMES`: the sums over item-to-item
-/// neighbour rows (recent neighbours, whole-history neighbours, item kNN, EASE), which are most
-/// of a request's work. The collaborative, popularity and own-history signals cost little.
-const SKIPPABLE: [usize; 4] = [3, 6, 11, 12];
+/// The signals serving may skip: the sums over item-to-item neighbour rows, which are most of a
+/// request's work. The collaborative, popularity and own-history signals cost little.
+const SKIPPABLE: [usize; 4] = [RECENT_NEIGHBORS, HISTORY_NEIGHBORS, HISTORY_KNN, EASE];
 
 /// How much of each item-to-item neighbour list a served request sums over the user's history.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
