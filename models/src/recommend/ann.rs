@@ -96,7 +96,7 @@ struct Lists {
     /// The indexed items, list by list, [`BLOCK`] per block; a list's last block padded with
     /// [`PAD`].
     items: Vec<u32>,
-    /// Their factors as 16-bit floats, block by block, laid out for [`block_dots`] (zeros for
+    /// Their factors as 16-bit floats, block by block, laid out for [`block_dots_f16`] (zeros for
     /// padding): the scan reads half the bytes, and what rounding loses (about 1e-3 of each
     /// product) only reorders near-ties among the proposals, which exact scoring re-ranks.
     vectors: Vec<f16>,

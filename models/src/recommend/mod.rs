@@ -117,3 +117,20 @@ impl Best {
         top_n(self.buffer, self.k)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn best_of_a_stream_is_top_n_of_all_of_it() {
+        let mut rng = crate::rng::SplitMix64::new(11);
+        // Few distinct scores, so ties (broken by the lower index) cross the floor.
+        let all: Vec<Scored> = (0..5000u32).map(|i| (i, rng.below(40) as f32)).collect();
+        for k in [0, 1, 7, 32, 200, 6000] {
+            let mut best = Best::new(k, vec![(9, 9.0)]);
+            all.iter().for_each(|&(i, v)| best.push(i, v));
+            assert_eq!(best.into_sorted(), top_n(all.clone(), k), "k {k}");
+        }
+    }
+}
