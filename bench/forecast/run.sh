@@ -10,6 +10,11 @@
 # SKIP_SF=1 reuses statsforecast results already in $OUT (they take long: AutoARIMA especially)
 # SF_EVERY=k (statsforecast) and SEER_BENCH_EVERY=k (Seer) keep every k-th series of each set:
 #   a sample where a whole set would take hours (give both the same k, and a separate OUT)
+# SF_TAIL=n (statsforecast) and SEER_BENCH_TAIL=n (Seer) keep the last n points of each series:
+#   for a set whose single series statsforecast's AutoARIMA fits in hours (bike_sharing)
+# SF_PER_SERIES=1 fits one series at a time on one core, writing after each; with
+#   SF_BUDGET_S=<cpu seconds> no series is started after that. Seer is then scored and timed
+#   on the series statsforecast finished.
 #
 # Both sides use every core: Seer through rayon, statsforecast with n_jobs = cores. Times are
 # reported as wall and CPU seconds; ratios use CPU time, which a machine shared with other

@@ -8,6 +8,8 @@ and TSB give no interval, so their p10 = p90 = the point forecast.
 
 Writes <out>/<set>/forecasts.csv (item_id,step,model,mean,p10,p90) and timings.csv
 (model,seconds,cpu_seconds); the Rust bench scores them with the same code as Seer's forecasts.
+SF_EVERY, SF_TAIL, SF_PER_SERIES and SF_BUDGET_S (bench/forecast/run.sh) make samples of sets
+where a whole run takes hours.
 """
 
 import json
@@ -61,6 +63,11 @@ def run_set(data_dir, out_dir, name, cores, only):
     every = max(1, int(os.environ.get("SF_EVERY", "1")))
     if every > 1:
         train = train[train["unique_id"].isin(train["unique_id"].unique()[::every])]
+    # SF_TAIL=n keeps the last n points of each series, as forecast_bench does with
+    # SEER_BENCH_TAIL=n: a shorter history where one fit of the whole series takes hours.
+    tail = int(os.environ.get("SF_TAIL", "0"))
+    if tail > 0:
+        train = train.groupby("unique_id", sort=False).tail(tail)
     os.makedirs(os.path.join(out_dir, name), exist_ok=True)
     fc_path = os.path.join(out_dir, name, "forecasts.csv")
     tm_path = os.path.join(out_dir, name, "timings.csv")
@@ -82,25 +89,44 @@ def run_set(data_dir, out_dir, name, cores, only):
         kwargs = {"level": [80]} if has_level else {}
         # Warm-up: compile the numba code on a small slice.
         StatsForecast(models=[make()], freq=1, n_jobs=1).forecast(df=warm_df, h=h, **kwargs)
-        sf = StatsForecast(models=[make()], freq=1, n_jobs=cores)
-        c0 = cpu_seconds()
-        t0 = time.perf_counter()
-        fc = sf.forecast(df=train, h=h, **kwargs)
-        secs = time.perf_counter() - t0
-        cpu = cpu_seconds() - c0
-        fc = fc.reset_index() if "unique_id" not in fc.columns else fc
-        col = [c for c in fc.columns if c not in ("unique_id", "ds") and "-lo-" not in c and "-hi-" not in c][0]
-        fc["step"] = fc.groupby("unique_id", sort=False).cumcount() + 1
-        mean = fc[col]
-        lo = fc[f"{col}-lo-80"] if has_level else mean
-        hi = fc[f"{col}-hi-80"] if has_level else mean
-        rows.append(pd.DataFrame({"item_id": fc["unique_id"], "step": fc["step"], "model": label,
-                                  "mean": mean, "p10": lo, "p90": hi}))
+        # SF_PER_SERIES=1 fits one series at a time on one core and writes after each, so a
+        # run stopped early (or by SF_BUDGET_S, CPU seconds after which no series is started)
+        # leaves the series it finished; forecast_bench then scores both sides on those.
+        per_series = os.environ.get("SF_PER_SERIES") == "1"
+        budget = float(os.environ.get("SF_BUDGET_S", "inf"))
+        batches = [train[train["unique_id"] == i] for i in train["unique_id"].unique()] if per_series else [train]
+        done = []
+        secs = cpu = 0.0
+        for batch in batches:
+            if cpu > budget:
+                break
+            sf = StatsForecast(models=[make()], freq=1, n_jobs=1 if per_series else cores)
+            c0 = cpu_seconds()
+            t0 = time.perf_counter()
+            fc = sf.forecast(df=batch, h=h, **kwargs)
+            secs += time.perf_counter() - t0
+            cpu += cpu_seconds() - c0
+            done.append(to_rows(fc, label, has_level))
+            print(f"{name}: {label} {pd.concat(done)['item_id'].nunique()} series, "
+                  f"{secs:.1f}s wall, {cpu:.1f}s cpu", flush=True)
+            # Write after every batch so a long run leaves usable partial results.
+            pd.concat(rows + done).to_csv(fc_path, index=False)
+            pd.DataFrame(timings + [(label, secs, cpu)], columns=["model", "seconds", "cpu_seconds"]).to_csv(
+                tm_path, index=False)
+        rows += done
         timings.append((label, secs, cpu))
-        print(f"{name}: {label} {secs:.1f}s wall, {cpu:.1f}s cpu", flush=True)
-        # Write after every model so a long run leaves usable partial results.
-        pd.concat(rows).to_csv(fc_path, index=False)
-        pd.DataFrame(timings, columns=["model", "seconds", "cpu_seconds"]).to_csv(tm_path, index=False)
+
+
+def to_rows(fc, label, has_level):
+    """statsforecast's forecast frame as forecasts.csv rows: item, step, model, mean, p10, p90."""
+    fc = fc.reset_index() if "unique_id" not in fc.columns else fc
+    col = [c for c in fc.columns if c not in ("unique_id", "ds") and "-lo-" not in c and "-hi-" not in c][0]
+    step = fc.groupby("unique_id", sort=False).cumcount() + 1
+    mean = fc[col]
+    lo = fc[f"{col}-lo-80"] if has_level else mean
+    hi = fc[f"{col}-hi-80"] if has_level else mean
+    return pd.DataFrame({"item_id": fc["unique_id"], "step": step, "model": label,
+                         "mean": mean, "p10": lo, "p90": hi})
 
 
 def main():

@@ -219,6 +219,28 @@ fn run_seer(
 
 type SfModel = (String, Vec<Forecast>, f64, f64);
 
+/// The items statsforecast forecast all `h` steps of with every model in `dir`, or None where
+/// it has no results there.
+fn finished_items(dir: &Path, h: usize) -> Result<Option<std::collections::HashSet<String>>, BoxError> {
+    let Ok(text) = std::fs::read_to_string(dir.join("forecasts.csv")) else { return Ok(None) };
+    let mut steps: HashMap<&str, HashMap<&str, usize>> = HashMap::new();
+    for line in text.lines().skip(1) {
+        // item ids may hold commas: the model is the fourth field from the right.
+        let mut parts = line.rsplitn(6, ',').skip(3);
+        let model = parts.next().ok_or("model")?;
+        let id = parts.nth(1).ok_or("id")?;
+        *steps.entry(model).or_default().entry(id).or_default() += 1;
+    }
+    let Some(first) = steps.values().next() else { return Ok(None) };
+    let all = |id: &str| steps.values().all(|m| m.get(id).is_some_and(|n| *n >= h));
+    Ok(Some(first.keys().filter(|id| all(id)).map(|id| id.to_string()).collect()))
+}
+
+/// The entries of `v` whose `keep` is true.
+fn keep_where<T>(v: Vec<T>, keep: &[bool]) -> Vec<T> {
+    v.into_iter().zip(keep).filter(|(_, k)| **k).map(|(x, _)| x).collect()
+}
+
 fn read_statsforecast(dir: &Path, ids: &[String], h: usize) -> Result<Vec<SfModel>, BoxError> {
     let text = std::fs::read_to_string(dir.join("forecasts.csv"))?;
     let index: HashMap<&str, usize> = ids.iter().enumerate().map(|(i, s)| (s.as_str(), i)).collect();
@@ -356,12 +378,41 @@ fn main() -> Result<(), BoxError> {
         // statsforecast_bench.py does with SF_EVERY=k: a sample of the set where a full
         // comparison would take hours (statsforecast's AutoARIMA on long seasonal series).
         let every = std::env::var("SEER_BENCH_EVERY").ok().and_then(|v| v.parse::<usize>().ok()).unwrap_or(1).max(1);
-        let (ids, train, train_times, test, test_times) = (
+        let (ids, mut train, mut train_times, test, test_times) = (
             every_kth(ids, every),
             every_kth(train, every),
             every_kth(train_times, every),
             every_kth(test, every),
             every_kth(test_times, every),
+        );
+        // SEER_BENCH_TAIL=n keeps the last n points of each history, as statsforecast_bench.py
+        // does with SF_TAIL=n: a shorter history where one fit of the whole takes hours.
+        let tail = std::env::var("SEER_BENCH_TAIL").ok().and_then(|v| v.parse::<usize>().ok()).unwrap_or(0);
+        if tail > 0 {
+            for (v, t) in train.iter_mut().zip(train_times.iter_mut()) {
+                let cut = v.len().saturating_sub(tail);
+                v.drain(..cut);
+                t.drain(..cut);
+            }
+            println!("Histories cut to their last {tail} points (SEER_BENCH_TAIL).\n");
+        }
+        // A statsforecast run stopped early (SF_PER_SERIES=1 with SF_BUDGET_S) forecast only
+        // some items: both sides are scored, and timed, on those.
+        let finished = sf_dir.as_ref().map(|d| finished_items(&d.join(set), h)).transpose()?.flatten();
+        let keep: Vec<bool> = ids.iter().map(|id| finished.as_ref().is_none_or(|f| f.contains(id))).collect();
+        let kept = keep.iter().filter(|k| **k).count();
+        if kept < ids.len() {
+            println!(
+                "statsforecast finished {kept} of {} items (a partial run): both sides are scored and timed on those.\n",
+                ids.len()
+            );
+        }
+        let (ids, train, train_times, test, test_times) = (
+            keep_where(ids, &keep),
+            keep_where(train, &keep),
+            keep_where(train_times, &keep),
+            keep_where(test, &keep),
+            keep_where(test_times, &keep),
         );
         let starts: Vec<Vec<i64>> =
             train_times.iter().zip(&test_times).map(|(a, b)| [a.clone(), b.clone()].concat()).collect();
