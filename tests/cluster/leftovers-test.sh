@@ -23,9 +23,14 @@ snapshot() {   # snapshot DIR
   awk '{print $5, $9}' /proc/self/mountinfo | sort > "$d/mounts"
   { ip netns list 2>/dev/null || true; } | awk '{print $1}' | sort > "$d/netns"
   ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | sort > "$d/links"
+  # Rules and chains, each line prefixed with its table. A table with only its built-in
+  # chains at policy ACCEPT and no rules is what an absent one does: on a machine whose
+  # tables were never loaded, the first run creates them empty, and nothing can unload them.
   for t in iptables ip6tables; do
     if command -v "$t-save" >/dev/null; then
-      { "$t-save" 2>/dev/null || true; } | { grep -v '^#' || true; } | sed 's/\[[0-9]*:[0-9]*\]//' > "$d/$t"
+      { "$t-save" 2>/dev/null || true; } | sed 's/\[[0-9]*:[0-9]*\]//' \
+        | awk '/^#/ || /^COMMIT/ || /^:[A-Z]+ ACCEPT *$/ { next } /^\*/ { table = substr($0, 2); next } { print table ": " $0 }' \
+        > "$d/$t"
     else : > "$d/$t"; fi
   done
   if command -v nfacct >/dev/null; then
