@@ -14,11 +14,13 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use seer_models::recommend::metrics::ndcg_at;
 use seer_models::recommend::personalization::RequestOptions;
 use seer_models::recommend::{
     Dataset, DatasetBuilder, PersonalizationParams, Popularity, RankedList, Trending, UserPersonalization, evaluate,
     personalize_split,
 };
+use seer_models::rng::SplitMix64;
 
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
 
@@ -303,6 +305,39 @@ fn cpu_seconds() -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
+/// Paired bootstrap over the test users (2,000 resamples, seeded): how far the ratio of
+/// USER_PERSONALIZATION's NDCG@10 to the strongest anchor's moves with which users were
+/// drawn, against that anchor and against whichever anchor is strongest in each resample
+/// (the strongest anchor is itself picked on the test users, which favours it).
+fn print_bootstrap(up: &[f64], best: &[f64], anchors: &[&Vec<f64>]) {
+    const RESAMPLES: usize = 2000;
+    let n = up.len();
+    if n == 0 {
+        return;
+    }
+    let mut rng = SplitMix64::new(42);
+    let (mut fixed, mut strongest) = (Vec::with_capacity(RESAMPLES), Vec::with_capacity(RESAMPLES));
+    let mut draw = vec![0usize; n];
+    for _ in 0..RESAMPLES {
+        draw.iter_mut().for_each(|d| *d = rng.below(n));
+        let sum = |v: &[f64]| draw.iter().map(|&i| v[i]).sum::<f64>();
+        let u = sum(up);
+        fixed.push(u / sum(best));
+        strongest.push(u / anchors.iter().map(|a| sum(a)).fold(f64::MIN, f64::max));
+    }
+    for (what, r) in [("that anchor", &mut fixed), ("the strongest anchor of each resample", &mut strongest)] {
+        r.sort_by(f64::total_cmp);
+        let share = r.iter().filter(|x| **x >= 1.05).count() as f64 / RESAMPLES as f64;
+        println!(
+            "Paired bootstrap over the {n} test users ({RESAMPLES} resamples), UP / {what}: median {:.3}, 95% interval {:.3}–{:.3}, {:.1}% of resamples at 1.05 or more",
+            r[RESAMPLES / 2],
+            r[RESAMPLES / 40],
+            r[RESAMPLES - 1 - RESAMPLES / 40],
+            100.0 * share
+        );
+    }
+}
+
 fn report(works: &[String]) -> Res<()> {
     for w in works {
         let work = PathBuf::from(w);
@@ -315,6 +350,10 @@ fn report(works: &[String]) -> Res<()> {
             relevant.entry(u).or_default().push(i);
         }
         let mut rows = Vec::new();
+        // Each method's NDCG@10 per test user, users in one fixed order, for the paired bootstrap.
+        let mut users: Vec<u32> = relevant.keys().copied().collect();
+        users.sort_unstable();
+        let mut per_user: HashMap<String, Vec<f64>> = HashMap::new();
         let mut names: Vec<String> = fs::read_dir(&work)?
             .filter_map(|e| e.ok()?.file_name().into_string().ok())
             .filter(|n| n.starts_with("recs_") && n.ends_with(".tsv"))
@@ -335,6 +374,13 @@ fn report(works: &[String]) -> Res<()> {
                 .collect();
             let m = evaluate(&lists, n_items);
             let method = name.trim_start_matches("recs_").trim_end_matches(".tsv").to_string();
+            let scores = users
+                .iter()
+                .map(|u| {
+                    ndcg_at(&RankedList { recommended: recs.get(u).unwrap_or(&empty), relevant: &relevant[u] }, 10)
+                })
+                .collect();
+            per_user.insert(method.clone(), scores);
             let time: f64 = fs::read_to_string(work.join(format!("time_{method}.txt")))
                 .ok()
                 .and_then(|s| s.trim().parse().ok())
@@ -381,6 +427,11 @@ fn report(works: &[String]) -> Res<()> {
                 best.0,
                 u / p
             );
+            let anchors: Vec<&Vec<f64>> =
+                rows.iter().filter(|r| r.0.starts_with("anchor_")).filter_map(|r| per_user.get(&r.0)).collect();
+            if let (Some(up), Some(best)) = (per_user.get(&up.0), per_user.get(&best.0)) {
+                print_bootstrap(up, best, &anchors);
+            }
         }
         if let (Some(up), Some(als)) = (up_row, best_als) {
             println!(
