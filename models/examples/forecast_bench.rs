@@ -47,11 +47,6 @@ fn read_gz(path: &Path) -> Result<String, BoxError> {
 /// grouped by item and time-sorted.
 type SeriesFile = (Vec<String>, Vec<Vec<f64>>, Vec<Vec<i64>>);
 
-/// Items 0, k, 2k, ... of `v`.
-fn every_kth<T>(v: Vec<T>, k: usize) -> Vec<T> {
-    v.into_iter().step_by(k.max(1)).collect()
-}
-
 fn read_series(path: &Path) -> Result<SeriesFile, BoxError> {
     let text = read_gz(path)?;
     let mut ids: Vec<String> = Vec::new();
@@ -378,12 +373,27 @@ fn main() -> Result<(), BoxError> {
         // statsforecast_bench.py does with SF_EVERY=k: a sample of the set where a full
         // comparison would take hours (statsforecast's AutoARIMA on long seasonal series).
         let every = std::env::var("SEER_BENCH_EVERY").ok().and_then(|v| v.parse::<usize>().ok()).unwrap_or(1).max(1);
+        // A statsforecast run stopped early (SF_PER_SERIES=1 with SF_BUDGET_S) forecast only
+        // some items: both sides are scored, and timed, on those.
+        let finished = sf_dir.as_ref().map(|d| finished_items(&d.join(set), h)).transpose()?.flatten();
+        let sampled = ids.len().div_ceil(every);
+        let keep: Vec<bool> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| i % every == 0 && finished.as_ref().is_none_or(|f| f.contains(id)))
+            .collect();
+        let kept = keep.iter().filter(|k| **k).count();
+        if kept < sampled {
+            println!(
+                "statsforecast finished {kept} of {sampled} items (a partial run): both sides are scored and timed on those.\n"
+            );
+        }
         let (ids, mut train, mut train_times, test, test_times) = (
-            every_kth(ids, every),
-            every_kth(train, every),
-            every_kth(train_times, every),
-            every_kth(test, every),
-            every_kth(test_times, every),
+            keep_where(ids, &keep),
+            keep_where(train, &keep),
+            keep_where(train_times, &keep),
+            keep_where(test, &keep),
+            keep_where(test_times, &keep),
         );
         // SEER_BENCH_TAIL=n keeps the last n points of each history, as statsforecast_bench.py
         // does with SF_TAIL=n: a shorter history where one fit of the whole takes hours.
@@ -396,24 +406,6 @@ fn main() -> Result<(), BoxError> {
             }
             println!("Histories cut to their last {tail} points (SEER_BENCH_TAIL).\n");
         }
-        // A statsforecast run stopped early (SF_PER_SERIES=1 with SF_BUDGET_S) forecast only
-        // some items: both sides are scored, and timed, on those.
-        let finished = sf_dir.as_ref().map(|d| finished_items(&d.join(set), h)).transpose()?.flatten();
-        let keep: Vec<bool> = ids.iter().map(|id| finished.as_ref().is_none_or(|f| f.contains(id))).collect();
-        let kept = keep.iter().filter(|k| **k).count();
-        if kept < ids.len() {
-            println!(
-                "statsforecast finished {kept} of {} items (a partial run): both sides are scored and timed on those.\n",
-                ids.len()
-            );
-        }
-        let (ids, train, train_times, test, test_times) = (
-            keep_where(ids, &keep),
-            keep_where(train, &keep),
-            keep_where(train_times, &keep),
-            keep_where(test, &keep),
-            keep_where(test_times, &keep),
-        );
         let starts: Vec<Vec<i64>> =
             train_times.iter().zip(&test_times).map(|(a, b)| [a.clone(), b.clone()].concat()).collect();
         let covariates = read_covariates(&dir, &ids, &starts)?;
