@@ -6,10 +6,11 @@
 //! - ARMA(p,q)(P,Q)_m on the differenced series, fitted by conditional sum of squares with
 //!   Nelder–Mead. AR and MA polynomials are parameterised by partial autocorrelations
 //!   (Durbin–Levinson), so every candidate is stationary and invertible by construction.
-//! - On an undifferenced series, a fit whose AR or MA polynomial has a root within 1.01 of the
-//!   unit circle is rejected, as `auto.arima` and statsforecast reject it: on short or
-//!   mostly-zero series, conditional sums of squares otherwise reach a seasonal term at the edge
-//!   of stationarity that turns one spike into a larger one a season later.
+//! - On an undifferenced or twice-differenced series, a fit whose AR or MA polynomial has a root
+//!   within 1.01 of the unit circle is rejected, as `auto.arima` and statsforecast reject it: on
+//!   short or mostly-zero series, conditional sums of squares otherwise reach a seasonal term at
+//!   the edge of stationarity that turns one spike into a larger one a season later; after two
+//!   differences such a root undoes one of them (see `rejects_near_unit_roots`).
 //! - Stepwise search from (2,2)(1,1), (0,0)(0,0), (1,0)(1,0), (0,1)(0,1) over p, q ≤ 5 and
 //!   P, Q ≤ 2, changing one or two orders at a time, with and without a constant, by AICc.
 //! - Forecasts and intervals from the full polynomial (differencing included) and its ψ
@@ -201,10 +202,7 @@ fn fit_order(w: &[f64], m: usize, order: Order, start: usize) -> Option<Fit> {
         return None;
     }
     let sse = ws.css(&best);
-    // Only where the differencing tests found no unit root: after differencing, an MA root at
-    // the unit circle is the over-differenced seasonal pattern that forecasts well (rejecting
-    // those cost 30% MASE on a sample of m4_hourly).
-    if order.d + order.sd == 0 && near_unit_root(&ws.coef, order, m) {
+    if rejects_near_unit_roots(order) && near_unit_root(&ws.coef, order, m) {
         return None;
     }
     let mean = if order.constant { best[n_par - 1] * scale } else { 0.0 };
@@ -216,6 +214,20 @@ fn fit_order(w: &[f64], m: usize, order: Order, start: usize) -> Option<Fit> {
     }
     let aicc = nf * sigma2.ln() + 2.0 * k + 2.0 * k * (k + 1.0) / (nf - k - 1.0);
     Some(Fit { order, aicc, ar: ws.ar, ma: ws.ma, mean, sigma2: sse / (nf - k + 1.0).max(1.0), resid: ws.resid })
+}
+
+/// Whether a fit of this order with a root within 1% of the unit circle is rejected.
+/// - Undifferenced: the differencing tests found no unit root, so one in the fit is the
+///   conditional sum of squares running to the edge of stationarity (short, sparse series).
+/// - Differenced twice: a root at the unit circle cancels (MA) or restores (AR) one of the two
+///   differences, the mark of a series differenced once too often; auto.arima rejects such fits
+///   and chooses another order. On a sample of m4_weekly, where the KPSS test differences long
+///   series twice, this moved MASE 1.18x -> 1.13x statsforecast's, the other sets unchanged.
+/// - Differenced once (first or seasonal): not rejected. An MA root at the unit circle there is
+///   the over-differenced seasonal pattern that forecasts well: rejecting those cost 8% MASE on
+///   m4_hourly (0.885 -> 0.956) and 3% on m4_weekly.
+fn rejects_near_unit_roots(order: Order) -> bool {
+    order.d + order.sd == 0 || order.d == 2
 }
 
 /// The largest modulus of the inverse roots of 1 − Σ c_j z^j (the eigenvalues of its companion
@@ -539,6 +551,23 @@ mod tests {
         assert!(near_unit_root(&coef(0.9), order, 12));
         assert!(!near_unit_root(&coef(0.85), order, 12));
         assert!(near_unit_root(&coef(0.995), Order { sp: 1, ..order }, 1));
+    }
+
+    #[test]
+    fn twice_differenced_fits_with_a_unit_root_are_rejected() {
+        // A series whose second differences still have an AR root near the unit circle:
+        // (1 − 0.999B)(1 + 0.7B) w_t = e_t. The fit of an AR(2) finds that root within 1%:
+        // rejected after two differences, kept after one.
+        let mut rng = stats::Rng::new(3);
+        let (phi1, phi2) = (0.999 - 0.7, 0.999 * 0.7);
+        let mut w = vec![0.0; 800];
+        for t in 2..w.len() {
+            w[t] = phi1 * w[t - 1] + phi2 * w[t - 2] + stats::normal_quantile(rng.uniform());
+        }
+        let order = Order { p: 2, d: 2, q: 0, sp: 0, sd: 0, sq: 0, constant: false };
+        assert!(fit_order(&w, 1, order, 0).is_none());
+        let kept = fit_order(&w, 1, Order { d: 1, ..order }, 0).expect("fit after one difference");
+        assert!(kept.ar.iter().map(|(_, c)| c).sum::<f64>() > 0.95, "{:?}", kept.ar);
     }
 
     #[test]
