@@ -413,7 +413,9 @@ fn main() -> Result<(), BoxError> {
         let known = Known { covariates: &covariates, seasons: &seasons };
         let series: Vec<Series> = train.iter().map(|v| Series::new(v.clone())).collect();
         let scales: Vec<Option<f64>> = train.iter().map(|v| mase_scale(v, m)).collect();
-        let spec = ForecastSpec { horizon: h, season: m, quantiles: LEVELS.to_vec() };
+        // As the trainer does: the frequency's longer cycle (a week of hours) for ETS.
+        let long_season = seasons.iter().copied().find(|s| *s > m);
+        let spec = ForecastSpec { horizon: h, season: m, quantiles: LEVELS.to_vec(), long_season };
         let mut rows: Vec<Row> = Vec::new();
         let intermittent = meta.contains("\"zero_fraction\": 0.7");
         // Every algorithm AUTO chooses from, as the trainer runs it.

@@ -44,7 +44,7 @@ fn seasonal_naive_mase_matches_m4_paper() {
     let train = read(dir.join("target_time_series.csv.gz"));
     let test = read(dir.join("test.csv.gz"));
     assert_eq!(train.len(), 414);
-    let spec = ForecastSpec { horizon: 48, season: 24, quantiles: vec![0.1, 0.5, 0.9] };
+    let spec = ForecastSpec { horizon: 48, season: 24, quantiles: vec![0.1, 0.5, 0.9], long_season: None };
     let mut acc = MetricAccumulator::new(&spec.quantiles);
     for (y, actual) in train.iter().zip(&test) {
         let f = Algorithm::SeasonalNaive.forecast(y, &spec).expect("forecast");

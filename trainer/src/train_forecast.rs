@@ -145,7 +145,9 @@ impl Plan {
             None => frequency.default_season(),
         };
         let algorithms = algorithms_for(spec.algorithm).map_err(|m| manifest_error(predictor, m))?;
-        let forecast_spec = ForecastSpec { horizon, season, quantiles };
+        // The frequency's longer cycle (a week of hours for hourly data), which ETS may choose.
+        let long_season = frequency.seasons().into_iter().find(|s| *s > season);
+        let forecast_spec = ForecastSpec { horizon, season, quantiles, long_season };
         let backtest = BacktestConfig {
             spec: forecast_spec.clone(),
             windows: usize::try_from(spec.backtest.windows).unwrap_or(1),
@@ -751,6 +753,26 @@ pub(crate) fn encode<T: Serialize>(predictor: &Predictor, value: &T) -> Result<V
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn plan(frequency: &str, parameters: &str) -> Plan {
+        let predictor: Predictor = serde_yaml::from_str(&format!(
+            "apiVersion: seer.dev/v1alpha1\nkind: Predictor\nmetadata: {{name: p}}\nspec:\n  datasetGroupRef: {{name: g}}\n  forecastHorizon: 24\n  forecastFrequency: {frequency}\n{parameters}"
+        ))
+        .expect("predictor");
+        Plan::from_predictor(&predictor).expect("plan")
+    }
+
+    #[test]
+    fn hourly_data_offers_ets_a_weekly_season() {
+        let hourly = plan("H", "");
+        assert_eq!((hourly.spec.season, hourly.spec.long_season), (24, Some(168)));
+        assert_eq!(hourly.backtest.spec.long_season, Some(168));
+        assert_eq!(plan("2H", "").spec.long_season, Some(84));
+        assert_eq!(plan("D", "").spec.long_season, None);
+        // A season set by hand that is already the week leaves nothing longer.
+        let weekly = plan("H", "  algorithmParameters: {seasonality: '168'}\n");
+        assert_eq!((weekly.spec.season, weekly.spec.long_season), (168, None));
+    }
 
     #[test]
     fn export_column_names() {

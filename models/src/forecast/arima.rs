@@ -504,7 +504,7 @@ mod tests {
                 v
             })
             .collect();
-        let spec = ForecastSpec { horizon: 25, season: 1, quantiles: vec![0.1, 0.9] };
+        let spec = ForecastSpec { horizon: 25, season: 1, quantiles: vec![0.1, 0.9], long_season: None };
         let f = Algorithm::Arima.forecast(&y, &spec).expect("forecast");
         let w = |h: usize| f.quantiles[1][h] - f.quantiles[0][h];
         assert!(w(24) > 3.0 * w(0), "{} {}", w(0), w(24));
@@ -575,7 +575,7 @@ mod tests {
         let pat = [5.0, 9.0, 2.0, 7.0, 3.0, 1.0, 8.0];
         let mut rng = stats::Rng::new(2);
         let y: Vec<f64> = (0..140).map(|t| 20.0 + pat[t % 7] + 0.1 * (rng.uniform() - 0.5)).collect();
-        let spec = ForecastSpec { horizon: 14, season: 7, quantiles: vec![0.5] };
+        let spec = ForecastSpec { horizon: 14, season: 7, quantiles: vec![0.5], long_season: None };
         let f = Algorithm::Arima.forecast(&y, &spec).expect("forecast");
         for h in 0..14 {
             assert!((f.mean[h] - (20.0 + pat[(140 + h) % 7])).abs() < 0.5, "{h} {:?}", f.mean);

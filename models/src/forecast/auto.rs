@@ -393,7 +393,7 @@ mod tests {
         let pat = [1.0, 9.0, 4.0, 6.0];
         let items: Vec<Series> =
             (0..5).map(|k| Series::new((0..64).map(|t| 10.0 * k as f64 + pat[t % 4]).collect())).collect();
-        let spec = ForecastSpec { horizon: 4, season: 4, quantiles: vec![0.1, 0.5, 0.9] };
+        let spec = ForecastSpec { horizon: 4, season: 4, quantiles: vec![0.1, 0.5, 0.9], long_season: None };
         let cfg = BacktestConfig { spec: spec.clone(), windows: 3, offset: None };
         let algs = [Algorithm::Climatological, Algorithm::SeasonalNaive, Algorithm::Npts];
         let report = backtest(&items, &algs, &cfg).expect("bt");
@@ -419,7 +419,7 @@ mod tests {
                 )
             })
             .collect();
-        let spec = ForecastSpec { horizon: 6, season: 6, quantiles: vec![0.1, 0.5, 0.9] };
+        let spec = ForecastSpec { horizon: 6, season: 6, quantiles: vec![0.1, 0.5, 0.9], long_season: None };
         let cfg = BacktestConfig { spec, windows: 2, offset: None };
         let algs = [Algorithm::SeasonalNaive, Algorithm::Npts, Algorithm::Theta, Algorithm::Climatological];
         let report = backtest(&items, &algs, &cfg).expect("bt");
@@ -521,7 +521,7 @@ mod tests {
             (0..n + h).map(|_| if rng.uniform() < 0.25 { 1.0 + (4.0 * rng.uniform()).floor() } else { 0.0 }).collect()
         }));
         let history: Vec<Series> = full.iter().map(|v| Series::new(v[..n].to_vec())).collect();
-        let spec = ForecastSpec { horizon: h, season: m, quantiles: vec![0.1, 0.5, 0.9] };
+        let spec = ForecastSpec { horizon: h, season: m, quantiles: vec![0.1, 0.5, 0.9], long_season: None };
         let algs = [Algorithm::SeasonalNaive, Algorithm::Croston];
         let report =
             backtest(&history, &algs, &BacktestConfig { spec: spec.clone(), windows: 2, offset: None }).expect("bt");

@@ -368,7 +368,7 @@ mod tests {
         let long = Series::new((0..40).map(|t| pat[t % 4]).collect());
         let short = Series::new(vec![1.0; 5]);
         let cfg = BacktestConfig {
-            spec: ForecastSpec { horizon: 4, season: 4, quantiles: vec![0.1, 0.5, 0.9] },
+            spec: ForecastSpec { horizon: 4, season: 4, quantiles: vec![0.1, 0.5, 0.9], long_season: None },
             windows: 3,
             offset: None,
         };
@@ -391,7 +391,7 @@ mod tests {
         filled[19] = true;
         let s = Series { start: 0, values, filled: Some(filled) };
         let cfg = BacktestConfig {
-            spec: ForecastSpec { horizon: 2, season: 1, quantiles: vec![0.5] },
+            spec: ForecastSpec { horizon: 2, season: 1, quantiles: vec![0.5], long_season: None },
             windows: 1,
             offset: None,
         };
@@ -403,7 +403,7 @@ mod tests {
     fn bad_configs_are_errors() {
         let s = Series::new(vec![1.0; 10]);
         let mut cfg = BacktestConfig {
-            spec: ForecastSpec { horizon: 2, season: 1, quantiles: vec![0.5] },
+            spec: ForecastSpec { horizon: 2, season: 1, quantiles: vec![0.5], long_season: None },
             windows: 6,
             offset: None,
         };

@@ -689,12 +689,31 @@ pub fn candidates(y: &[f64], m: usize) -> Vec<Spec> {
     out
 }
 
-/// Fits every candidate form and keeps the one with the lowest AICc among those whose
-/// forecast for the `h` steps stays within what the data showed (see [`Fit::is_plausible`]).
-pub fn auto_fit(y: &[f64], m: usize, h: usize) -> Option<Fit> {
-    candidates(y, m)
+/// The longest season ETS fits: a week of hours. Its initial seasonal states are estimated
+/// by least squares over n × m Jacobian rows (see [`Workspace::refine_states`]); a week of
+/// half-hours (336) or of 15-minute periods (672) would cost 4–16 times as much.
+pub const MAX_SEASON: usize = 168;
+
+/// Fits every candidate form at season `m` (and the seasonal ones at `long`, a longer cycle
+/// such as a week of hours, where given, at most [`MAX_SEASON`] and with three cycles of
+/// history) and keeps the one with the lowest AICc among those whose forecast for the `h`
+/// steps stays within what the data showed (see [`Fit::is_plausible`]).
+///
+/// Why a weekly season for hourly data: a daily season cannot tell working days from
+/// weekends, so the likelihood adapts level and profile to the last days. On bike rentals
+/// (twelve one-week forecasts before the shared test week) the weekly forms cut MASE from
+/// 1.21x to 0.89x statsforecast's AutoETS (which, like R's `ets`, fits seasons of at most 24),
+/// and on m4_hourly from 1.447 to 1.172. AICc decides per series: the 144 extra initial
+/// states are charged for, and on series without a weekly pattern the daily forms win.
+pub fn auto_fit(y: &[f64], m: usize, long: Option<usize>, h: usize) -> Option<Fit> {
+    let long = long.filter(|l| *l > m && *l <= MAX_SEASON && y.len() >= 3 * l);
+    let daily = candidates(y, m).into_iter().map(|spec| (m, spec));
+    let weekly = long
         .into_iter()
-        .filter_map(|spec| fit(y, m, spec))
+        .flat_map(|l| candidates(y, l).into_iter().filter(|s| s.season != Season::None).map(move |s| (l, s)));
+    daily
+        .chain(weekly)
+        .filter_map(|(season, spec)| fit(y, season, spec))
         .filter(|f| f.is_plausible(y, h))
         .min_by(|a, b| a.aicc.total_cmp(&b.aicc))
 }
@@ -708,7 +727,7 @@ pub(crate) fn auto_forecast(input: &Input) -> Forecast {
         let sd = (input.y.iter().map(|v| (v - mean[0]).powi(2)).sum::<f64>() / input.y.len() as f64).sqrt();
         return Forecast::gaussian(input.levels(), mean, &vec![sd; h], input.non_negative);
     }
-    match auto_fit(input.y, input.season(), h) {
+    match auto_fit(input.y, input.season(), input.long_season(), h) {
         Some(fit) => {
             let (mean, sd) = fit.predict(h);
             Forecast::gaussian(input.levels(), mean, &sd, input.non_negative)
@@ -722,11 +741,48 @@ mod tests {
     use super::*;
     use crate::forecast::{Algorithm, ForecastSpec};
 
+    /// Four weeks of hours: a daily profile, scaled down to 40% on the weekend when `weekly`.
+    fn hourly(weekly: bool, seed: u64) -> Vec<f64> {
+        let mut rng = stats::Rng::new(seed);
+        (0..4 * 168 + 168)
+            .map(|t| {
+                let hour = (t % 24) as f64;
+                let day = (t / 24) % 7;
+                let profile = 20.0 + 15.0 * (std::f64::consts::PI * (hour - 6.0) / 12.0).sin().max(0.0);
+                let factor = if weekly && day >= 5 { 0.4 } else { 1.0 };
+                profile * factor + stats::normal_quantile(rng.uniform())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn hourly_data_with_a_weekly_cycle_gets_a_weekly_season() {
+        let all = hourly(true, 4);
+        let (y, week) = all.split_at(4 * 168);
+        let fit = auto_fit(y, 24, Some(168), 168).expect("fit");
+        assert_eq!(fit.m, 168, "{:?}", fit.spec);
+        let daily = auto_fit(y, 24, None, 168).expect("fit");
+        let error = |f: &Fit| f.predict(168).0.iter().zip(week).map(|(a, b)| (a - b).abs()).sum::<f64>() / 168.0;
+        // The weekend is forecast at 40%: errors near the noise's 0.8, against several units
+        // for the daily season alone.
+        assert!(error(&fit) < 1.5 && error(&daily) > 3.0, "{} {}", error(&fit), error(&daily));
+    }
+
+    #[test]
+    fn a_weekly_season_is_not_chosen_without_a_weekly_cycle() {
+        // The same days every day of the week: 144 more initial states buy nothing.
+        let y = &hourly(false, 5)[..4 * 168];
+        assert_eq!(auto_fit(y, 24, Some(168), 168).expect("fit").m, 24);
+        // Too short for three weeks, or too long a cycle: the daily season alone.
+        assert_eq!(auto_fit(&hourly(true, 6)[..2 * 168], 24, Some(168), 24).expect("fit").m, 24);
+        assert!(auto_fit(y, 24, Some(MAX_SEASON + 1), 24).expect("fit").m <= 24);
+    }
+
     #[test]
     fn pure_seasonal_series_is_forecast_nearly_exactly() {
         let pat = [10.0, 14.0, 18.0, 12.0, 8.0, 6.0];
         let y: Vec<f64> = (0..60).map(|t| 50.0 + pat[t % 6]).collect();
-        let spec = ForecastSpec { horizon: 12, season: 6, quantiles: vec![0.1, 0.5, 0.9] };
+        let spec = ForecastSpec { horizon: 12, season: 6, quantiles: vec![0.1, 0.5, 0.9], long_season: None };
         let f = Algorithm::Ets.forecast(&y, &spec).expect("forecast");
         for h in 0..12 {
             assert!((f.mean[h] - (50.0 + pat[(60 + h) % 6])).abs() < 0.5, "{h}: {:?}", f.mean);
@@ -737,13 +793,13 @@ mod tests {
     fn trend_is_extrapolated_and_intervals_widen() {
         let mut rng = stats::Rng::new(3);
         let y: Vec<f64> = (0..100).map(|t| 5.0 + 2.0 * t as f64 + rng.uniform() - 0.5).collect();
-        let fit = auto_fit(&y, 1, 10).expect("fit");
+        let fit = auto_fit(&y, 1, None, 10).expect("fit");
         assert_ne!(fit.spec.trend, Trend::None);
         let (mean, sd) = fit.predict(10);
         assert!((mean[9] - (5.0 + 2.0 * 109.0)).abs() < 3.0, "{mean:?}");
         assert!(sd[9] > sd[0]);
         // A real trend is kept over a horizon longer than the history.
-        let fit = auto_fit(&y, 1, 150).expect("fit");
+        let fit = auto_fit(&y, 1, None, 150).expect("fit");
         assert_ne!(fit.spec.trend, Trend::None);
         assert!(fit.predict(150).0[149] > 300.0);
     }
@@ -792,7 +848,7 @@ mod tests {
                 v
             })
             .collect();
-        let spec = ForecastSpec { horizon: 20, season: 1, quantiles: vec![0.1, 0.9] };
+        let spec = ForecastSpec { horizon: 20, season: 1, quantiles: vec![0.1, 0.9], long_season: None };
         let f = Algorithm::Ets.forecast(&y, &spec).expect("forecast");
         let w = |h: usize| f.quantiles[1][h] - f.quantiles[0][h];
         assert!(w(19) > 2.0 * w(0), "{} {}", w(0), w(19));

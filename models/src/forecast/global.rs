@@ -352,7 +352,7 @@ mod tests {
     use super::*;
 
     fn spec(h: usize, m: usize) -> ForecastSpec {
-        ForecastSpec { horizon: h, season: m, quantiles: vec![0.1, 0.5, 0.9] }
+        ForecastSpec { horizon: h, season: m, quantiles: vec![0.1, 0.5, 0.9], long_season: None }
     }
 
     #[test]

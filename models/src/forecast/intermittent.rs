@@ -140,7 +140,7 @@ mod tests {
     fn regular_intermittent_demand() {
         // A demand of 4 every 4th period: rate 1, p = 1/4.
         let y: Vec<f64> = (0..80).map(|t| if t % 4 == 3 { 4.0 } else { 0.0 }).collect();
-        let spec = ForecastSpec { horizon: 3, season: 1, quantiles: vec![0.5, 0.9] };
+        let spec = ForecastSpec { horizon: 3, season: 1, quantiles: vec![0.5, 0.9], long_season: None };
         let c = Algorithm::Croston.forecast(&y, &spec).expect("forecast");
         assert!((c.mean[0] - 1.0).abs() < 1e-6, "{:?}", c.mean);
         assert_eq!(c.quantiles[0][0], 0.0);
@@ -153,7 +153,7 @@ mod tests {
 
     #[test]
     fn all_zero_history_forecasts_zero() {
-        let spec = ForecastSpec { horizon: 2, season: 1, quantiles: vec![0.5] };
+        let spec = ForecastSpec { horizon: 2, season: 1, quantiles: vec![0.5], long_season: None };
         let f = Algorithm::Tsb.forecast(&[0.0; 10], &spec).expect("forecast");
         assert_eq!(f.mean, vec![0.0, 0.0]);
     }

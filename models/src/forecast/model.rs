@@ -14,6 +14,10 @@ pub struct ForecastSpec {
     pub season: usize,
     /// Quantile levels in (0, 1) (`ForecastTypes` other than `mean`).
     pub quantiles: Vec<f64>,
+    /// A longer cycle the data may have, in periods (a week of hours, 168, for hourly data);
+    /// ETS then also tries seasonal forms of that length and keeps whichever AICc prefers.
+    /// `None` where there is none; ignored unless longer than `season`.
+    pub long_season: Option<usize>,
 }
 
 impl ForecastSpec {
@@ -157,6 +161,9 @@ impl Input<'_> {
     pub fn season(&self) -> usize {
         self.spec.season
     }
+    pub fn long_season(&self) -> Option<usize> {
+        self.spec.long_season.filter(|l| *l > self.spec.season)
+    }
 }
 
 #[cfg(test)]
@@ -164,7 +171,7 @@ mod tests {
     use super::*;
 
     fn spec() -> ForecastSpec {
-        ForecastSpec { horizon: 3, season: 2, quantiles: vec![0.1, 0.5, 0.9] }
+        ForecastSpec { horizon: 3, season: 2, quantiles: vec![0.1, 0.5, 0.9], long_season: None }
     }
 
     #[test]
@@ -189,7 +196,7 @@ mod tests {
         // One point, gaps, a season longer than the history, a horizon far past it: no panic,
         // ordered quantiles of the asked length.
         let inputs: [&[f64]; 3] = [&[5.0], &[1.0, f64::NAN, 3.0, f64::NAN, 5.0], &[0.0, 0.0, 2.0]];
-        let s = ForecastSpec { horizon: 40, season: 12, quantiles: vec![0.1, 0.5, 0.9] };
+        let s = ForecastSpec { horizon: 40, season: 12, quantiles: vec![0.1, 0.5, 0.9], long_season: None };
         for alg in Algorithm::ALL {
             for y in inputs {
                 let f = alg.forecast(y, &s).expect("forecast");

@@ -70,7 +70,7 @@ mod tests {
                 pat[t % 4] + level
             })
             .collect();
-        let spec = ForecastSpec { horizon: 8, season: 4, quantiles: vec![0.1, 0.5, 0.9] };
+        let spec = ForecastSpec { horizon: 8, season: 4, quantiles: vec![0.1, 0.5, 0.9], long_season: None };
         let f = Algorithm::SeasonalNaive.forecast(&y, &spec).expect("forecast");
         for h in 0..8 {
             assert_eq!(f.mean[h], y[396 + h % 4]);

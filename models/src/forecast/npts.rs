@@ -84,7 +84,7 @@ mod tests {
     fn seasonal_npts_draws_from_the_same_position() {
         let pat = [0.0, 10.0, 20.0];
         let y: Vec<f64> = (0..60).map(|t| pat[t % 3]).collect();
-        let spec = ForecastSpec { horizon: 6, season: 3, quantiles: vec![0.1, 0.9] };
+        let spec = ForecastSpec { horizon: 6, season: 3, quantiles: vec![0.1, 0.9], long_season: None };
         let f = Algorithm::SeasonalNpts.forecast(&y, &spec).expect("forecast");
         for h in 0..6 {
             assert_eq!(f.mean[h], pat[h % 3]);
@@ -100,7 +100,7 @@ mod tests {
     fn npts_favours_recent_values() {
         let mut y = vec![100.0; 200];
         y.extend(vec![1.0; 30]);
-        let spec = ForecastSpec { horizon: 3, season: 1, quantiles: vec![0.5] };
+        let spec = ForecastSpec { horizon: 3, season: 1, quantiles: vec![0.5], long_season: None };
         let f = Algorithm::Npts.forecast(&y, &spec).expect("forecast");
         assert_eq!(f.quantiles[0][0], 1.0);
     }

@@ -81,7 +81,7 @@ mod tests {
     fn seasonal_series_with_trend() {
         let pat = [1.2, 0.8, 1.0, 1.0];
         let y: Vec<f64> = (0..80).map(|t| (100.0 + t as f64) * pat[t % 4]).collect();
-        let spec = ForecastSpec { horizon: 4, season: 4, quantiles: vec![0.5] };
+        let spec = ForecastSpec { horizon: 4, season: 4, quantiles: vec![0.5], long_season: None };
         let f = Algorithm::Theta.forecast(&y, &spec).expect("forecast");
         for h in 0..4 {
             let truth = (100.0 + (80 + h) as f64) * pat[(80 + h) % 4];
