@@ -145,8 +145,13 @@ impl Plan {
             None => frequency.default_season(),
         };
         let algorithms = algorithms_for(spec.algorithm).map_err(|m| manifest_error(predictor, m))?;
-        // The frequency's longer cycle (a week of hours for hourly data), which ETS may choose.
-        let long_season = frequency.seasons().into_iter().find(|s| *s > season);
+        // The frequency's longer cycle (a week of hours for hourly data), which ETS may choose;
+        // none when the season was set by hand.
+        let long_season = if spec.algorithm_parameters.contains_key("seasonality") {
+            None
+        } else {
+            frequency.seasons().into_iter().find(|s| *s > season)
+        };
         let forecast_spec = ForecastSpec { horizon, season, quantiles, long_season };
         let backtest = BacktestConfig {
             spec: forecast_spec.clone(),
@@ -769,9 +774,11 @@ mod tests {
         assert_eq!(hourly.backtest.spec.long_season, Some(168));
         assert_eq!(plan("2H", "").spec.long_season, Some(84));
         assert_eq!(plan("D", "").spec.long_season, None);
-        // A season set by hand that is already the week leaves nothing longer.
+        // A season set by hand is the one used.
         let weekly = plan("H", "  algorithmParameters: {seasonality: '168'}\n");
         assert_eq!((weekly.spec.season, weekly.spec.long_season), (168, None));
+        let none = plan("H", "  algorithmParameters: {seasonality: '1'}\n");
+        assert_eq!((none.spec.season, none.spec.long_season), (1, None));
     }
 
     #[test]

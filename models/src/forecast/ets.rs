@@ -9,7 +9,10 @@
 //! stays small even for m = 52. As in R's `ets`, additive error with multiplicative
 //! season is not tried (numerically unstable) and multiplicative forms need positive data.
 //! `augurs-ets` fits only non-seasonal forms; Seer needs the seasonal ones, so all forms
-//! share this one implementation.
+//! share this one implementation. Because the initial season is estimated by least squares,
+//! not by the simplex, seasons up to a week of hours (168) are practical: hourly data gets the
+//! weekly forms beside the daily ones (see [`auto_fit`]), which R's `ets` and statsforecast
+//! (seasons of at most 24) do not fit.
 //!
 //! The state updates are written with the absolute one-step error ε: the additive- and the
 //! multiplicative-error forms then share them exactly and differ only in the likelihood.
@@ -690,7 +693,7 @@ pub fn candidates(y: &[f64], m: usize) -> Vec<Spec> {
 }
 
 /// The longest season ETS fits: a week of hours. Its initial seasonal states are estimated
-/// by least squares over n × m Jacobian rows (see [`Workspace::refine_states`]); a week of
+/// by least squares over n × m Jacobian rows (`Workspace::refine_states`); a week of
 /// half-hours (336) or of 15-minute periods (672) would cost 4–16 times as much.
 pub const MAX_SEASON: usize = 168;
 
