@@ -138,20 +138,24 @@ impl Plan {
         if quantiles.is_empty() {
             quantiles.push(0.5); // the mean alone still needs a distribution to be scored
         }
-        let season = match spec.algorithm_parameters.get("seasonality") {
-            Some(s) => s.parse::<usize>().ok().filter(|s| *s >= 1).ok_or_else(|| {
-                manifest_error(predictor, format!("algorithmParameters.seasonality: {s:?} is not a whole number ≥ 1"))
-            })?,
-            None => frequency.default_season(),
+        // A season set by hand is the one used; otherwise the frequency's, and its longer cycle
+        // (a week of hours for hourly data), which ETS may choose.
+        let (season, long_season) = match spec.algorithm_parameters.get("seasonality") {
+            Some(s) => {
+                let season = s.parse::<usize>().ok().filter(|s| *s >= 1).ok_or_else(|| {
+                    manifest_error(
+                        predictor,
+                        format!("algorithmParameters.seasonality: {s:?} is not a whole number ≥ 1"),
+                    )
+                })?;
+                (season, None)
+            }
+            None => {
+                let season = frequency.default_season();
+                (season, frequency.seasons().into_iter().find(|s| *s > season))
+            }
         };
         let algorithms = algorithms_for(spec.algorithm).map_err(|m| manifest_error(predictor, m))?;
-        // The frequency's longer cycle (a week of hours for hourly data), which ETS may choose;
-        // none when the season was set by hand.
-        let long_season = if spec.algorithm_parameters.contains_key("seasonality") {
-            None
-        } else {
-            frequency.seasons().into_iter().find(|s| *s > season)
-        };
         let forecast_spec = ForecastSpec { horizon, season, quantiles, long_season };
         let backtest = BacktestConfig {
             spec: forecast_spec.clone(),

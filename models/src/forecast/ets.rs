@@ -333,7 +333,7 @@ impl Workspace<'_> {
             }
             filled += 1;
             if filled == block {
-                add_gram(&mut jtj, &rows);
+                add_gram(&mut jtj, rows.as_ref());
                 filled = 0;
             }
             match seas {
@@ -373,7 +373,7 @@ impl Workspace<'_> {
             }
         }
         if filled > 0 {
-            add_gram(&mut jtj, &rows.as_ref().subrows(0, filled).to_owned());
+            add_gram(&mut jtj, rows.as_ref().subrows(0, filled));
         }
         let jtj: Vec<f64> = (0..p * p).map(|i| jtj[(i / p, i % p)]).collect();
         if jtj.iter().chain(&jtr).all(|v| v.is_finite()) { Some((jtj, jtr)) } else { None }
@@ -439,8 +439,8 @@ impl Workspace<'_> {
 const NORMAL_EQUATIONS_BLOCK: usize = 256;
 
 /// gram += rowsᵀ·rows.
-fn add_gram(gram: &mut faer::Mat<f64>, rows: &faer::Mat<f64>) {
-    faer::linalg::matmul::matmul(gram.as_mut(), faer::Accum::Add, rows.transpose(), rows.as_ref(), 1.0, faer::Par::Seq);
+fn add_gram(gram: &mut faer::Mat<f64>, rows: faer::MatRef<'_, f64>) {
+    faer::linalg::matmul::matmul(gram.as_mut(), faer::Accum::Add, rows.transpose(), rows, 1.0, faer::Par::Seq);
 }
 
 /// Solves A·x = b for a symmetric positive definite A (row-major, overwritten by its

@@ -162,7 +162,7 @@ impl Input<'_> {
         self.spec.season
     }
     pub fn long_season(&self) -> Option<usize> {
-        self.spec.long_season.filter(|l| *l > self.spec.season)
+        self.spec.long_season
     }
 }
 
