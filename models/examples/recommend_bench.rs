@@ -1,12 +1,14 @@
 //! Benchmark driver for `bench/recommendations/run.sh`.
 //!
 //! `recommend_bench seer <set_dir> <work_dir>`: reads a set's gzipped CSVs, makes Personalize's
-//! split (seed 42), writes the split for the anchors (`train.csv`, `test.csv`, `relevant.csv`,
-//! dense indices), fits Seer's recipes on it and writes their top-25 lists (`recs_<name>.tsv`) and
-//! training times (`time_<name>.txt`).
+//! split (seed 42, or `SEER_SPLIT_SEED`), writes the split for the anchors (`train.csv`,
+//! `test.csv`, `relevant.csv`, dense indices), fits Seer's recipes on it and writes their top-25
+//! lists (`recs_<name>.tsv`) and training times (`time_<name>.txt`).
 //!
 //! `recommend_bench report <work_dir>...`: scores every `recs_*.tsv` against `relevant.csv` with
-//! Seer's metrics (one scorer for everyone) and prints a markdown table per set.
+//! Seer's metrics (one scorer for everyone) and prints a markdown table per work directory; where
+//! several directories hold the same set (its name is the directory's), on different splits
+//! (`SEER_SPLIT_SEED`), also a summary pooled over all their test users.
 
 use std::collections::HashMap;
 use std::fs;
@@ -308,18 +310,23 @@ fn cpu_seconds() -> f64 {
 /// Paired bootstrap over the test users (2,000 resamples, seeded): how far the ratio of
 /// USER_PERSONALIZATION's NDCG@10 to the strongest anchor's moves with which users were
 /// drawn, against that anchor and against whichever anchor is strongest in each resample
-/// (the strongest anchor is itself picked on the test users, which favours it).
-fn print_bootstrap(up: &[f64], best: &[f64], anchors: &[&Vec<f64>]) {
+/// (the strongest anchor is itself picked on the test users, which favours it). Each draw takes
+/// one of `clusters` (indices into the score vectors: one user's scores on every split they are
+/// a test user of).
+fn print_bootstrap(up: &[f64], best: &[f64], anchors: &[&Vec<f64>], clusters: &[Vec<usize>], users: &str) {
     const RESAMPLES: usize = 2000;
-    let n = up.len();
+    let n = clusters.len();
     if n == 0 {
         return;
     }
     let mut rng = SplitMix64::new(42);
     let (mut fixed, mut strongest) = (Vec::with_capacity(RESAMPLES), Vec::with_capacity(RESAMPLES));
-    let mut draw = vec![0usize; n];
+    let mut draw: Vec<usize> = Vec::with_capacity(up.len());
     for _ in 0..RESAMPLES {
-        draw.iter_mut().for_each(|d| *d = rng.below(n));
+        draw.clear();
+        for _ in 0..n {
+            draw.extend_from_slice(&clusters[rng.below(n)]);
+        }
         let sum = |v: &[f64]| draw.iter().map(|&i| v[i]).sum::<f64>();
         let u = sum(up);
         fixed.push(u / sum(best));
@@ -329,7 +336,7 @@ fn print_bootstrap(up: &[f64], best: &[f64], anchors: &[&Vec<f64>]) {
         r.sort_by(f64::total_cmp);
         let share = r.iter().filter(|x| **x >= 1.05).count() as f64 / RESAMPLES as f64;
         println!(
-            "Paired bootstrap over the {n} test users ({RESAMPLES} resamples), UP / {what}: median {:.3}, 95% interval {:.3}–{:.3}, {:.1}% of resamples at 1.05 or more",
+            "Paired bootstrap over the {n} {users} ({RESAMPLES} resamples), UP / {what}: median {:.3}, 95% interval {:.3}–{:.3}, {:.1}% of resamples at 1.05 or more",
             r[RESAMPLES / 2],
             r[RESAMPLES / 40],
             r[RESAMPLES - 1 - RESAMPLES / 40],
@@ -339,6 +346,9 @@ fn print_bootstrap(up: &[f64], best: &[f64], anchors: &[&Vec<f64>]) {
 }
 
 fn report(works: &[String]) -> Res<()> {
+    // Per set (the work directory's name), each split's per-user NDCG@10 by method, for the
+    // pooled summary of sets run on several splits.
+    let mut splits: Vec<Split> = Vec::new();
     for w in works {
         let work = PathBuf::from(w);
         let shape = fs::read_to_string(work.join("shape.txt"))?;
@@ -430,9 +440,11 @@ fn report(works: &[String]) -> Res<()> {
             let anchors: Vec<&Vec<f64>> =
                 rows.iter().filter(|r| r.0.starts_with("anchor_")).filter_map(|r| per_user.get(&r.0)).collect();
             if let (Some(up), Some(best)) = (per_user.get(&up.0), per_user.get(&best.0)) {
-                print_bootstrap(up, best, &anchors);
+                let each: Vec<Vec<usize>> = (0..users.len()).map(|i| vec![i]).collect();
+                print_bootstrap(up, best, &anchors, &each, "test users");
             }
         }
+        let train_ratio = up_row.zip(best_als).map(|(up, als)| up.2 / als.2);
         if let (Some(up), Some(als)) = (up_row, best_als) {
             println!(
                 "Training: USER_PERSONALIZATION {:.1} s, implicit ALS best grid point ({}) {:.1} s: ratio {:.2} (target ≤ 2)",
@@ -442,6 +454,80 @@ fn report(works: &[String]) -> Res<()> {
                 up.2 / als.2
             );
         }
+        splits.push(Split { set, users, per_user, train_ratio });
+    }
+    let mut sets: Vec<&str> = splits.iter().map(|s| s.set.as_str()).collect();
+    sets.sort_unstable();
+    sets.dedup();
+    for set in sets {
+        let of_set: Vec<&Split> = splits.iter().filter(|s| s.set == set).collect();
+        if of_set.len() > 1 {
+            print_pooled(set, &of_set);
+        }
     }
     Ok(())
+}
+
+/// One work directory's scores: its test users (ascending) and each method's NDCG@10 for them.
+struct Split {
+    set: String,
+    users: Vec<u32>,
+    per_user: HashMap<String, Vec<f64>>,
+    /// USER_PERSONALIZATION's training time over the best ALS anchor's.
+    train_ratio: Option<f64>,
+}
+
+/// A set run on several splits (`SEER_BENCH_SEEDS`): every method's NDCG@10 over the test users
+/// of all of them, the strongest anchor being the one configuration with the best pooled score
+/// (as a user tunes implicit once for a data set, not once per split), and the paired bootstrap
+/// over all those users. One split of a small set (188 test users on lastfm) cannot resolve 5%.
+/// A user drawn into several splits' test sets is one draw of the bootstrap (their held-out
+/// events are the same newest tenth each time).
+fn print_pooled(set: &str, splits: &[&Split]) {
+    let mut methods: Vec<&String> =
+        splits[0].per_user.keys().filter(|m| splits.iter().all(|s| s.per_user.contains_key(*m))).collect();
+    methods.sort();
+    let pooled: Vec<(&String, Vec<f64>)> =
+        methods.iter().map(|m| (*m, splits.iter().flat_map(|s| s.per_user[*m].iter().copied()).collect())).collect();
+    let mut of_user: HashMap<u32, Vec<usize>> = HashMap::new();
+    for (i, u) in splits.iter().flat_map(|s| &s.users).enumerate() {
+        of_user.entry(*u).or_default().push(i);
+    }
+    let mut clusters: Vec<Vec<usize>> = of_user.into_values().collect();
+    clusters.sort_unstable();
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
+    let find = |name: &str| pooled.iter().find(|p| p.0 == name);
+    let Some(up) = find("seer_user_personalization") else { return };
+    let anchors: Vec<&(&String, Vec<f64>)> = pooled.iter().filter(|p| p.0.starts_with("anchor_")).collect();
+    let Some(best) = anchors.iter().max_by(|a, b| mean(&a.1).total_cmp(&mean(&b.1))) else { return };
+    let (u, b) = (mean(&up.1), mean(&best.1));
+    println!("\n### {set}, pooled over {} splits ({} test users)\n", splits.len(), up.1.len());
+    let per_split: Vec<String> = splits
+        .iter()
+        .map(|s| {
+            let strongest = s
+                .per_user
+                .iter()
+                .filter(|(m, _)| m.starts_with("anchor_"))
+                .map(|(_, v)| mean(v))
+                .fold(f64::MIN, f64::max);
+            format!("{:.3}", mean(&s.per_user["seer_user_personalization"]) / strongest)
+        })
+        .collect();
+    println!(
+        "USER_PERSONALIZATION NDCG@10 {u:.4}: {:.3}× the strongest anchor ({}, {b:.4}; target ≥ 1.05); per split, against that split's strongest anchor: {}",
+        u / b,
+        best.0,
+        per_split.join(", ")
+    );
+    if let Some(pop) = find("anchor_popularity") {
+        println!("{:.2}× popularity ({:.4}; target ≥ 2)", u / mean(&pop.1), mean(&pop.1));
+    }
+    let anchor_scores: Vec<&Vec<f64>> = anchors.iter().map(|a| &a.1).collect();
+    print_bootstrap(&up.1, &best.1, &anchor_scores, &clusters, "distinct test users of these splits");
+    let ratios: Vec<String> = splits.iter().map(|s| s.train_ratio.map_or("–".into(), |r| format!("{r:.2}"))).collect();
+    println!(
+        "Training time over the best ALS grid point's, per split (target ≤ 2; wall clock, both in the same run of that split): {}",
+        ratios.join(", ")
+    );
 }
