@@ -156,6 +156,7 @@ fn seer(dir: &Path, work: &Path) -> Res<()> {
             }
         }
         fs::write(work.join("shape.txt"), format!("{} {}\n", ds.n_users(), ds.n_items()))?;
+        fs::write(work.join("seed.txt"), format!("{seed}\n"))?;
     }
     let n = 25;
     // POPULARITY_COUNT.
@@ -402,7 +403,9 @@ fn report(works: &[String]) -> Res<()> {
             .iter()
             .find(|r| r.0 == "seer_user_personalization")
             .map(|r| r.1.normalized_discounted_cumulative_gain_at_10);
-        println!("\n### {set} ({} test users)\n", relevant.len());
+        let seed =
+            fs::read_to_string(work.join("seed.txt")).map_or(String::new(), |s| format!(", split seed {}", s.trim()));
+        println!("\n### {set}{seed} ({} test users)\n", relevant.len());
         println!("| method | NDCG@10 | precision@10 | MRR@25 | coverage | train s | UP NDCG@10 ÷ this |");
         println!("|---|---:|---:|---:|---:|---:|---:|");
         let best_anchor = rows.iter().filter(|r| r.0.starts_with("anchor_")).max_by(|a, b| {
