@@ -266,7 +266,8 @@ impl UserPersonalization {
             tri.to_csr()
         };
         let als = Als::fit(&matrix, &params.als)?;
-        // The item-to-item models side by side (SIMS and EASE are single-threaded).
+        // The item-to-item models side by side (EASE is single-threaded; SIMS and item kNN spread
+        // over the pool).
         let ((sims, knn), ease) = rayon::join(
             || (SimilarItems::fit(ds, &params.sims), ItemKnn::fit(ds, &params.knn)),
             || Ease::fit(ds, &params.ease),

@@ -18,6 +18,7 @@
 
 use std::collections::HashMap;
 
+use rayon::prelude::*;
 use sprs::{CsMat, TriMat};
 
 use super::data::Dataset;
@@ -115,48 +116,48 @@ impl SimilarItems {
         let damp: Vec<f32> = counts.iter().map(|&c| c.max(1.0).powf(beta)).collect();
         let by_distance: Vec<f32> =
             (0..=params.window).map(|d| (d.max(1) as f32).powf(-params.distance_decay)).collect();
-        let mut scratch = vec![0f32; n];
-        // Distinct users sharing each touched item with `a`; events are grouped by user, so a
-        // user is new to a slot exactly when it differs from the last one counted there.
-        let mut shared = vec![0u32; n];
-        let mut last_user = vec![u32::MAX; n];
         let min_users = params.min_cointeraction_users.max(1);
-        let mut touched: Vec<u32> = Vec::new();
+        // Item by item, in parallel; each thread its own dense scratch rows.
+        let rows: Vec<Vec<Scored>> = (0..n)
+            .into_par_iter()
+            .map_init(
+                || Scratch::new(n),
+                |sc, a| {
+                    for &k in &occ[occ_start[a]..occ_start[a + 1]] {
+                        let user = ds.user_range(events[k].user);
+                        let lo = k.saturating_sub(params.window).max(user.start);
+                        let hi = (k + params.window + 1).min(user.end);
+                        for (k2, b) in events.iter().enumerate().take(hi).skip(lo) {
+                            if b.item as usize == a {
+                                continue;
+                            }
+                            let slot = &mut sc.sum[b.item as usize];
+                            if *slot == 0.0 {
+                                sc.touched.push(b.item);
+                            }
+                            *slot += by_distance[k.abs_diff(k2)];
+                            let u = events[k].user;
+                            if sc.last_user[b.item as usize] != u {
+                                sc.last_user[b.item as usize] = u;
+                                sc.shared[b.item as usize] += 1;
+                            }
+                        }
+                    }
+                    let na = counts[a].max(1.0).powf(1.0 - beta);
+                    let scored: Vec<Scored> = sc
+                        .touched
+                        .iter()
+                        .filter(|&&b| sc.shared[b as usize] >= min_users)
+                        .map(|&b| (b, sc.sum[b as usize] / (na * damp[b as usize])))
+                        .collect();
+                    sc.clear();
+                    top_n(scored, params.neighbors)
+                },
+            )
+            .collect();
         let mut tri = TriMat::new((n, n));
-        for a in 0..n {
-            for &k in &occ[occ_start[a]..occ_start[a + 1]] {
-                let user = ds.user_range(events[k].user);
-                let lo = k.saturating_sub(params.window).max(user.start);
-                let hi = (k + params.window + 1).min(user.end);
-                for (k2, b) in events.iter().enumerate().take(hi).skip(lo) {
-                    if b.item as usize == a {
-                        continue;
-                    }
-                    let slot = &mut scratch[b.item as usize];
-                    if *slot == 0.0 {
-                        touched.push(b.item);
-                    }
-                    *slot += by_distance[k.abs_diff(k2)];
-                    let u = events[k].user;
-                    if last_user[b.item as usize] != u {
-                        last_user[b.item as usize] = u;
-                        shared[b.item as usize] += 1;
-                    }
-                }
-            }
-            let na = counts[a].max(1.0).powf(1.0 - beta);
-            let scored: Vec<Scored> = touched
-                .iter()
-                .filter(|&&b| shared[b as usize] >= min_users)
-                .map(|&b| (b, scratch[b as usize] / (na * damp[b as usize])))
-                .collect();
-            for &b in &touched {
-                scratch[b as usize] = 0.0;
-                shared[b as usize] = 0;
-                last_user[b as usize] = u32::MAX;
-            }
-            touched.clear();
-            for (b, s) in top_n(scored, params.neighbors) {
+        for (a, row) in rows.into_iter().enumerate() {
+            for (b, s) in row {
                 tri.add_triplet(a, b as usize, s);
             }
         }
@@ -300,6 +301,33 @@ pub(super) fn postings(item_tokens: &[Vec<u32>], n_tokens: usize) -> Vec<Vec<u32
         }
     }
     postings
+}
+
+/// One thread's dense scratch rows for [`SimilarItems::fit`] (they fit in cache; no hashing).
+struct Scratch {
+    /// Distance-weighted co-occurrence with the item being scored.
+    sum: Vec<f32>,
+    /// Distinct users sharing each touched item with it; events are grouped by user, so a user
+    /// is new to a slot exactly when it differs from the last one counted there.
+    shared: Vec<u32>,
+    last_user: Vec<u32>,
+    /// The slots set, to clear them for the next item.
+    touched: Vec<u32>,
+}
+
+impl Scratch {
+    fn new(n: usize) -> Self {
+        Self { sum: vec![0.0; n], shared: vec![0; n], last_user: vec![u32::MAX; n], touched: Vec::new() }
+    }
+
+    fn clear(&mut self) {
+        for &b in &self.touched {
+            self.sum[b as usize] = 0.0;
+            self.shared[b as usize] = 0;
+            self.last_user[b as usize] = u32::MAX;
+        }
+        self.touched.clear();
+    }
 }
 
 /// A multiply-shift hasher for `u32` keys: the co-occurrence counts do tens of millions of
