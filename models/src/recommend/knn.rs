@@ -16,7 +16,7 @@
 //! items (a grocery household has thousands of events; its recent baskets say the most).
 
 use rayon::prelude::*;
-use sprs::{CsMat, TriMat};
+use sprs::CsMat;
 
 use super::data::Dataset;
 use super::{RecommendError, Scored, top_n};
@@ -148,13 +148,7 @@ impl ItemKnn {
                 },
             )
             .collect();
-        let mut tri = TriMat::new((n, n));
-        for (a, row) in rows.into_iter().enumerate() {
-            for (b, s) in row {
-                tri.add_triplet(a, b as usize, s);
-            }
-        }
-        Ok(Self { neighbors: tri.to_csr(), params: params.clone() })
+        Ok(Self { neighbors: super::sims::neighbour_matrix(rows), params: params.clone() })
     }
 
     /// Neighbours of `i` with their similarity (ascending item index).

@@ -155,15 +155,9 @@ impl SimilarItems {
                 },
             )
             .collect();
-        let mut tri = TriMat::new((n, n));
-        for (a, row) in rows.into_iter().enumerate() {
-            for (b, s) in row {
-                tri.add_triplet(a, b as usize, s);
-            }
-        }
         let (item_tokens, postings, idf) = tokenize(ds)?;
         Ok(Self {
-            neighbors: tri.to_csr(),
+            neighbors: neighbour_matrix(rows),
             counts,
             item_tokens,
             postings,
@@ -301,6 +295,18 @@ pub(super) fn postings(item_tokens: &[Vec<u32>], n_tokens: usize) -> Vec<Vec<u32
         }
     }
     postings
+}
+
+/// The items × items matrix of per-item neighbour lists (row `a`: item `a`'s neighbours).
+pub(super) fn neighbour_matrix(rows: Vec<Vec<Scored>>) -> CsMat<f32> {
+    let n = rows.len();
+    let mut tri = TriMat::new((n, n));
+    for (a, row) in rows.into_iter().enumerate() {
+        for (b, s) in row {
+            tri.add_triplet(a, b as usize, s);
+        }
+    }
+    tri.to_csr()
 }
 
 /// One thread's dense scratch rows for [`SimilarItems::fit`] (they fit in cache; no hashing).
