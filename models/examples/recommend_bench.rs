@@ -448,6 +448,9 @@ fn report(works: &[String]) -> Res<()> {
             }
         }
         let train_ratio = up_row.zip(best_als).map(|(up, als)| up.2 / als.2);
+        let up_ratio = up_row.zip(best_anchor).map(|(up, best)| {
+            up.1.normalized_discounted_cumulative_gain_at_10 / best.1.normalized_discounted_cumulative_gain_at_10
+        });
         if let (Some(up), Some(als)) = (up_row, best_als) {
             println!(
                 "Training: USER_PERSONALIZATION {:.1} s, implicit ALS best grid point ({}) {:.1} s: ratio {:.2} (target ≤ 2)",
@@ -457,7 +460,7 @@ fn report(works: &[String]) -> Res<()> {
                 up.2 / als.2
             );
         }
-        splits.push(Split { set, users, per_user, train_ratio });
+        splits.push(Split { set, users, per_user, up_ratio, train_ratio });
     }
     let mut sets: Vec<&str> = splits.iter().map(|s| s.set.as_str()).collect();
     sets.sort_unstable();
@@ -476,6 +479,8 @@ struct Split {
     set: String,
     users: Vec<u32>,
     per_user: HashMap<String, Vec<f64>>,
+    /// USER_PERSONALIZATION's NDCG@10 over this split's strongest anchor's.
+    up_ratio: Option<f64>,
     /// USER_PERSONALIZATION's training time over the best ALS anchor's.
     train_ratio: Option<f64>,
 }
@@ -505,18 +510,7 @@ fn print_pooled(set: &str, splits: &[&Split]) {
     let Some(best) = anchors.iter().max_by(|a, b| mean(&a.1).total_cmp(&mean(&b.1))) else { return };
     let (u, b) = (mean(&up.1), mean(&best.1));
     println!("\n### {set}, pooled over {} splits ({} test users)\n", splits.len(), up.1.len());
-    let per_split: Vec<String> = splits
-        .iter()
-        .map(|s| {
-            let strongest = s
-                .per_user
-                .iter()
-                .filter(|(m, _)| m.starts_with("anchor_"))
-                .map(|(_, v)| mean(v))
-                .fold(f64::MIN, f64::max);
-            format!("{:.3}", mean(&s.per_user["seer_user_personalization"]) / strongest)
-        })
-        .collect();
+    let per_split: Vec<String> = splits.iter().map(|s| s.up_ratio.map_or("–".into(), |r| format!("{r:.3}"))).collect();
     println!(
         "USER_PERSONALIZATION NDCG@10 {u:.4}: {:.3}× the strongest anchor ({}, {b:.4}; target ≥ 1.05); per split, against that split's strongest anchor: {}",
         u / b,
