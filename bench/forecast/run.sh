@@ -14,7 +14,8 @@
 #   for a set whose single series statsforecast's AutoARIMA fits in hours (bike_sharing)
 # SF_PER_SERIES=1 fits one series at a time on one core, writing after each; with
 #   SF_BUDGET_S=<cpu seconds> no series is started after that. Seer is then scored and timed
-#   on the series statsforecast finished.
+#   on the series statsforecast finished. SF_RESUME=1 continues such a run where it stopped
+#   (the series it finished kept, with their time).
 #
 # Both sides use every core: Seer through rayon, statsforecast with n_jobs = cores. Times are
 # reported as wall and CPU seconds; ratios use CPU time, which a machine shared with other

@@ -8,7 +8,7 @@ and TSB give no interval, so their p10 = p90 = the point forecast.
 
 Writes <out>/<set>/forecasts.csv (item_id,step,model,mean,p10,p90) and timings.csv
 (model,seconds,cpu_seconds); the Rust bench scores them with the same code as Seer's forecasts.
-SF_EVERY, SF_TAIL, SF_PER_SERIES and SF_BUDGET_S (bench/forecast/run.sh) make samples of sets
+SF_EVERY, SF_TAIL, SF_PER_SERIES, SF_BUDGET_S and SF_RESUME (bench/forecast/run.sh) make samples of sets
 where a whole run takes hours.
 """
 
@@ -94,9 +94,22 @@ def run_set(data_dir, out_dir, name, cores, only):
         # leaves the series it finished; forecast_bench then scores both sides on those.
         per_series = os.environ.get("SF_PER_SERIES") == "1"
         budget = float(os.environ.get("SF_BUDGET_S", "inf"))
-        batches = [train[train["unique_id"] == i] for i in train["unique_id"].unique()] if per_series else [train]
         done = []
         secs = cpu = 0.0
+        ids = train["unique_id"].unique()
+        # SF_RESUME=1 (with SF_PER_SERIES=1) keeps the series an earlier, stopped run of this
+        # model finished, with their time, and fits only the others.
+        if per_series and os.environ.get("SF_RESUME") == "1" and os.path.exists(fc_path) and os.path.exists(tm_path):
+            old = pd.read_csv(fc_path, dtype={"item_id": str})
+            old = old[(old["model"] == label) & old["item_id"].isin(ids)]
+            old_t = pd.read_csv(tm_path)
+            old_t = old_t[old_t["model"] == label]
+            if len(old) and len(old_t):
+                done.append(old)
+                secs, cpu = float(old_t["seconds"].iloc[0]), float(old_t["cpu_seconds"].iloc[0])
+                ids = [i for i in ids if i not in set(old["item_id"])]
+                print(f"{name}: {label} resuming after {old['item_id'].nunique()} series", flush=True)
+        batches = [train[train["unique_id"] == i] for i in ids] if per_series else [train]
         for batch in batches:
             if cpu > budget:
                 break

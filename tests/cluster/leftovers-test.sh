@@ -56,6 +56,10 @@ ours() {
      || $line == *containerd* || $line == *" /pause"* || $line == *s3s-fs* ]]
 }
 
+# A running cluster would make up.sh fail and the down.sh below stop it: refuse first.
+if cluster_running; then
+  die "a cluster is already running from $SEER_CLUSTER_DIR (make quickstart-down or tests/cluster/down.sh stops it)"
+fi
 log "snapshot before up"
 snapshot before
 start=$(date +%s)

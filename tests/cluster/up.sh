@@ -23,7 +23,7 @@ for a in "$@"; do
   esac
 done
 
-if [[ -f "$RUN_DIR/kube-apiserver.pid" ]] && kill -0 "$(cat "$RUN_DIR/kube-apiserver.pid")" 2>/dev/null; then
+if cluster_running; then
   die "a cluster is already running from $SEER_CLUSTER_DIR; run down.sh first"
 fi
 (( CONTROL_PLANE_ONLY )) || need_root "the node tier (kubelet, containerd, CNI)"

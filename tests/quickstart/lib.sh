@@ -24,10 +24,6 @@ done_step() {
   _step_times+=("$(printf '%6s  %s' "$took s" "${_step_title%% (*}")")
 }
 
-# cluster_running: up.sh's API server is running (its pid file names a live process).
-cluster_running() {
-  [[ -f "$RUN_DIR/kube-apiserver.pid" ]] && kill -0 "$(cat "$RUN_DIR/kube-apiserver.pid")" 2>/dev/null
-}
 # cluster_healthy: a node-tier cluster whose API server, node and S3 server are all up.
 cluster_healthy() {
   [[ "$(cat "$SEER_CLUSTER_DIR/control-plane-only" 2>/dev/null)" == 0 ]] || return 1

@@ -21,6 +21,11 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 source "$repo/tests/cluster/lib/common.sh"
 need_root "the README test (its first command, make quickstart, starts the local cluster)"
+# The README ends with make quickstart-down: a quickstart already up would be reused and then
+# removed. Refuse instead of taking a developer's running cluster away.
+if cluster_running; then
+  die "a cluster is already running from $SEER_CLUSTER_DIR (the README's make quickstart-down would remove it): stop it first with make quickstart-down"
+fi
 
 clone=$SEER_CACHE/readme-test/seer
 script=$(mktemp); out=$(mktemp)

@@ -77,6 +77,11 @@ NODE_LINK="$CNI_BRIDGE"
 RUN_DIR="$SEER_CLUSTER_DIR/run"    # <name>.pid files
 LOG_DIR="$SEER_CLUSTER_DIR/logs"
 
+# cluster_running: up.sh's API server is running (its pid file names a live process).
+cluster_running() {
+  [[ -f "$RUN_DIR/kube-apiserver.pid" ]] && kill -0 "$(cat "$RUN_DIR/kube-apiserver.pid")" 2>/dev/null
+}
+
 # start_bg NAME CMD...: starts CMD in its own session, logs to $LOG_DIR/NAME.log, pid to $RUN_DIR/NAME.pid
 start_bg() {
   local name=$1; shift
