@@ -103,6 +103,10 @@ struct Workspace<'a> {
     tmp: Vec<f64>,
     ar: Vec<(usize, f64)>,
     ma: Vec<(usize, f64)>,
+    /// The series less the current mean, and the AR part of each step's prediction (both
+    /// refilled at every evaluation).
+    centred: Vec<f64>,
+    pred: Vec<f64>,
     resid: Vec<f64>,
     scale: f64,
 }
@@ -125,41 +129,50 @@ impl Workspace<'_> {
     }
 
     /// Conditional sum of squares over t ≥ start (pre-sample values at the mean, errors 0).
+    ///
+    /// The AR part of every step's prediction needs no error, so it is summed for all steps
+    /// first, term by term over the whole series (a loop the compiler vectorises); only the MA
+    /// part runs step by step. Each step's terms are added in the same order as one loop over
+    /// both would add them, so the sums are the same to the last bit.
     fn css(&mut self, x: &[f64]) -> f64 {
         let mean = self.set_params(x);
-        let w = self.w;
-        let mut sse = 0.0;
-        let max_lag = self.ar.iter().chain(&self.ma).map(|(l, _)| *l).max().unwrap_or(0).min(w.len());
-        // Warm-up: lags reaching before the start are skipped (pre-sample at the mean).
-        for t in 0..max_lag {
-            let mut pred = 0.0;
-            for &(l, c) in &self.ar {
-                if l <= t {
-                    pred += c * (w[t - l] - mean);
+        let n = self.w.len();
+        self.centred.clear();
+        self.centred.extend(self.w.iter().map(|v| v - mean));
+        self.pred.clear();
+        self.pred.resize(n, 0.0);
+        let (wc, pred, resid) = (&self.centred, &mut self.pred, &mut self.resid);
+        for &(l, c) in &self.ar {
+            if l < n {
+                for (p, v) in pred[l..].iter_mut().zip(&wc[..n - l]) {
+                    *p += c * v;
                 }
             }
+        }
+        let mut sse = 0.0;
+        let max_lag = self.ma.iter().map(|(l, _)| *l).max().unwrap_or(0).min(n);
+        // Warm-up: lags reaching before the start are skipped (errors before it are 0).
+        for t in 0..max_lag {
+            let mut p = pred[t];
             for &(l, c) in &self.ma {
                 if l <= t {
-                    pred += c * self.resid[t - l];
+                    p += c * resid[t - l];
                 }
             }
-            let e = w[t] - mean - pred;
-            self.resid[t] = e;
+            let e = wc[t] - p;
+            resid[t] = e;
             if t >= self.start {
                 sse += e * e;
             }
         }
         // Every lag in range: no per-term check in the hot loop.
-        for t in max_lag..w.len() {
-            let mut pred = 0.0;
-            for &(l, c) in &self.ar {
-                pred += c * (w[t - l] - mean);
-            }
+        for t in max_lag..n {
+            let mut p = pred[t];
             for &(l, c) in &self.ma {
-                pred += c * self.resid[t - l];
+                p += c * resid[t - l];
             }
-            let e = w[t] - mean - pred;
-            self.resid[t] = e;
+            let e = wc[t] - p;
+            resid[t] = e;
             if t >= self.start {
                 sse += e * e;
             }
@@ -184,6 +197,8 @@ fn fit_order(w: &[f64], m: usize, order: Order, start: usize) -> Option<Fit> {
         tmp: vec![0.0; 5],
         ar: Vec::with_capacity(32),
         ma: Vec::with_capacity(32),
+        centred: Vec::with_capacity(w.len()),
+        pred: Vec::with_capacity(w.len()),
         resid: vec![0.0; w.len()],
         scale,
     };
