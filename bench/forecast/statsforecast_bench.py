@@ -107,7 +107,8 @@ def run_set(data_dir, out_dir, name, cores, only):
             if len(old) and len(old_t):
                 done.append(old)
                 secs, cpu = float(old_t["seconds"].iloc[0]), float(old_t["cpu_seconds"].iloc[0])
-                ids = [i for i in ids if i not in set(old["item_id"])]
+                finished = set(old["item_id"])
+                ids = [i for i in ids if i not in finished]
                 print(f"{name}: {label} resuming after {old['item_id'].nunique()} series", flush=True)
         batches = [train[train["unique_id"] == i] for i in ids] if per_series else [train]
         for batch in batches:

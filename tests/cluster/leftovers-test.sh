@@ -57,9 +57,7 @@ ours() {
 }
 
 # A running cluster would make up.sh fail and the down.sh below stop it: refuse first.
-if cluster_running; then
-  die "a cluster is already running from $SEER_CLUSTER_DIR (make quickstart-down or tests/cluster/down.sh stops it)"
-fi
+need_no_cluster "stop it first with make quickstart-down (or tests/cluster/down.sh)"
 log "snapshot before up"
 snapshot before
 start=$(date +%s)

@@ -23,9 +23,7 @@ for a in "$@"; do
   esac
 done
 
-if cluster_running; then
-  die "a cluster is already running from $SEER_CLUSTER_DIR; run down.sh first"
-fi
+need_no_cluster "run down.sh first"
 (( CONTROL_PLANE_ONLY )) || need_root "the node tier (kubelet, containerd, CNI)"
 
 phase "build/cache binaries"

@@ -17,9 +17,7 @@ done
 (( $# )) || die "usage: with-cluster.sh [--control-plane-only | --no-addons] -- CMD ARGS..."
 # Refuse before the trap is set: the trap's down.sh would stop a cluster this run did not start
 # (the quickstart's, or another test run's).
-if cluster_running; then
-  die "a cluster is already running from $SEER_CLUSTER_DIR (make quickstart-down or tests/cluster/down.sh stops it)"
-fi
+need_no_cluster "stop it first with make quickstart-down (or tests/cluster/down.sh)"
 trap '"$CLUSTER_SCRIPTS/down.sh" >&2 || rc=1' EXIT
 "$CLUSTER_SCRIPTS/up.sh" "${up_args[@]}"
 export KUBECONFIG=$KUBECONFIG_FILE

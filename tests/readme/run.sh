@@ -23,9 +23,7 @@ source "$repo/tests/cluster/lib/common.sh"
 need_root "the README test (its first command, make quickstart, starts the local cluster)"
 # The README ends with make quickstart-down: a quickstart already up would be reused and then
 # removed. Refuse instead of taking a developer's running cluster away.
-if cluster_running; then
-  die "a cluster is already running from $SEER_CLUSTER_DIR (the README's make quickstart-down would remove it): stop it first with make quickstart-down"
-fi
+need_no_cluster "stop it first with make quickstart-down (or tests/cluster/down.sh)"
 
 clone=$SEER_CACHE/readme-test/seer
 script=$(mktemp); out=$(mktemp)

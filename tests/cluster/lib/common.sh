@@ -81,6 +81,13 @@ LOG_DIR="$SEER_CLUSTER_DIR/logs"
 cluster_running() {
   [[ -f "$RUN_DIR/kube-apiserver.pid" ]] && kill -0 "$(cat "$RUN_DIR/kube-apiserver.pid")" 2>/dev/null
 }
+# need_no_cluster WHAT_TO_DO: dies when a cluster is running, saying what to do about it (a
+# script that would start its own, or stop it at its end, must not take over a running one).
+need_no_cluster() {
+  if cluster_running; then
+    die "a cluster is already running from $SEER_CLUSTER_DIR; $1"
+  fi
+}
 
 # start_bg NAME CMD...: starts CMD in its own session, logs to $LOG_DIR/NAME.log, pid to $RUN_DIR/NAME.pid
 start_bg() {
