@@ -17,9 +17,10 @@
 //! One booster per quantile level (pinball loss) and one for the mean (Huber loss: squared for
 //! the 97% smallest residuals, linear beyond, so that a few rows of products launched from near
 //! zero do not drag it); the direct multi-step form (the lead is a feature) needs no
-//! recursion, so errors do not compound over long horizons. Quantiles are sorted per step and floored at zero for
-//! non-negative data. Rows are capped (150,000, each item an equal share): the newest
-//! origins are always kept (half the share), older ones drawn at random for the rest.
+//! recursion, so errors do not compound over long horizons. Quantiles are sorted per step and
+//! floored at zero for non-negative data. Rows are capped (150,000, each item an equal share):
+//! the newest origins are always kept (half the share), older ones drawn at random for the
+//! rest.
 
 use rayon::prelude::*;
 
