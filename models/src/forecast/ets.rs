@@ -118,6 +118,40 @@ impl StateLayout {
     }
 }
 
+/// Σ ln vᵢ over positive values, kept as a running product with one logarithm whenever the
+/// product leaves [1e-200, 1e200] (a value outside [1e-100, 1e100] is logged at once, so the
+/// product never overflows). One `ln` per point, for the multiplicative error's likelihood,
+/// was 43% of ETS's time on daily data.
+#[derive(Debug, Clone, Copy)]
+struct LogSum {
+    logged: f64,
+    product: f64,
+}
+
+impl Default for LogSum {
+    fn default() -> Self {
+        Self { logged: 0.0, product: 1.0 }
+    }
+}
+
+impl LogSum {
+    fn add(&mut self, v: f64) {
+        if (1e-100..=1e100).contains(&v) {
+            self.product *= v;
+            if !(1e-200..=1e200).contains(&self.product) {
+                self.logged += self.product.ln();
+                self.product = 1.0;
+            }
+        } else {
+            self.logged += v.ln();
+        }
+    }
+
+    fn total(&self) -> f64 {
+        self.logged + self.product.ln()
+    }
+}
+
 impl Workspace<'_> {
     /// Decodes the free parameters into (α, β, γ, φ, l0, b0).
     fn decode(&self, x: &[f64]) -> ([f64; 4], f64, f64) {
@@ -169,7 +203,7 @@ impl Workspace<'_> {
         let (trend, seas, mult_err) = (self.spec.trend, self.spec.season, self.spec.multiplicative_error);
         let m = self.m;
         let mut sse = 0.0;
-        let mut log_sum = 0.0;
+        let mut log_sum = LogSum::default();
         let mut j = 0usize;
         for &y in self.y {
             let lb = match trend {
@@ -190,7 +224,7 @@ impl Workspace<'_> {
                 }
                 let e = eps / yhat;
                 sse += e * e;
-                log_sum += yhat.ln();
+                log_sum.add(yhat);
             } else {
                 sse += eps * eps;
             }
@@ -222,7 +256,7 @@ impl Workspace<'_> {
             // A perfect fit: give it a tiny but finite variance so AICc still ranks it best.
             sse = sse.max(1e-300);
         }
-        let neg2ll = n * (sse / n).ln() + 2.0 * log_sum;
+        let neg2ll = n * (sse / n).ln() + 2.0 * log_sum.total();
         (neg2ll, l, b, sse / n)
     }
 
@@ -743,6 +777,20 @@ pub(crate) fn auto_forecast(input: &Input) -> Forecast {
 mod tests {
     use super::*;
     use crate::forecast::{Algorithm, ForecastSpec};
+
+    #[test]
+    fn log_sum_matches_the_sum_of_logarithms_over_any_magnitudes() {
+        let mut rng = crate::forecast::stats::Rng::new(5);
+        // Ordinary values, then values from 1e-250 to 1e250 (which overflow a plain product).
+        let ordinary: Vec<f64> = (0..5000).map(|_| 0.5 + 1000.0 * rng.uniform()).collect();
+        let wide: Vec<f64> = (0..5000).map(|_| 10f64.powf(500.0 * rng.uniform() - 250.0)).collect();
+        for values in [ordinary, wide] {
+            let mut sum = LogSum::default();
+            values.iter().for_each(|v| sum.add(*v));
+            let plain: f64 = values.iter().map(|v| v.ln()).sum();
+            assert!((sum.total() - plain).abs() <= 1e-9 * plain.abs().max(1.0), "{} vs {plain}", sum.total());
+        }
+    }
 
     /// Four weeks of hours: a daily profile, scaled down to 40% on the weekend when `weekly`.
     fn hourly(weekly: bool, seed: u64) -> Vec<f64> {
