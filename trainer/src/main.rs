@@ -55,7 +55,7 @@ enum Command {
         #[arg(long, env = "SEER_ARTIFACT_ROOT")]
         output: Option<String>,
         /// Version name (`v3`, as the operator names them); default: the UTC time, `20260101T120000Z`.
-        #[arg(long)]
+        #[arg(long, value_parser = parse_version)]
         version: Option<String>,
         /// Train only shard i of n (`0/4`): the items whose key hashes to i. In a Kubernetes
         /// Indexed Job, pass `--shard $(JOB_COMPLETION_INDEX)/n` (Kubernetes expands it in
@@ -82,7 +82,7 @@ enum Command {
         #[arg(long, env = "SEER_ARTIFACT_ROOT")]
         output: Option<String>,
         /// The version the shards wrote.
-        #[arg(long)]
+        #[arg(long, value_parser = parse_version)]
         version: String,
         /// How many shards there are (the n of `--shard i/n`).
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
@@ -296,6 +296,15 @@ fn import_aws_command(
         let _ = writeln!(err, "  wrote {path}");
     }
     Ok(())
+}
+
+/// `--version`: a name the artifact store accepts (`v3`, or a UTC timestamp such as
+/// `20260101T120000Z`), checked before any data is read rather than after training.
+fn parse_version(text: &str) -> Result<String, String> {
+    match seer_storage::artifacts::version_order(text) {
+        Some(_) => Ok(text.to_string()),
+        None => Err(format!("{text:?}: version names are v1, v2, ... or UTC timestamps such as 20260101T120000Z")),
+    }
 }
 
 #[tokio::main]

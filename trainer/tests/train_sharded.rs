@@ -227,6 +227,11 @@ async fn a_single_algorithm_in_shards_on_a_folder_equals_one_run() {
     assert!(err.contains("--version"), "{err}");
     let err = trainer.fails(&["train", "--version", "v4", "--shard", "2/2"]);
     assert!(err.contains("0 ≤ i < n"), "{err}");
+    // A version name the store would refuse is refused before any training.
+    for args in [&["train", "--version", "v4b"][..], &["merge", "--version", "latest", "--shards", "1"]] {
+        let err = trainer.fails(args);
+        assert!(err.contains("--version") && err.contains("version names are v1, v2"), "{err}");
+    }
 }
 
 #[test]
