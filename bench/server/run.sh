@@ -77,7 +77,7 @@ start_server() {
     [ $((SECONDS - started)) -lt 300 ] || { echo "the server was not ready in 300 s" >&2; exit 1; }
     sleep 0.2
   done
-  echo "ready in $((SECONDS - started)) s: $(grep -h indexed "$WORK/server.log" || true)" >&2
+  echo "ready in $((SECONDS - started)) s: $(grep -h "approximate candidates" "$WORK/server.log" || true)" >&2
 }
 
 # drive <script> <ids file> <connections> -> "rps p50_us p99_us non2xx socket_errors"

@@ -41,7 +41,7 @@ fn main() -> Result<(), String> {
         trained.items().len()
     );
     println!(
-        "| probes (lists searched) | index build s | recall@10 of the recommendations | collaborative recall@10 | \
+        "| probes (lists searched) | index at load s | recall@10 of the recommendations | collaborative recall@10 | \
          collaborative recall@200 | exact µs mean / p99 | with index µs mean / p99 | signals skipped in serving |"
     );
     println!("|---:|---:|---:|---:|---:|---:|---:|---|");
@@ -76,6 +76,8 @@ fn main() -> Result<(), String> {
         if let Some(c) = std::env::var("SEER_ANN_LISTS").ok().and_then(|v| v.parse().ok()) {
             params.lists = c;
         }
+        // A version whose trainer saved the index keeps it (about 0 s here); older versions, or
+        // SEER_ANN_LISTS with another number of lists, build it as the server would.
         trained.index_items(&params);
         let build = started.elapsed().as_secs_f64();
         let started = Instant::now();

@@ -9,7 +9,9 @@ use seer_api::{
     DatasetGroup, Recipe, RecipeParameters, Solution,
     artifact::{ArtifactKind, ArtifactManifest, CATALOG_FILE, FILTERS_FILE, METRICS_FILE, SolutionCatalog},
 };
-use seer_models::recommend::{Attributes, Dataset, IdMap, RecipeModel, RecipeParams, TrainedModel, evaluate_offline};
+use seer_models::recommend::{
+    AnnParams, Attributes, Dataset, IdMap, RecipeModel, RecipeParams, TrainedModel, evaluate_offline,
+};
 use seer_storage::{
     ObjectStore,
     artifacts::{ArtifactLocation, ArtifactWriter},
@@ -142,7 +144,17 @@ pub async fn train(
 
     let location = ArtifactLocation { root: destination.root.clone(), namespace, kind: ArtifactKind::Solution, name };
     let mut writer = ArtifactWriter::create(store, location, &destination.version).await?;
-    let trained = TrainedModel::new(recipe, model, ds).map_err(|e| manifest_error(solution, e.to_string()))?;
+    let mut trained = TrainedModel::new(recipe, model, ds).map_err(|e| manifest_error(solution, e.to_string()))?;
+    // The item index (large catalogs only) is built once here and saved with the model, so that
+    // every inference server loading this version skips the k-means.
+    let started = std::time::Instant::now();
+    if let Some(lists) = trained.index_items(&AnnParams::default()).then(|| trained.item_index_lists()).flatten() {
+        tracing_line(&format!(
+            "indexed {} items in {lists} lists for approximate candidates in {:.1} s",
+            ds.n_items(),
+            started.elapsed().as_secs_f64()
+        ));
+    }
     let files = trained.save().map_err(|e| manifest_error(solution, format!("cannot save the model: {e}")))?;
     for (file, bytes) in files {
         writer.put_file(&file, bytes).await?;

@@ -80,12 +80,18 @@ const MAX_SAMPLE: usize = 1 << 17;
 #[derive(Clone)]
 pub struct MipsIndex {
     inner: Arc<Lists>,
+    probes: usize,
+    candidates: usize,
 }
 
 struct Lists {
     factors: usize,
     /// Items indexed.
     len: usize,
+    /// Items in the catalog (indexed or not).
+    n_items: usize,
+    /// The centroids, `factors + 1` coordinates each (the augmented one last), list by list.
+    centroids: Vec<f32>,
     /// The centroids' first `factors` coordinates (the query's augmented one is 0), in blocks of
     /// [`BLOCK`] centroids laid out for [`block_dots`]; the last block padded with zeros.
     centroid_blocks: Vec<f32>,
@@ -100,12 +106,13 @@ struct Lists {
     /// padding): the scan reads half the bytes, and what rounding loses (about 1e-3 of each
     /// product) only reorders near-ties among the proposals, which exact scoring re-ranks.
     vectors: Vec<f16>,
-    probes: usize,
-    candidates: usize,
 }
 
 /// The item number of a padding slot.
 const PAD: u32 = u32::MAX;
+
+/// In [`MipsIndex::parts`]' list of each item: an item the index leaves out (all-zero factors).
+pub const UNINDEXED: u32 = u32::MAX;
 
 impl std::fmt::Debug for MipsIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -113,8 +120,8 @@ impl std::fmt::Debug for MipsIndex {
             .field("items", &self.inner.len)
             .field("lists", &self.lists())
             .field("factors", &self.inner.factors)
-            .field("probes", &self.inner.probes)
-            .field("candidates", &self.inner.candidates)
+            .field("probes", &self.probes)
+            .field("candidates", &self.candidates)
             .finish()
     }
 }
@@ -164,20 +171,10 @@ impl MipsIndex {
             kept.push(i as u32);
         }
         let n = kept.len();
+        let n_items = item_factors.len() / factors;
         if n == 0 {
             // Nothing to index (no item has factors): every search proposes nothing.
-            let inner = Lists {
-                factors,
-                len: 0,
-                centroid_blocks: Vec::new(),
-                centroid_sq: Vec::new(),
-                offsets: vec![0],
-                items: Vec::new(),
-                vectors: Vec::new(),
-                probes: 1,
-                candidates: params.candidates.max(1),
-            };
-            return Self { inner: Arc::new(inner) };
+            return Self::assemble(item_factors, factors, Vec::new(), &vec![UNINDEXED; n_items], params);
         }
         let lists = match params.lists {
             0 => (4.0 * (n as f64).sqrt()).round() as usize,
@@ -218,11 +215,90 @@ impl MipsIndex {
         let centroid_sq = sq_of(&centroids);
         let assigned: Vec<usize> =
             (0..n).into_par_iter().map(|p| nearest(point(p), &centroids, &centroid_sq, dims)).collect();
+        let mut list_of = vec![UNINDEXED; n_items];
+        for (&item, &l) in kept.iter().zip(&assigned) {
+            list_of[item as usize] = l as u32;
+        }
+        Self::assemble(item_factors, factors, centroids, &list_of, params)
+    }
+
+    /// The index [`Self::parts`] describes, over the same item factors: what the trainer saves
+    /// with a model so that a server loading it skips the k-means. An error says what does not
+    /// fit (a list number out of range, lengths that disagree).
+    pub fn from_parts(
+        item_factors: &[f32],
+        factors: usize,
+        centroids: Vec<f32>,
+        list_of_item: &[u32],
+        params: &AnnParams,
+    ) -> Result<Self, String> {
+        let dims = factors + 1;
+        if factors == 0 || !item_factors.len().is_multiple_of(factors) {
+            return Err(format!("{} item factors do not make rows of {factors}", item_factors.len()));
+        }
+        if centroids.is_empty() || !centroids.len().is_multiple_of(dims) {
+            return Err(format!("{} centroid values do not make rows of {dims}", centroids.len()));
+        }
+        let lists = centroids.len() / dims;
+        if list_of_item.len() != item_factors.len() / factors {
+            return Err(format!(
+                "{} items have a list, the factors are of {}",
+                list_of_item.len(),
+                item_factors.len() / factors
+            ));
+        }
+        if let Some((i, l)) = list_of_item.iter().enumerate().find(|(_, l)| **l != UNINDEXED && **l as usize >= lists) {
+            return Err(format!("item {i} is in list {l}, of {lists}"));
+        }
+        if !centroids.iter().all(|v| v.is_finite()) {
+            return Err("a centroid is not finite".into());
+        }
+        Ok(Self::assemble(item_factors, factors, centroids, list_of_item, params))
+    }
+
+    /// What the index is made of, to save: its centroids (`factors + 1` values each, list by
+    /// list) and the list of every item ([`UNINDEXED`] for items left out).
+    pub fn parts(&self) -> (&[f32], Vec<u32>) {
+        let ix = &*self.inner;
+        let mut list_of = vec![UNINDEXED; ix.n_items];
+        for l in 0..self.lists() {
+            for &item in &ix.items[ix.offsets[l] * BLOCK..ix.offsets[l + 1] * BLOCK] {
+                if item != PAD {
+                    list_of[item as usize] = l as u32;
+                }
+            }
+        }
+        (&ix.centroids, list_of)
+    }
+
+    /// The same lists, searched with `params`' probes and candidates.
+    pub fn with_search(&self, params: &AnnParams) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+            probes: params.probes.clamp(1, self.lists().max(1)),
+            candidates: params.candidates.max(1),
+        }
+    }
+
+    /// Lays the lists out: each list's items (ascending) in blocks, their factors as 16-bit
+    /// floats; `list_of_item[i]` is item i's list, below `centroids.len() / (factors + 1)`.
+    fn assemble(
+        item_factors: &[f32],
+        factors: usize,
+        centroids: Vec<f32>,
+        list_of_item: &[u32],
+        params: &AnnParams,
+    ) -> Self {
+        let dims = factors + 1;
+        let lists = centroids.len() / dims;
         // Counting sort into contiguous lists, each a whole number of blocks.
         let mut members: Vec<Vec<u32>> = vec![Vec::new(); lists];
-        for (p, &l) in assigned.iter().enumerate() {
-            members[l].push(kept[p]);
+        for (item, &l) in list_of_item.iter().enumerate() {
+            if let Some(list) = members.get_mut(l as usize) {
+                list.push(item as u32);
+            }
         }
+        let len = members.iter().map(Vec::len).sum();
         let mut offsets = Vec::with_capacity(lists + 1);
         offsets.push(0);
         let (mut items, mut vectors, mut block) = (Vec::new(), Vec::new(), Vec::new());
@@ -244,18 +320,23 @@ impl MipsIndex {
                 centroids.get(l * dims..l * dims + factors)
             });
         }
+        let centroid_sq = centroids.chunks_exact(dims).map(|c| dot(c, c)).collect();
         let inner = Lists {
             factors,
-            len: n,
+            len,
+            n_items: list_of_item.len(),
+            centroids,
             centroid_blocks,
             centroid_sq,
             offsets,
             items,
             vectors,
-            probes: params.probes.clamp(1, lists),
-            candidates: params.candidates.max(1),
         };
-        Self { inner: Arc::new(inner) }
+        Self {
+            inner: Arc::new(inner),
+            probes: params.probes.clamp(1, lists.max(1)),
+            candidates: params.candidates.max(1),
+        }
     }
 
     /// Items indexed.
@@ -275,12 +356,12 @@ impl MipsIndex {
 
     /// Lists a search scores.
     pub fn probes(&self) -> usize {
-        self.inner.probes
+        self.probes
     }
 
     /// The most candidates one search returns.
     pub fn candidates_per_search(&self) -> usize {
-        self.inner.candidates
+        self.candidates
     }
 
     /// Appends to `out` up to [`Self::candidates_per_search`] items with the largest inner
@@ -308,11 +389,11 @@ impl MipsIndex {
                     }
                 }
             }
-            let probes = ix.probes.min(by_distance.len());
+            let probes = self.probes.min(by_distance.len());
             if probes < by_distance.len() {
                 by_distance.select_nth_unstable_by(probes - 1, |a, b| a.1.total_cmp(&b.1));
             }
-            let mut best = Best::new(ix.candidates, std::mem::take(scored));
+            let mut best = Best::new(self.candidates, std::mem::take(scored));
             for &(l, _) in &by_distance[..probes] {
                 let (from, to) = (ix.offsets[l as usize], ix.offsets[l as usize + 1]);
                 for b in from..to {
@@ -384,5 +465,39 @@ mod tests {
         let mut with_zero = factors.clone();
         with_zero[..k].iter_mut().for_each(|v| *v = 0.0);
         assert_eq!(MipsIndex::build(&with_zero, k, &AnnParams::default()).len(), n - 1);
+    }
+
+    #[test]
+    fn an_index_rebuilt_from_its_parts_searches_alike() {
+        let (n, k) = (2000, 8);
+        let mut rng = SplitMix64::new(3);
+        let mut factors: Vec<f32> = (0..n * k).map(|_| (rng.next_f64() - 0.5) as f32).collect();
+        factors[5 * k..6 * k].iter_mut().for_each(|v| *v = 0.0);
+        let params = AnnParams::default();
+        let built = MipsIndex::build(&factors, k, &params);
+        let (centroids, list_of) = built.parts();
+        assert_eq!(list_of.len(), n);
+        assert_eq!(list_of[5], UNINDEXED, "an item with zero factors is left out");
+        let rebuilt = MipsIndex::from_parts(&factors, k, centroids.to_vec(), &list_of, &params).expect("parts");
+        assert_eq!((rebuilt.len(), rebuilt.lists(), rebuilt.probes()), (built.len(), built.lists(), built.probes()));
+        for _ in 0..20 {
+            let x: Vec<f32> = (0..k).map(|_| (rng.next_f64() - 0.5) as f32).collect();
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            built.candidates(&x, &mut a);
+            rebuilt.candidates(&x, &mut b);
+            assert_eq!(a, b);
+        }
+        // Other search settings over the same lists.
+        let wider = rebuilt.with_search(&AnnParams { probes: 10_000, candidates: 5, ..params.clone() });
+        assert_eq!((wider.probes(), wider.candidates_per_search()), (built.lists(), 5));
+        // Parts that do not fit are refused with what is wrong.
+        let mut bad = list_of.clone();
+        bad[0] = built.lists() as u32;
+        let err = MipsIndex::from_parts(&factors, k, centroids.to_vec(), &bad, &params).unwrap_err();
+        assert!(err.contains("item 0 is in list"), "{err}");
+        let err = MipsIndex::from_parts(&factors, k, centroids.to_vec(), &list_of[1..], &params).unwrap_err();
+        assert!(err.contains("1999 items have a list"), "{err}");
+        let err = MipsIndex::from_parts(&factors, k, centroids[1..].to_vec(), &list_of, &params).unwrap_err();
+        assert!(err.contains("do not make rows of 9"), "{err}");
     }
 }

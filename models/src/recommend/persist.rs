@@ -1,7 +1,7 @@
 //! Saving and loading trained recommenders: bytes in, bytes out (the trainer writes the files,
 //! the inference server reads them; nothing here touches a disk).
 //!
-//! # Format, version 1
+//! # Format, version 2
 //!
 //! A saved model is two files, both written by [`TrainedModel::save`] and both needed by
 //! [`TrainedModel::load`]:
@@ -10,7 +10,7 @@
 //!   ```json
 //!   {
 //!     "format": "seer-recommend-model",
-//!     "formatVersion": 1,
+//!     "formatVersion": 2,
 //!     "recipe": "USER_PERSONALIZATION",
 //!     "tensorsFile": "tensors.safetensors",
 //!     "items": ["ITEM_ID of index 0", "..."],
@@ -63,9 +63,15 @@
 //!   | `history.timestamps` | I64 | `[n_events]` | 〃 |
 //!   | `history.event_types` | U32 | `[n_events]` | 〃 |
 //!   | `history.values` | F32 | `[n_events]` (NaN: no `EVENT_VALUE`) | 〃 |
+//!   | `ann.centroids` | F32 | `[lists, k + 1]` (the item index's k-means centroids, augmented coordinate last; see [`super::ann`]) | userPersonalization, when indexed |
+//!   | `ann.lists` | U32 | `[n_items]` (each item's list; `u32::MAX`: not indexed) | 〃 |
 //!
 //!   The history is the training events, oldest first per user: the server needs them to fold a
-//!   known user in (and for `Interactions.` filters). Derived arrays (the ALS Gram matrix, the
+//!   known user in (and for `Interactions.` filters). The `ann.*` pair is there when the trainer
+//!   indexed the items (catalogs above [`super::AnnParams::min_items`]), so that a server loading
+//!   the model skips the k-means (seconds for tens of thousands of items, about a minute for a
+//!   million); version 1 is version 2 without it, and is read too (the server then builds the
+//!   index). Derived arrays (the ALS Gram matrix, the
 //!   attribute postings) are recomputed on load, so a file cannot hold them inconsistent.
 //!
 //! Everything is checked on load: dtypes, shapes against the id maps and parameters, offsets
@@ -82,6 +88,7 @@ use sprs::CsMat;
 
 use super::RecommendError;
 use super::als::Als;
+use super::ann::MipsIndex;
 use super::data::{Dataset, Event, IdMap};
 use super::ease::{Ease, EaseParams};
 use super::knn::ItemKnn;
@@ -92,8 +99,9 @@ use super::sims::{SimilarItems, SimsParams, postings};
 
 /// `format` in the header.
 pub const FORMAT: &str = "seer-recommend-model";
-/// The version this code writes and the only one it reads.
-pub const FORMAT_VERSION: u32 = 1;
+/// The version this code writes. It reads this one and version 1 (the same without the item
+/// index's tensors).
+pub const FORMAT_VERSION: u32 = 2;
 /// Name of the JSON header file.
 pub const HEADER_FILE: &str = "model.json";
 /// Name of the tensors file.
@@ -235,12 +243,21 @@ impl TrainedModel {
     }
 
     /// Index the items for approximate collaborative candidates where the recipe has item factors
-    /// and the catalog is large (see [`super::UserPersonalization::index_items`]). Returns
-    /// whether an index was built.
+    /// and the catalog is large (see [`super::UserPersonalization::index_items`]; an index saved
+    /// with the model is kept). Returns whether the model has an index.
     pub fn index_items(&mut self, params: &super::AnnParams) -> bool {
         match &mut self.model {
             RecipeModel::UserPersonalization(m) => m.index_items(params),
             _ => false,
+        }
+    }
+
+    /// The item index's lists, when the model has one (built by [`Self::index_items`], or saved
+    /// with the model and loaded with it).
+    pub fn item_index_lists(&self) -> Option<usize> {
+        match &self.model {
+            RecipeModel::UserPersonalization(m) => m.item_index().map(MipsIndex::lists),
+            _ => None,
         }
     }
 
@@ -309,6 +326,11 @@ impl TrainedModel {
                 t.u32("history.event_types", &et);
                 let values: Vec<f32> = h.events.iter().map(|e| e.value.unwrap_or(f32::NAN)).collect();
                 t.f32("history.values", vec![values.len()], &values);
+                if let Some(index) = m.ann.as_ref().filter(|ix| !ix.is_empty()) {
+                    let (centroids, lists) = index.parts();
+                    t.f32("ann.centroids", vec![index.lists(), k + 1], centroids);
+                    t.u32("ann.lists", &lists);
+                }
                 ModelHeader::UserPersonalization {
                     parameters: Box::new(m.params.clone()),
                     blend_weights: SIGNAL_NAMES.iter().map(|n| n.to_string()).zip(m.weights).collect(),
@@ -365,10 +387,10 @@ impl TrainedModel {
             None => return Err(header_err(format!("no \"format\" field (expected {FORMAT:?})"))),
         }
         match raw.get("formatVersion").and_then(|v| v.as_u64()) {
-            Some(v) if v == FORMAT_VERSION as u64 => {}
+            Some(v) if (1..=FORMAT_VERSION as u64).contains(&v) => {}
             Some(v) => {
                 return Err(header_err(format!(
-                    "format version {v} is not supported (this build reads version {FORMAT_VERSION})"
+                    "format version {v} is not supported (this build reads versions 1 to {FORMAT_VERSION})"
                 )));
             }
             None => return Err(header_err("no numeric \"formatVersion\" field")),
@@ -434,6 +456,7 @@ impl TrainedModel {
                 let repeat_rate = r.f32("personalization.repeat_rate", &[n_items])?;
                 let item_weight = r.f32("personalization.item_weight", &[n_items])?;
                 histories = read_histories(&r, n_users, n_items, event_types.len())?;
+                let ann = read_index(&r, als.item_factors(), k)?;
                 RecipeModel::UserPersonalization(Box::new(UserPersonalization {
                     params: *parameters,
                     als,
@@ -450,7 +473,7 @@ impl TrainedModel {
                     repeat_rate,
                     item_weight,
                     mean_history,
-                    ann: None,
+                    ann,
                     derived: std::sync::OnceLock::new(),
                     serving: None,
                 }))
@@ -655,6 +678,20 @@ impl Reader<'_> {
     }
 }
 
+/// The item index the trainer saved (`ann.centroids`, `ann.lists`), if it saved one; searched
+/// with the default settings until the server sets its own.
+fn read_index(r: &Reader<'_>, item_factors: &[f32], k: usize) -> Result<Option<MipsIndex>, ModelFileError> {
+    if r.st.tensor("ann.centroids").is_err() && r.st.tensor("ann.lists").is_err() {
+        return Ok(None);
+    }
+    let lists = r.st.tensor("ann.centroids").map(|v| v.shape().first().copied().unwrap_or(0)).unwrap_or(0);
+    let centroids = r.f32("ann.centroids", &[lists, k + 1])?;
+    let list_of_item = r.u32("ann.lists", Some(item_factors.len() / k.max(1)))?;
+    MipsIndex::from_parts(item_factors, k, centroids, &list_of_item, &super::AnnParams::default())
+        .map(Some)
+        .map_err(|e| r.err(format!("the item index (ann.centroids, ann.lists) does not fit the item factors: {e}")))
+}
+
 fn read_sims(r: &Reader<'_>, n_items: usize, params: SimsParams) -> Result<SimilarItems, ModelFileError> {
     let neighbors = read_neighbors(r, "sims.neighbors", n_items)?;
     let counts = r.f32("sims.counts", &[n_items])?;
@@ -721,7 +758,7 @@ mod tests {
     use super::*;
     use crate::recommend::personalization::RequestOptions;
     use crate::recommend::rng::SplitMix64;
-    use crate::recommend::{DatasetBuilder, SimsParams};
+    use crate::recommend::{AnnParams, DatasetBuilder, SimsParams};
 
     /// Four clusters of 12 items with attributes, 120 users with 10 events each (two event types,
     /// play counts as values), and one item without events.
@@ -904,13 +941,68 @@ mod tests {
     }
 
     #[test]
+    fn the_item_index_is_saved_and_loaded_with_the_model() {
+        let ds = dataset();
+        let mut trained = TrainedModel::new(
+            Recipe::UserPersonalization,
+            RecipeModel::UserPersonalization(Box::new(personalization(&ds))),
+            &ds,
+        )
+        .unwrap();
+        let plain = trained.save().unwrap();
+        let params = AnnParams { min_items: 0, lists: 5, ..AnnParams::default() };
+        assert!(trained.index_items(&params));
+        assert_eq!(trained.item_index_lists(), Some(5));
+        let files = trained.save().unwrap();
+        let mut loaded = TrainedModel::load(&files).unwrap();
+        assert_eq!(loaded.item_index_lists(), Some(5), "loaded with its index");
+        let (RecipeModel::UserPersonalization(a), RecipeModel::UserPersonalization(b)) =
+            (trained.model(), loaded.model())
+        else {
+            panic!("wrong kind")
+        };
+        let (ia, ib) = (a.item_index().unwrap(), b.item_index().unwrap());
+        assert_eq!(ia.parts(), ib.parts());
+        for u in 0..ds.n_users() as u32 {
+            let x = a.als.user_factor(u);
+            let (mut ca, mut cb) = (Vec::new(), Vec::new());
+            ia.with_search(&params).candidates(x, &mut ca);
+            ib.with_search(&params).candidates(x, &mut cb);
+            assert_eq!(ca, cb, "user {u}");
+        }
+        // The server's settings: the saved lists are kept (lists 0: any), another number rebuilds.
+        assert!(loaded.index_items(&AnnParams { min_items: 0, probes: 2, ..AnnParams::default() }));
+        assert_eq!(loaded.item_index_lists(), Some(5));
+        assert!(loaded.index_items(&AnnParams { min_items: 0, lists: 3, ..AnnParams::default() }));
+        assert_eq!(loaded.item_index_lists(), Some(3));
+        // A model saved without an index (version 1, or a small catalog) loads without one.
+        let mut v1 = plain.clone();
+        edit_header(&mut v1, |v| v["formatVersion"] = 1.into());
+        assert_eq!(TrainedModel::load(&v1).unwrap().item_index_lists(), None);
+        assert_eq!(TrainedModel::load(&plain).unwrap().item_index_lists(), None);
+        // An index that does not fit the factors is refused with what is wrong.
+        let RecipeModel::UserPersonalization(m) = trained.model() else { panic!("wrong kind") };
+        let mut t = Tensors::default();
+        let (centroids, mut lists) = m.item_index().unwrap().parts();
+        lists[0] = 9;
+        t.f32("ann.centroids", vec![5, m.als.factors() + 1], centroids);
+        t.u32("ann.lists", &lists);
+        let st_bytes = safetensors::serialize(t.0.iter().map(|(n, t)| (n.as_str(), t)), None).unwrap();
+        let st = SafeTensors::deserialize(&st_bytes).unwrap();
+        let r = Reader { st: &st, file: TENSORS_FILE };
+        let e = read_index(&r, m.als.item_factors(), m.als.factors()).unwrap_err();
+        assert_eq!(e.file, TENSORS_FILE);
+        assert!(e.problem.contains("item 0 is in list 9, of 5"), "{e}");
+    }
+
+    #[test]
     fn wrong_format_or_version_is_refused() {
         let ds = dataset();
         let mut f = saved(&ds);
-        edit_header(&mut f, |v| v["formatVersion"] = 2.into());
+        edit_header(&mut f, |v| v["formatVersion"] = 3.into());
         let e = load_err(&f);
         assert_eq!(e.file, HEADER_FILE);
-        assert!(e.problem.contains("format version 2 is not supported"), "{e}");
+        assert!(e.problem.contains("format version 3 is not supported"), "{e}");
         let mut f = saved(&ds);
         edit_header(&mut f, |v| v["format"] = "something-else".into());
         assert!(load_err(&f).problem.contains("something-else"));

@@ -326,14 +326,20 @@ impl UserPersonalization {
     /// Build an index of the item factors for the collaborative candidates when the catalog has
     /// more than `params.min_items` items (see [`super::ann`]); smaller catalogs keep scoring every
     /// item. With an index a request takes the index's best proposals (at most the model's
-    /// number of candidates) instead of the exact top. Returns whether an index was built. Requests can still ask for exact scoring
-    /// ([`RequestOptions::exact`]).
+    /// number of candidates) instead of the exact top. An index the model already has (built at
+    /// training and saved with it) is kept, searched with `params`' probes and candidates, unless
+    /// `params.lists` asks for another number of lists. Returns whether the model has an index.
+    /// Requests can still ask for exact scoring ([`RequestOptions::exact`]).
     pub fn index_items(&mut self, params: &AnnParams) -> bool {
         if self.als.n_items() <= params.min_items {
             self.ann = None;
             return false;
         }
-        self.ann = Some(MipsIndex::build(self.als.item_factors(), self.als.factors(), params));
+        let keep = self.ann.as_ref().filter(|ix| params.lists == 0 || params.lists == ix.lists());
+        self.ann = Some(match keep {
+            Some(index) => index.with_search(params),
+            None => MipsIndex::build(self.als.item_factors(), self.als.factors(), params),
+        });
         true
     }
 

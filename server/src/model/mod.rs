@@ -131,12 +131,18 @@ pub async fn load_with(uri: &str, filters: &[(String, String)], options: &LoadOp
             let (ann, serving) = (options.ann.clone(), options.serving.clone());
             let trained = tokio::task::spawn_blocking(move || {
                 let started = std::time::Instant::now();
+                let saved = trained.item_index_lists();
                 if trained.index_items(&ann) {
+                    let lists = trained.item_index_lists().unwrap_or(0);
+                    let how = if saved == Some(lists) {
+                        "with the index saved at training".to_string()
+                    } else {
+                        format!("indexed in {:.1} s", started.elapsed().as_secs_f64())
+                    };
                     eprintln!(
-                        "seer-server: indexed {} items for approximate candidates (IVF, {} probes) in {:.1} s",
+                        "seer-server: {} items for approximate candidates (IVF, {lists} lists, {} probes), {how}",
                         trained.items().len(),
                         ann.probes,
-                        started.elapsed().as_secs_f64()
                     );
                 }
                 let started = std::time::Instant::now();
