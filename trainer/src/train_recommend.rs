@@ -148,7 +148,8 @@ pub async fn train(
     // The item index (large catalogs only) is built once here and saved with the model, so that
     // every inference server loading this version skips the k-means.
     let started = std::time::Instant::now();
-    if let Some(lists) = trained.index_items(&AnnParams::default()).then(|| trained.item_index_lists()).flatten() {
+    trained.index_items(&AnnParams::default());
+    if let Some(lists) = trained.item_index_lists() {
         tracing_line(&format!(
             "indexed {} items in {lists} lists for approximate candidates in {:.1} s",
             ds.n_items(),

@@ -681,10 +681,12 @@ impl Reader<'_> {
 /// The item index the trainer saved (`ann.centroids`, `ann.lists`), if it saved one; searched
 /// with the default settings until the server sets its own.
 fn read_index(r: &Reader<'_>, item_factors: &[f32], k: usize) -> Result<Option<MipsIndex>, ModelFileError> {
-    if r.st.tensor("ann.centroids").is_err() && r.st.tensor("ann.lists").is_err() {
-        return Ok(None);
-    }
-    let lists = r.st.tensor("ann.centroids").map(|v| v.shape().first().copied().unwrap_or(0)).unwrap_or(0);
+    let lists = match r.st.tensor("ann.centroids") {
+        Ok(v) => v.shape().first().copied().unwrap_or(0),
+        Err(_) if r.st.tensor("ann.lists").is_err() => return Ok(None),
+        // Only one of the pair: the read below names the missing tensor.
+        Err(_) => 0,
+    };
     let centroids = r.f32("ann.centroids", &[lists, k + 1])?;
     let list_of_item = r.u32("ann.lists", Some(item_factors.len() / k.max(1)))?;
     MipsIndex::from_parts(item_factors, k, centroids, &list_of_item, &super::AnnParams::default())
