@@ -435,11 +435,26 @@ async fn predictor_versions_follow_their_jobs_and_a_campaign_serves_them() {
     let args = spec.template.spec.as_ref().and_then(|p| p.containers[0].args.clone()).unwrap_or_default();
     assert!(args.iter().any(|a| a.ends_with(&format!("{}/predictor/demand/v1", ns.name))), "{args:?}");
     assert_eq!(d.metadata.owner_references.clone().unwrap_or_default()[0].kind, "Campaign");
-    Api::<Service>::namespaced(client.clone(), &ns.name).get("demand-api").await.expect("service");
-    let hpa =
-        Api::<HorizontalPodAutoscaler>::namespaced(client.clone(), &ns.name).get("demand-api").await.expect("hpa");
+    // The operator applies the children one after another: each is waited for, not read once.
+    let services: Api<Service> = Api::namespaced(client.clone(), &ns.name);
+    wait_for("the Campaign's Service", WAIT, || {
+        let services = services.clone();
+        async move { services.get_opt("demand-api").await.ok().flatten() }
+    })
+    .await;
+    let hpas: Api<HorizontalPodAutoscaler> = Api::namespaced(client.clone(), &ns.name);
+    let hpa = wait_for("the Campaign's HPA", WAIT, || {
+        let hpas = hpas.clone();
+        async move { hpas.get_opt("demand-api").await.ok().flatten() }
+    })
+    .await;
     assert_eq!(hpa.spec.and_then(|s| s.min_replicas), Some(3), "1200 TPS at 500 per replica");
-    Api::<PodDisruptionBudget>::namespaced(client.clone(), &ns.name).get("demand-api").await.expect("pdb");
+    let pdbs: Api<PodDisruptionBudget> = Api::namespaced(client.clone(), &ns.name);
+    wait_for("the Campaign's PodDisruptionBudget", WAIT, || {
+        let pdbs = pdbs.clone();
+        async move { pdbs.get_opt("demand-api").await.ok().flatten() }
+    })
+    .await;
     let campaigns: Api<Campaign> = Api::namespaced(client.clone(), &ns.name);
     let c =
         wait_for("the Campaign's url", WAIT, || {
