@@ -74,6 +74,14 @@ async fn timed<F: Future<Output = Result<Action>>>(ctx: &Context, kind: &str, ke
     out
 }
 
+/// A DatasetGroup or Campaign being deleted (it lingers while the garbage collector orphans or,
+/// in foreground deletion, removes its children) is left alone: a reconcile now would start a
+/// validation Job or re-create children for an object on its way out. (Predictors and Solutions
+/// go through their finalizer instead.)
+fn being_deleted<K: ResourceExt>(obj: &K) -> bool {
+    obj.meta().deletion_timestamp.is_some()
+}
+
 fn key_of<K: ResourceExt>(kind: &str, obj: &K) -> String {
     format!("{kind}/{}/{}", obj.namespace().unwrap_or_default(), obj.name_any())
 }
@@ -123,6 +131,9 @@ pub async fn run(ctx: Arc<Context>, shutdown: impl Future<Output = ()> + Send + 
         .graceful_shutdown_on(shutdown.clone())
         .run(
             |o, c| async move {
+                if being_deleted(o.as_ref()) {
+                    return Ok(Action::await_change());
+                }
                 let key = key_of("datasetgroup", o.as_ref());
                 timed(&c.clone(), "datasetgroup", key, dataset_group::reconcile::apply(o, c)).await
             },
@@ -185,6 +196,9 @@ pub async fn run(ctx: Arc<Context>, shutdown: impl Future<Output = ()> + Send + 
         .graceful_shutdown_on(shutdown)
         .run(
             |o, c| async move {
+                if being_deleted(o.as_ref()) {
+                    return Ok(Action::await_change());
+                }
                 let key = key_of("campaign", o.as_ref());
                 timed(&c.clone(), "campaign", key, campaign::reconcile::apply(o, c)).await
             },

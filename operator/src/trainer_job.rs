@@ -16,6 +16,7 @@ use k8s_openapi::{
     },
     apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference},
 };
+use kube::{Resource, ResourceExt};
 use seer_api::{PodPlacement, S3Connection};
 
 use crate::{error::Result, pod};
@@ -23,6 +24,13 @@ use crate::{error::Result, pod};
 /// Labels every object the operator makes carries.
 pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "seer-operator");
 /// The label naming the resource a Job works for: `seer.dev/<kind>=<name>`.
+/// Whether `job` belongs to `obj` itself, not to an earlier object of the same name (deleted
+/// and created again) whose Jobs the garbage collector has yet to remove.
+pub fn owned_by<K: Resource>(job: &Job, obj: &K) -> bool {
+    let Some(uid) = obj.meta().uid.as_deref() else { return false };
+    job.owner_references().iter().any(|o| o.uid == uid)
+}
+
 pub fn owner_label(kind_lower: &str) -> String {
     format!("seer.dev/{kind_lower}")
 }

@@ -312,6 +312,37 @@ async fn dataset_group_validation_job_success_failure_and_missing_data() {
         condition(&c, types::DATA_VALID).is_some_and(|d| d.reason == "InvalidData" && d.message.contains("line 3"))
     );
 
+    // Deleted (its Job orphaned, as if the garbage collector had not got to it yet) and created
+    // again: the new group's verdict comes from a Job of its own, not the old one's failure.
+    groups.delete("broken", &DeleteParams::orphan()).await.expect("delete");
+    wait_for("the first broken group gone", WAIT, || {
+        let groups = groups.clone();
+        async move { groups.get_opt("broken").await.ok().filter(Option::is_none).map(|_| ()) }
+    })
+    .await;
+    assert!(jobs.get_opt("broken-validate-g1").await.expect("get").is_some(), "the old Job is orphaned");
+    apply_yaml::<DatasetGroup>(&client, &ns.name, &group_yaml("broken", &files.data_uri())).await;
+    let uid = groups.get("broken").await.expect("the new group").uid();
+    wait_for("a validation Job of the new group", WAIT, || {
+        let jobs = jobs.clone();
+        let uid = uid.clone();
+        async move {
+            let job = jobs.get_opt("broken-validate-g1").await.ok().flatten()?;
+            job.owner_references().iter().any(|o| Some(&o.uid) == uid.as_ref()).then_some(())
+        }
+    })
+    .await;
+    finish_pod(&client, &ns.name, "broken-validate-g1", 0, "Completed", Some(REPORT)).await;
+    wait_for("the new group's DataValid True", WAIT, || {
+        let groups = groups.clone();
+        async move {
+            let g = groups.get("broken").await.ok()?;
+            let c = g.status.as_ref()?.conditions.clone();
+            (condition(&c, types::DATA_VALID)?.status == ConditionStatus::True).then_some(())
+        }
+    })
+    .await;
+
     // Missing data: stalled at once, naming the URI, and no Job.
     let missing = format!("file://{}/nothing-here.csv", files.dir.path().display());
     apply_yaml::<DatasetGroup>(&client, &ns.name, &group_yaml("empty", &missing)).await;
@@ -489,6 +520,19 @@ async fn predictor_versions_follow_their_jobs_and_a_campaign_serves_them() {
         status.conditions
     );
     assert_eq!(status.latest_version.as_deref(), Some("v1"), "the failed version does not replace v1");
+
+    // Deleted in the foreground (`kubectl delete --cascade=foreground`): the Campaign lingers
+    // while its children go, and the operator does not put them back.
+    campaigns.delete("demand-api", &DeleteParams::foreground()).await.expect("delete");
+    wait_for("the Campaign and its Deployment gone", WAIT, || {
+        let (campaigns, deployments) = (campaigns.clone(), deployments.clone());
+        async move {
+            let campaign = campaigns.get_opt("demand-api").await.ok()?;
+            let deployment = deployments.get_opt("demand-api").await.ok()?;
+            (campaign.is_none() && deployment.is_none()).then_some(())
+        }
+    })
+    .await;
     op.stop().await;
 }
 
@@ -511,9 +555,10 @@ async fn deleting_a_predictor_runs_its_finalizer_per_deletion_policy() {
         write_version(&files.root(), &ns.name, name, "v1", 0.3).await;
     }
     let api: Api<Predictor> = Api::namespaced(client.clone(), &ns.name);
-    for name in ["gone", "kept"] {
-        api.delete(name, &DeleteParams::default()).await.expect("delete");
-    }
+    api.delete("gone", &DeleteParams::default()).await.expect("delete");
+    // Its v1 Job orphaned, as if the garbage collector had not got to it when the Predictor
+    // is created again below.
+    api.delete("kept", &DeleteParams::orphan()).await.expect("delete");
     for name in ["gone", "kept"] {
         wait_for(&format!("Predictor {name} deleted"), WAIT, || {
             let api = api.clone();
@@ -527,13 +572,20 @@ async fn deleting_a_predictor_runs_its_finalizer_per_deletion_policy() {
 
     // Created again over its retained artifacts, it goes on from them: v2, not a second v1
     // (versions are never overwritten).
-    apply_yaml::<Predictor>(&client, &ns.name, &predictor_yaml("kept", "sales", 7, "")).await;
     let jobs: Api<Job> = Api::namespaced(client.clone(), &ns.name);
+    assert!(jobs.get_opt("kept-predictor-v1").await.expect("get").is_some(), "the old v1 Job is orphaned");
+    apply_yaml::<Predictor>(&client, &ns.name, &predictor_yaml("kept", "sales", 7, "")).await;
     wait_for("the re-created Predictor's v2 trainer Job", WAIT, || {
         let jobs = jobs.clone();
         async move { jobs.get_opt("kept-predictor-v2").await.ok().flatten() }
     })
     .await;
+    let p = predictor_where(&client, &ns.name, "kept", "v2 in status", |p| {
+        p.status.as_ref().is_some_and(|s| s.versions.iter().any(|v| v.name == "v2"))
+    })
+    .await;
+    let versions: Vec<String> = p.status.unwrap_or_default().versions.into_iter().map(|v| v.name).collect();
+    assert_eq!(versions, ["v2"], "the old object's v1 Job is not a version of the new one");
     op.stop().await;
 }
 

@@ -93,6 +93,19 @@ async fn apply_inner(obj: Arc<DatasetGroup>, ctx: Arc<Context>) -> Result<Action
             }
         }
         if let Some(job) = jobs.get_opt(&job_name).await? {
+            if !trainer_job::owned_by(&job, obj.as_ref()) {
+                // The Job of an earlier DatasetGroup of this name (deleted and created again):
+                // its verdict was about that group's data. Remove it; validate once it is gone.
+                match jobs.delete(&job_name, &DeleteParams::background()).await {
+                    Ok(_) => {}
+                    Err(kube::Error::Api(s)) if s.code == 404 => {}
+                    Err(e) => return Err(e.into()),
+                }
+                let message = format!("waiting for the validation Job {job_name} of an earlier DatasetGroup to go");
+                let summary = Summary::progressing("Validating", message);
+                let soon = ctx.config.resync_seconds.min(5);
+                return finish(&obj, &ctx, &old, summary, validating(), None, Some(soon)).await;
+            }
             let pods: Api<Pod> = Api::namespaced(ctx.client.clone(), &namespace);
             let pods = pods.list(&ListParams::default().labels(&format!("job-name={job_name}"))).await?.items;
             inputs.job = Some(job_state::outcome(&job, &pods));

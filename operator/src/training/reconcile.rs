@@ -99,7 +99,16 @@ async fn observe_and_act<K: Trainable>(
     let jobs_api: Api<Job> = Api::namespaced(client.clone(), namespace);
     let pods_api: Api<Pod> = Api::namespaced(client.clone(), namespace);
     let selector = format!("{}={name}", trainer_job::owner_label(K::KIND_LOWER));
-    let jobs = jobs_api.list(&ListParams::default().labels(&selector)).await?.items;
+    let all_jobs = jobs_api.list(&ListParams::default().labels(&selector)).await?.items;
+    // A resource deleted and created again under the same name is a new object (a new uid):
+    // the Jobs of the old one, until the garbage collector removes them, are not its versions.
+    // Their version names still count when numbering the next version.
+    let foreign_versions: Vec<String> = all_jobs
+        .iter()
+        .filter(|j| !trainer_job::owned_by(j, obj.as_ref()))
+        .filter_map(|j| j.annotations().get(annotations::VERSION).cloned())
+        .collect();
+    let jobs: Vec<Job> = all_jobs.into_iter().filter(|j| trainer_job::owned_by(j, obj.as_ref())).collect();
 
     let storage = ArtifactStorage::resolve(obj.artifacts(), &ctx.config)?;
     let location = storage.location(namespace, K::ARTIFACT_KIND, name)?;
@@ -228,6 +237,7 @@ async fn observe_and_act<K: Trainable>(
             .iter()
             .map(|v| v.name.clone())
             .chain(jobs.iter().filter_map(|j| j.annotations().get(annotations::VERSION).cloned()))
+            .chain(foreign_versions)
             .collect();
         // A resource created again over retained artifacts continues their numbering: a
         // version is never overwritten, so reusing `v1` would fail.
