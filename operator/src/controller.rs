@@ -56,6 +56,10 @@ pub async fn check_crds(client: &kube::Client) -> std::result::Result<(), String
 
 fn error_policy<K: ResourceExt>(kind: &'static str) -> impl Fn(Arc<K>, &Error, Arc<Context>) -> Action {
     move |obj, error, ctx| {
+        if let Error::Waiting(_) = error {
+            // Also woken by the change it waits for (its owned Jobs are watched).
+            return Action::requeue(std::time::Duration::from_secs(5));
+        }
         ctx.metrics.errors.with_label_values(&[kind, error.reason()]).inc();
         let key = format!("{kind}/{}/{}", obj.namespace().unwrap_or_default(), obj.name_any());
         eprintln!("seer-operator: {key}: {error}");

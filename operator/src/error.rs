@@ -44,6 +44,10 @@ pub enum Error {
     /// The finalizer machinery failed (adding or removing the finalizer, or the cleanup).
     #[error("finalizer: {0}")]
     Finalizer(String),
+    /// Not a failure: a step waits for something under way (a deleted resource's trainer Jobs
+    /// to stop). Looked at again soon, neither counted nor logged as an error.
+    #[error("{0}")]
+    Waiting(String),
 }
 
 impl Error {
@@ -63,6 +67,7 @@ impl Error {
             Error::Unnamed(_) => "Unnamed",
             Error::Serialize { .. } => "Serialize",
             Error::Finalizer(_) => "Finalizer",
+            Error::Waiting(_) => "Waiting",
         }
     }
 }

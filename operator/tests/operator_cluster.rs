@@ -532,28 +532,63 @@ async fn deleting_a_predictor_runs_its_finalizer_per_deletion_policy() {
     valid_group(&client, &ns.name, "sales", &files.data_uri()).await;
     apply_yaml::<Predictor>(&client, &ns.name, &predictor_yaml("gone", "sales", 7, "  deletionPolicy: Delete\n")).await;
     apply_yaml::<Predictor>(&client, &ns.name, &predictor_yaml("kept", "sales", 7, "")).await;
+    let jobs: Api<Job> = Api::namespaced(client.clone(), &ns.name);
     for name in ["gone", "kept"] {
         predictor_where(&client, &ns.name, name, "finalizer added", |p| {
             p.finalizers().iter().any(|f| f == "seer.dev/artifacts")
         })
         .await;
+        // The trainer writes while its Job exists (written before, v1 would count as stored
+        // and the Job would be v2's).
+        appears(&jobs, &format!("{name}-predictor-v1"), &format!("the {name} Predictor's v1 Job")).await;
         write_version(&files.root(), &ns.name, name, "v1", 0.3).await;
     }
+    let folder = |name: &str| files.dir.path().join(format!("artifacts/{}/predictor/{name}", ns.name));
+    // A trainer still running (its pod held by a finalizer of this test, as a pod in its grace
+    // period would be): the artifacts must outlive it, or it would write after they went.
+    let pods: Api<Pod> = Api::namespaced(client.clone(), &ns.name);
+    let trainer = wait_for("the gone Predictor's trainer pod", WAIT, || {
+        let pods = pods.clone();
+        async move {
+            let list = pods.list(&ListParams::default().labels("job-name=gone-predictor-v1")).await.ok()?;
+            list.items.into_iter().next()
+        }
+    })
+    .await;
+    const HOLD: &str = "test.seer.dev/hold";
+    let finalizers = |pod: &Pod, hold: bool| {
+        let mut f: Vec<String> = pod.finalizers().iter().filter(|f| *f != HOLD).cloned().collect();
+        f.extend(hold.then(|| HOLD.to_string()));
+        serde_json::json!({"metadata": {"finalizers": f}})
+    };
+    pods.patch(&trainer.name_any(), &PatchParams::default(), &Patch::Merge(&finalizers(&trainer, true)))
+        .await
+        .expect("hold the trainer pod");
     let api: Api<Predictor> = Api::namespaced(client.clone(), &ns.name);
     api.delete("gone", &DeleteParams::default()).await.expect("delete");
+    wait_for("the operator to delete the trainer Job in the foreground", WAIT, || {
+        let jobs = jobs.clone();
+        async move { jobs.get_opt("gone-predictor-v1").await.ok().flatten()?.metadata.deletion_timestamp.map(|_| ()) }
+    })
+    .await;
+    assert!(api.get_opt("gone").await.expect("get").is_some(), "the Predictor waits for its trainer");
+    assert!(folder("gone").join("v1/manifest.json").exists(), "the artifacts wait for the trainer");
+    let held = pods.get(&trainer.name_any()).await.expect("the held trainer pod");
+    pods.patch(&trainer.name_any(), &PatchParams::default(), &Patch::Merge(&finalizers(&held, false)))
+        .await
+        .expect("let the trainer pod go");
     // Its v1 Job orphaned, as if the garbage collector had not got to it when the Predictor
     // is created again below.
     api.delete("kept", &DeleteParams::orphan()).await.expect("delete");
     for name in ["gone", "kept"] {
         gone(&api, name, &format!("Predictor {name} deleted")).await;
     }
-    let folder = |name: &str| files.dir.path().join(format!("artifacts/{}/predictor/{name}", ns.name));
+    assert!(jobs.get_opt("gone-predictor-v1").await.expect("get").is_none(), "the trainer Job went first");
     assert!(!folder("gone").join("v1/manifest.json").exists(), "Delete removes the artifacts");
     assert!(folder("kept").join("v1/manifest.json").exists(), "Retain keeps them");
 
     // Created again over its retained artifacts, it goes on from them: v2, not a second v1
     // (versions are never overwritten).
-    let jobs: Api<Job> = Api::namespaced(client.clone(), &ns.name);
     assert!(jobs.get_opt("kept-predictor-v1").await.expect("get").is_some(), "the old v1 Job is orphaned");
     apply_yaml::<Predictor>(&client, &ns.name, &predictor_yaml("kept", "sales", 7, "")).await;
     appears(&jobs, "kept-predictor-v2", "the re-created Predictor's v2 trainer Job").await;

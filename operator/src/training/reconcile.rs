@@ -635,13 +635,62 @@ fn artifacts_to_delete<K: Trainable>(
     Ok(Some((storage, prefixes)))
 }
 
+/// How long a deleted resource waits for its trainer Jobs to stop before its artifacts go
+/// anyway (a pod stuck terminating on a lost node must not block the deletion for ever).
+const TRAINER_STOP_WAIT: Duration = Duration::from_secs(300);
+
 /// Cleanup on deletion: with `deletionPolicy: Delete`, every artifact of the resource goes;
 /// with `Retain` nothing in storage is touched. Jobs and ConfigMaps go with their owner.
+///
+/// A trainer still running would go on writing after the delete and leave a half-written
+/// version behind, so with `Delete` the resource's Jobs are deleted first (in the foreground:
+/// a Job goes once its pods have) and the artifacts only once none is left, or after
+/// [`TRAINER_STOP_WAIT`].
 pub async fn cleanup<K: Trainable>(obj: Arc<K>, ctx: Arc<Context>) -> Result<Action> {
     let (namespace, name) = namespace_and_name(obj.as_ref())?;
     let Some((storage, prefixes)) = artifacts_to_delete::<K>(obj.as_ref(), &ctx.config, &namespace, &name)? else {
         return Ok(Action::await_change());
     };
+    let jobs_api: Api<Job> = Api::namespaced(ctx.client.clone(), &namespace);
+    let selector = format!("{}={name}", trainer_job::owner_label(K::KIND_LOWER));
+    let own: Vec<Job> = jobs_api
+        .list(&ListParams::default().labels(&selector))
+        .await?
+        .items
+        .into_iter()
+        .filter(|j| trainer_job::owned_by(j, obj.as_ref()))
+        .collect();
+    if !own.is_empty() {
+        let deleting_since = obj.meta().deletion_timestamp.as_ref().map(|t| t.0.as_second()).unwrap_or_default();
+        let waited = Duration::from_secs(Utc::now().timestamp().saturating_sub(deleting_since).max(0) as u64);
+        if waited < TRAINER_STOP_WAIT {
+            for job in own.iter().filter(|j| j.meta().deletion_timestamp.is_none()) {
+                match jobs_api.delete(&job.name_any(), &DeleteParams::foreground()).await {
+                    Ok(_) => {}
+                    Err(kube::Error::Api(s)) if s.code == 404 => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            let names: Vec<String> = own.iter().map(|j| j.name_any()).collect();
+            return Err(Error::Waiting(format!(
+                "waiting for the trainer Jobs {} to stop before deleting the artifacts",
+                names.join(", ")
+            )));
+        }
+        let names: Vec<String> = own.iter().map(|j| j.name_any()).collect();
+        publish(
+            &ctx,
+            obj.as_ref(),
+            EventType::Warning,
+            "TrainersStillRunning",
+            format!(
+                "the trainer Jobs {} did not stop within {} s; deleting the artifacts anyway (a pod stuck terminating may still write some)",
+                names.join(", "),
+                TRAINER_STOP_WAIT.as_secs()
+            ),
+        )
+        .await;
+    }
     let location = storage.location(&namespace, K::ARTIFACT_KIND, &name)?;
     let store = storage_access::connect(&ctx, &namespace, Some(&storage.connection)).await?;
     let mut removed = 0;
