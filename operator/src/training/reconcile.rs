@@ -645,7 +645,7 @@ const TRAINER_STOP_WAIT: Duration = Duration::from_secs(300);
 /// A trainer still running would go on writing after the delete and leave a half-written
 /// version behind, so with `Delete` the resource's Jobs are deleted first (in the foreground:
 /// a Job goes once its pods have) and the artifacts only once none is left, or after
-/// [`TRAINER_STOP_WAIT`].
+/// `TRAINER_STOP_WAIT` (five minutes).
 pub async fn cleanup<K: Trainable>(obj: Arc<K>, ctx: Arc<Context>) -> Result<Action> {
     let (namespace, name) = namespace_and_name(obj.as_ref())?;
     let Some((storage, prefixes)) = artifacts_to_delete::<K>(obj.as_ref(), &ctx.config, &namespace, &name)? else {
