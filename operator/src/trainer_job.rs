@@ -24,6 +24,10 @@ use crate::{error::Result, pod};
 /// Labels every object the operator makes carries.
 pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "seer-operator");
 /// The label naming the resource a Job works for: `seer.dev/<kind>=<name>`.
+pub fn owner_label(kind_lower: &str) -> String {
+    format!("seer.dev/{kind_lower}")
+}
+
 /// Whether `job` belongs to `obj` itself, not to an earlier object of the same name (deleted
 /// and created again) whose Jobs the garbage collector has yet to remove.
 pub fn owned_by<K: Resource>(job: &Job, obj: &K) -> bool {
@@ -31,9 +35,6 @@ pub fn owned_by<K: Resource>(job: &Job, obj: &K) -> bool {
     job.owner_references().iter().any(|o| o.uid == uid)
 }
 
-pub fn owner_label(kind_lower: &str) -> String {
-    format!("seer.dev/{kind_lower}")
-}
 /// Annotations on a training Job, read back after an operator restart.
 pub mod annotations {
     pub const VERSION: &str = "seer.dev/version";

@@ -661,6 +661,7 @@ pub async fn cleanup<K: Trainable>(obj: Arc<K>, ctx: Arc<Context>) -> Result<Act
         .filter(|j| trainer_job::owned_by(j, obj.as_ref()))
         .collect();
     if !own.is_empty() {
+        let names = own.iter().map(|j| j.name_any()).collect::<Vec<_>>().join(", ");
         let deleting_since = obj.meta().deletion_timestamp.as_ref().map(|t| t.0.as_second()).unwrap_or_default();
         let waited = Duration::from_secs(Utc::now().timestamp().saturating_sub(deleting_since).max(0) as u64);
         if waited < TRAINER_STOP_WAIT {
@@ -671,21 +672,17 @@ pub async fn cleanup<K: Trainable>(obj: Arc<K>, ctx: Arc<Context>) -> Result<Act
                     Err(e) => return Err(e.into()),
                 }
             }
-            let names: Vec<String> = own.iter().map(|j| j.name_any()).collect();
             return Err(Error::Waiting(format!(
-                "waiting for the trainer Jobs {} to stop before deleting the artifacts",
-                names.join(", ")
+                "waiting for the trainer Jobs {names} to stop before deleting the artifacts"
             )));
         }
-        let names: Vec<String> = own.iter().map(|j| j.name_any()).collect();
         publish(
             &ctx,
             obj.as_ref(),
             EventType::Warning,
             "TrainersStillRunning",
             format!(
-                "the trainer Jobs {} did not stop within {} s; deleting the artifacts anyway (a pod stuck terminating may still write some)",
-                names.join(", "),
+                "the trainer Jobs {names} did not stop within {} s; deleting the artifacts anyway (a pod stuck terminating may still write some)",
                 TRAINER_STOP_WAIT.as_secs()
             ),
         )
