@@ -98,17 +98,10 @@ async fn observe_and_act<K: Trainable>(
     let client = ctx.client.clone();
     let jobs_api: Api<Job> = Api::namespaced(client.clone(), namespace);
     let pods_api: Api<Pod> = Api::namespaced(client.clone(), namespace);
-    let selector = format!("{}={name}", trainer_job::owner_label(K::KIND_LOWER));
-    let all_jobs = jobs_api.list(&ListParams::default().labels(&selector)).await?.items;
-    // A resource deleted and created again under the same name is a new object (a new uid):
-    // the Jobs of the old one, until the garbage collector removes them, are not its versions.
-    // Their version names still count when numbering the next version.
-    let foreign_versions: Vec<String> = all_jobs
-        .iter()
-        .filter(|j| !trainer_job::owned_by(j, obj.as_ref()))
-        .filter_map(|j| j.annotations().get(annotations::VERSION).cloned())
-        .collect();
-    let jobs: Vec<Job> = all_jobs.into_iter().filter(|j| trainer_job::owned_by(j, obj.as_ref())).collect();
+    let (jobs, foreign) = trainer_jobs(&jobs_api, obj.as_ref(), name).await?;
+    // The Jobs of an earlier object of this name are not versions, but their version names
+    // still count when numbering the next version.
+    let foreign_versions = foreign.iter().filter_map(|j| j.annotations().get(annotations::VERSION).cloned());
 
     let storage = ArtifactStorage::resolve(obj.artifacts(), &ctx.config)?;
     let location = storage.location(namespace, K::ARTIFACT_KIND, name)?;
@@ -328,6 +321,15 @@ async fn observe_and_act<K: Trainable>(
         requeue = requeue.min(until);
     }
     Ok((status, decision.summary, decision.training, Some(requeue)))
+}
+
+/// The Jobs labelled for the resource `name`: those `obj` owns, and those of an earlier object
+/// of the same name (deleted and created again; a new uid) that the garbage collector has yet
+/// to remove.
+async fn trainer_jobs<K: Trainable>(jobs_api: &Api<Job>, obj: &K, name: &str) -> Result<(Vec<Job>, Vec<Job>)> {
+    let selector = format!("{}={name}", trainer_job::owner_label(K::KIND_LOWER));
+    let all = jobs_api.list(&ListParams::default().labels(&selector)).await?.items;
+    Ok(all.into_iter().partition(|j| trainer_job::owned_by(j, obj)))
 }
 
 /// A DatasetGroup's state as training sees it.
@@ -652,14 +654,7 @@ pub async fn cleanup<K: Trainable>(obj: Arc<K>, ctx: Arc<Context>) -> Result<Act
         return Ok(Action::await_change());
     };
     let jobs_api: Api<Job> = Api::namespaced(ctx.client.clone(), &namespace);
-    let selector = format!("{}={name}", trainer_job::owner_label(K::KIND_LOWER));
-    let own: Vec<Job> = jobs_api
-        .list(&ListParams::default().labels(&selector))
-        .await?
-        .items
-        .into_iter()
-        .filter(|j| trainer_job::owned_by(j, obj.as_ref()))
-        .collect();
+    let (own, _) = trainer_jobs(&jobs_api, obj.as_ref(), &name).await?;
     if !own.is_empty() {
         let names = own.iter().map(|j| j.name_any()).collect::<Vec<_>>().join(", ");
         let deleting_since = obj.meta().deletion_timestamp.as_ref().map(|t| t.0.as_second()).unwrap_or_default();
