@@ -117,6 +117,20 @@ impl Algorithm {
     pub fn forecast(self, history: &[f64], spec: &ForecastSpec) -> Result<Forecast, ForecastError> {
         spec.validate()?;
         super::validate_values(history)?;
+        let unit = unit_of(history);
+        if unit != 1.0 {
+            let scaled: Vec<f64> = history.iter().map(|v| v / unit).collect();
+            let mut f = self.forecast_in_range(&scaled, spec)?;
+            for v in f.quantiles.iter_mut().flatten().chain(f.mean.iter_mut()) {
+                *v = (*v * unit).clamp(f64::MIN, f64::MAX);
+            }
+            return Ok(f);
+        }
+        self.forecast_in_range(history, spec)
+    }
+
+    /// [`Algorithm::forecast`] of a validated history whose magnitudes the models can square.
+    fn forecast_in_range(self, history: &[f64], spec: &ForecastSpec) -> Result<Forecast, ForecastError> {
         let y = interpolate(history);
         // Sales, counts and traffic cannot go below zero: quantiles are floored there.
         let non_negative = y.iter().all(|v| *v >= 0.0);
@@ -141,6 +155,21 @@ impl Algorithm {
                 out.pop().flatten().ok_or(ForecastError::AllMissing)?
             }
         })
+    }
+}
+
+/// The unit a history is fitted in: 1, or a power of two where its largest magnitude is beyond
+/// 1e100 or below 1e-100. The models square values (variances, sums of squares), which overflows
+/// near f64's limits (a history of 1e300 gave infinite intervals); dividing by a power of two is
+/// exact, so such a history is fitted in those units and its forecast scaled back. Ordinary data
+/// is never rescaled, so its forecasts are bit for bit what they were.
+fn unit_of(history: &[f64]) -> f64 {
+    let peak = history.iter().filter(|v| v.is_finite()).fold(0.0_f64, |a, v| a.max(v.abs()));
+    if peak > 1e100 || (peak > 0.0 && peak < 1e-100) {
+        // Within the normal exponents, so that the power itself is neither 0 nor infinite.
+        2f64.powi((peak.log2().floor() as i32).clamp(-1022, 1023))
+    } else {
+        1.0
     }
 }
 
@@ -208,6 +237,74 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Awkward histories a user's data can hold, at several lengths.
+    fn awkward(n: usize) -> Vec<(&'static str, Vec<f64>)> {
+        let mut rng = crate::forecast::stats::Rng::new(n as u64);
+        let mut noisy = |scale: f64| -> Vec<f64> { (0..n).map(|_| scale * (1.0 + rng.uniform())).collect() };
+        vec![
+            ("constant", vec![5.0; n]),
+            ("zeros", vec![0.0; n]),
+            ("negative", (0..n).map(|t| -(t as f64) - 1.0).collect()),
+            ("alternating sign", (0..n).map(|t| if t % 2 == 0 { 1.0 } else { -1.0 }).collect()),
+            ("spike at the end", (0..n).map(|t| if t + 1 == n { 1000.0 } else { 1.0 }).collect()),
+            ("mixed magnitudes", (0..n).map(|t| if t % 5 == 0 { 1e12 } else { 1e-3 }).collect()),
+            ("exponential growth", (0..n).map(|t| (t as f64 * 0.5).exp()).collect()),
+            ("step", (0..n).map(|t| if t < n / 2 { 0.0 } else { 100.0 }).collect()),
+            ("sparse", (0..n).map(|t| if t % 7 == 3 { 2.0 } else { 0.0 }).collect()),
+            ("last value missing", (0..n).map(|t| if t + 1 == n { f64::NAN } else { (t % 4) as f64 }).collect()),
+            ("near f64's largest", noisy(1e300)),
+            ("near f64's smallest", noisy(1e-300)),
+            ("subnormal", noisy(1e-310)),
+            ("large and negative", noisy(-1e300)),
+        ]
+    }
+
+    #[test]
+    fn awkward_histories_give_finite_ordered_forecasts() {
+        // Every algorithm, every history above: no error, no panic, finite values of the asked
+        // shape, quantiles in order, nothing below zero where the history has nothing below zero.
+        for n in [3, 30, 120] {
+            for (what, y) in awkward(n) {
+                let non_negative = y.iter().filter(|v| !v.is_nan()).all(|v| *v >= 0.0);
+                for (season, long_season) in [(1, None), (7, None), (24, Some(168))] {
+                    let s = ForecastSpec { horizon: 30, season, quantiles: vec![0.01, 0.5, 0.99], long_season };
+                    for alg in Algorithm::ALL {
+                        let at = format!("{alg:?} on {what} (n = {n}, season {season})");
+                        let f = alg.forecast(&y, &s).unwrap_or_else(|e| panic!("{at}: {e}"));
+                        assert_eq!(f.horizon(), 30, "{at}");
+                        for h in 0..30 {
+                            let q: Vec<f64> = f.quantiles.iter().map(|q| q[h]).collect();
+                            assert!(q.iter().chain([&f.mean[h]]).all(|v| v.is_finite()), "{at}: {q:?} {:e}", f.mean[h]);
+                            // In order up to rounding (an empirical quantile interpolated between
+                            // two equal draws may come out one ulp apart).
+                            let ordered = |a: f64, b: f64| a <= b + 1e-12 * b.abs().max(1.0);
+                            assert!(ordered(q[0], q[1]) && ordered(q[1], q[2]), "{at}: step {h}: {q:?}");
+                            assert!(!non_negative || (q[0] >= 0.0 && f.mean[h] >= 0.0), "{at}: step {h}: {q:?}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_history_beyond_1e100_is_forecast_as_in_ordinary_units() {
+        // Fitted in units of a power of two and scaled back: the forecast of the ordinary
+        // history, multiplied (the models are scale-invariant up to their tolerances).
+        let unit = 2f64.powi(1000);
+        let base: Vec<f64> = (0..60).map(|t| 100.0 + 10.0 * ((t % 7) as f64) + (t as f64 * 0.37).sin()).collect();
+        let huge: Vec<f64> = base.iter().map(|v| v * unit).collect();
+        let s = ForecastSpec { horizon: 14, season: 7, quantiles: vec![0.1, 0.5, 0.9], long_season: None };
+        for alg in [Algorithm::Ets, Algorithm::Arima, Algorithm::Theta, Algorithm::SeasonalNaive] {
+            let a = alg.forecast(&base, &s).expect("forecast");
+            let b = alg.forecast(&huge, &s).expect("forecast");
+            for (x, y) in a.quantiles.iter().flatten().chain(&a.mean).zip(b.quantiles.iter().flatten().chain(&b.mean)) {
+                assert!((x * unit - y).abs() <= 1e-6 * y.abs().max(unit), "{alg:?}: {:e} vs {y:e}", x * unit);
+            }
+        }
+        assert_eq!(unit_of(&base), 1.0);
     }
 
     #[test]
