@@ -132,6 +132,11 @@ async fn bad_input_names_file_line_and_column() {
 }
 
 fn parquet_bytes() -> Vec<u8> {
+    parquet_with_demand(&[3.0, 5.0])
+}
+
+/// Three rows (x, y, y on 2024-01-01..03), the second's demand missing; `demand` fills the others.
+fn parquet_with_demand(demand: &[f64; 2]) -> Vec<u8> {
     use parquet::{
         column::writer::ColumnWriter, data_type::ByteArray, file::writer::SerializedFileWriter,
         schema::parser::parse_message_type,
@@ -156,7 +161,7 @@ fn parquet_bytes() -> Vec<u8> {
                 w.write_batch(&[19723, 19724, 19725], None, None).expect("dates");
             }
             ColumnWriter::DoubleColumnWriter(w) => {
-                w.write_batch(&[3.0, 5.0], Some(&[1, 0, 1]), None).expect("values");
+                w.write_batch(demand, Some(&[1, 0, 1]), None).expect("values");
             }
             _ => unreachable!("only three columns"),
         }
@@ -190,6 +195,20 @@ async fn reads_parquet_from_a_real_s3_server() {
     assert_eq!(again.digest, report.digest);
     store.put(&ObjectUri::parse("s3://data/ts/part-2.parquet").expect("uri"), parquet_bytes()).await.expect("put");
     assert_ne!(run_validate(&yaml, &store).await.expect("valid").digest, report.digest);
+
+    // An infinite value is an error naming the object, the row and the column, as "inf" is in CSV
+    // (it used to be read as a gap and filled).
+    store
+        .put(
+            &ObjectUri::parse("s3://data/inf/part-0.parquet").expect("uri"),
+            parquet_with_demand(&[3.0, f64::INFINITY]),
+        )
+        .await
+        .expect("put");
+    let err = run_validate(&group("s3://data/inf", "    format: PARQUET\n"), &store).await.expect_err("infinite");
+    for want in ["s3://data/inf/part-0.parquet: row 3", "column 'demand'", "expected a finite number, found inf"] {
+        assert!(err.contains(want), "{err:?} should contain {want:?}");
+    }
 
     // Not Parquet at all.
     store.put(&ObjectUri::parse("s3://data/bad/x.parquet").expect("uri"), b"item_id\n".to_vec()).await.expect("put");

@@ -90,6 +90,8 @@ fn cell_from_field(field: &Field, column: &super::Column, timestamps: &Timestamp
 fn float(v: f64, column: &super::Column, timestamps: &TimestampParser) -> Result<Cell, String> {
     match column.kind {
         AttributeType::Float if v.is_nan() => Ok(Cell::Missing),
+        // As in CSV, where "inf" is not a number: an infinite value is an error, not a gap.
+        AttributeType::Float if v.is_infinite() => Err(format!("expected a finite number, found {v}")),
         AttributeType::Float => Ok(Cell::Float(v)),
         AttributeType::Integer if v.fract() == 0.0 && v.abs() < 9.0e15 => Ok(Cell::Int(v as i64)),
         _ => cell_from_text(&v.to_string(), column, timestamps),
