@@ -667,7 +667,7 @@ pub async fn write_version(
                 } else {
                     t.parse::<f64>().ok().and_then(|q| f.quantile(q)).and_then(|q| q.get(step).copied())
                 };
-                let _ = write!(line, ",{}", round(v.unwrap_or(f64::NAN)));
+                let _ = write!(line, ",{}", csv_number(v.unwrap_or(f64::NAN)));
             }
             csv.push_str(&line);
             csv.push('\n');
@@ -689,7 +689,7 @@ pub async fn write_version(
             let mut line = key_fields(&item.key);
             let filled = item.series.filled.as_ref().and_then(|f| f.get(offset)).copied().unwrap_or(false);
             let shown = if filled { f64::NAN } else { *value };
-            let _ = writeln!(line, ",{},{}", grid.label(item.series.start + offset as i64), round(shown));
+            let _ = writeln!(line, ",{},{}", grid.label(item.series.start + offset as i64), csv_number(shown));
             history.push_str(&line);
         }
     }
@@ -737,8 +737,37 @@ pub async fn write_version(
     Ok(writer.commit(&plan.algorithm_name, digest, properties).await?)
 }
 
-fn round(v: f64) -> String {
-    if v.is_finite() { format!("{}", (v * 1e4).round() / 1e4) } else { String::new() }
+/// Significant digits of the numbers in `forecasts.csv` and `history.csv`: an f32's worth, more
+/// than any forecast means, whatever the data's unit.
+const SIGNIFICANT_DIGITS: i32 = 7;
+
+/// A value as the CSV files write it: [`SIGNIFICANT_DIGITS`] significant digits, trailing zeros
+/// dropped, in plain decimals from 1e-5 up to 1e15 and in exponent form (`1.5e-7`, which every
+/// CSV reader parses) outside; empty for a missing value. Rounding to a fixed number of decimals
+/// instead wrote a series in small units (rates around 1e-5) as all zeros.
+fn csv_number(v: f64) -> String {
+    if !v.is_finite() {
+        return String::new();
+    }
+    if v == 0.0 {
+        return "0".to_string();
+    }
+    let magnitude = v.abs().log10().floor() as i32;
+    if (-5..15).contains(&magnitude) {
+        let decimals = (SIGNIFICANT_DIGITS - 1 - magnitude).max(0) as usize;
+        let text = format!("{v:.decimals$}");
+        let text = if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.') } else { &text };
+        // A value rounded to zero at this precision keeps no sign.
+        if text == "-0" { "0".to_string() } else { text.to_string() }
+    } else {
+        let text = format!("{v:.*e}", (SIGNIFICANT_DIGITS - 1) as usize);
+        match text.split_once('e') {
+            Some((mantissa, exponent)) if mantissa.contains('.') => {
+                format!("{}e{exponent}", mantissa.trim_end_matches('0').trim_end_matches('.'))
+            }
+            _ => text,
+        }
+    }
 }
 
 /// `item_id,<dimensions...>` of a series, as the export's and the history's lines start.
@@ -783,6 +812,34 @@ mod tests {
         assert_eq!((weekly.spec.season, weekly.spec.long_season), (168, None));
         let none = plan("H", "  algorithmParameters: {seasonality: '1'}\n");
         assert_eq!((none.spec.season, none.spec.long_season), (1, None));
+    }
+
+    #[test]
+    fn numbers_keep_their_significant_digits_at_any_scale() {
+        let cases = [
+            (0.0, "0"),
+            (-0.0, "0"),
+            (1.7233, "1.7233"),
+            (2.0, "2"),
+            (-3.5, "-3.5"),
+            (1002486.5896, "1002487"),
+            (123.456789, "123.4568"),
+            (0.000012345678, "0.00001234568"),
+            (1.5e-7, "1.5e-7"),
+            (-2.25e-9, "-2.25e-9"),
+            (1.0e15, "1e15"),
+            (1.2345678e300, "1.234568e300"),
+            (f64::NAN, ""),
+            (f64::INFINITY, ""),
+        ];
+        for (v, want) in cases {
+            assert_eq!(csv_number(v), want, "{v:e}");
+        }
+        // What is written reads back within the precision kept.
+        for v in [3.14159e-6, 42.0001, 7.77777e12, 9.99999999e-3] {
+            let back: f64 = csv_number(v).parse().expect("a number");
+            assert!((back - v).abs() <= 1e-6 * v.abs(), "{v:e} -> {back:e}");
+        }
     }
 
     #[test]

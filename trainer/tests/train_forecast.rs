@@ -1,6 +1,7 @@
 //! `seer-trainer train` for a Predictor, on a folder: a complete version (files, metrics,
 //! forecasts for every item and step, manifest last, `latest`), the same digest `validate`
-//! prints, and bad input refused with nothing written.
+//! prints, values in small units written with their digits, and bad input refused with nothing
+//! written.
 
 use std::process::Command;
 
@@ -96,6 +97,34 @@ async fn trains_a_complete_version() {
     let again = run(&["train", "--output", &root, "--version", "v1"], &manifest);
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+}
+
+#[test]
+fn a_series_in_small_units_keeps_its_digits() {
+    // Rates around 1e-5: the export used to round every value to four decimals, writing zeros.
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut text = String::from("item_id,store,timestamp,demand\n");
+    for day in 0..70 {
+        let date = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).expect("date") + chrono::Days::new(day);
+        let pattern = [5.0, 6.0, 7.0, 8.0, 9.0, 20.0, 22.0][(day % 7) as usize];
+        text.push_str(&format!("a,s1,{date},{:e}\n", pattern * 1e-6));
+    }
+    std::fs::write(dir.path().join("target.csv"), text).expect("data");
+    let manifest = dir.path().join("m.yaml");
+    let data_uri = format!("file://{}/target.csv", dir.path().display());
+    std::fs::write(&manifest, manifests(&data_uri, "  forecastHorizon: 7\n  algorithm: SEASONAL_NAIVE\n"))
+        .expect("manifest");
+    let root = dir.path().join("artifacts");
+    let out = run(&["train", "--output", &format!("file://{}", root.display()), "--version", "v1"], &manifest);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let folder = root.join("team-a/predictor/demand/v1");
+    let csv = std::fs::read_to_string(folder.join("forecasts/forecasts.csv")).expect("export");
+    // The Saturday (2024-03-16) repeats the last one: 2e-5, in every column.
+    let saturday = csv.lines().find(|l| l.starts_with("a,s1,2024-03-16,")).expect("row");
+    let mean: f64 = saturday.rsplit(',').next().and_then(|v| v.parse().ok()).expect("mean");
+    assert!((mean - 2e-5).abs() < 1e-12, "{saturday}");
+    let history = std::fs::read_to_string(folder.join("history.csv")).expect("history");
+    assert!(history.lines().any(|l| l == "a,s1,2024-03-09,0.00002"), "{history}");
 }
 
 #[test]
