@@ -112,6 +112,12 @@ async fn bad_input_names_file_line_and_column() {
             &[":2", "expected 3 fields like the header, found 4"],
         ),
         (
+            "twice.csv",
+            b"item_id,timestamp,demand,DEMAND\na,2024-01-01,1,100\n",
+            "",
+            &[":1", "column 'DEMAND' appears twice in the header (columns 3 and 4"],
+        ),
+        (
             "extra.csv",
             b"item_id,timestamp,demand,price\na,2024-01-01,1,2\n",
             "    schema:\n      attributes:\n      - {name: item_id, type: string}\n      - {name: timestamp, type: timestamp}\n      - {name: demand, type: float}\n",

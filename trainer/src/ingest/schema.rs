@@ -113,6 +113,18 @@ fn default_kind(role: Role, dataset_type: DatasetType) -> AttributeType {
 /// declared attribute must be in the header; with no declared schema, the header decides
 /// and the domain's conventions give types. The roles the dataset type needs must be there.
 pub fn resolve(header: &[String], dataset: &Dataset, domain: Domain) -> Result<(ResolvedSchema, Vec<usize>), String> {
+    // Names match without regard to case, so `demand` and `DEMAND` are one column said twice:
+    // which of them to read would be a guess.
+    for (second, name) in header.iter().enumerate() {
+        if let Some(first) = header[..second].iter().position(|h| h.trim().eq_ignore_ascii_case(name.trim())) {
+            return Err(format!(
+                "column '{}' appears twice in the header (columns {} and {}; names are matched without regard to case)",
+                name.trim(),
+                first + 1,
+                second + 1
+            ));
+        }
+    }
     let mut columns = Vec::new();
     let mut positions = Vec::new();
     let find = |name: &str| header.iter().position(|h| h.trim().eq_ignore_ascii_case(name));
