@@ -46,6 +46,15 @@ async fn counts_rows_items_and_time_range_from_a_folder() {
 }
 
 #[tokio::test]
+async fn a_spreadsheets_trailing_empty_columns_are_read_past() {
+    // "a,b,c,," from a spreadsheet: unnamed columns, not one column named twice.
+    let dir = tempfile::tempdir().expect("tmp");
+    let uri = write(dir.path(), "t.csv", b"item_id,timestamp,demand,,\na,2024-01-01,1,,\na,2024-01-02,2,,\n");
+    let report = run_validate(&group(&uri, ""), &local_store().await).await.expect("valid");
+    assert_eq!((report.datasets[0].rows, report.datasets[0].items), (2, Some(1)));
+}
+
+#[tokio::test]
 async fn named_time_zones_follow_daylight_saving() {
     // Hourly local times in Los Angeles around the spring-forward night (2024-03-10, 02:00
     // PST becomes 03:00 PDT) and on the fall-back night (2024-11-03, 01:00 happens twice).

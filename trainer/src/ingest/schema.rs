@@ -114,8 +114,9 @@ fn default_kind(role: Role, dataset_type: DatasetType) -> AttributeType {
 /// and the domain's conventions give types. The roles the dataset type needs must be there.
 pub fn resolve(header: &[String], dataset: &Dataset, domain: Domain) -> Result<(ResolvedSchema, Vec<usize>), String> {
     // Names match without regard to case, so `demand` and `DEMAND` are one column said twice:
-    // which of them to read would be a guess.
-    for (second, name) in header.iter().enumerate() {
+    // which of them to read would be a guess. (Unnamed columns, such as the empty ones a
+    // spreadsheet's trailing commas make, are not names.)
+    for (second, name) in header.iter().enumerate().filter(|(_, h)| !h.trim().is_empty()) {
         if let Some(first) = header[..second].iter().position(|h| h.trim().eq_ignore_ascii_case(name.trim())) {
             return Err(format!(
                 "column '{}' appears twice in the header (columns {} and {}; names are matched without regard to case)",
