@@ -756,16 +756,14 @@ fn csv_number(v: f64) -> String {
     if (-5..15).contains(&magnitude) {
         let decimals = (SIGNIFICANT_DIGITS - 1 - magnitude).max(0) as usize;
         let text = format!("{v:.decimals$}");
-        let text = if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.') } else { &text };
-        // A value rounded to zero at this precision keeps no sign.
-        if text == "-0" { "0".to_string() } else { text.to_string() }
+        if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.').to_string() } else { text }
     } else {
         let text = format!("{v:.*e}", (SIGNIFICANT_DIGITS - 1) as usize);
         match text.split_once('e') {
-            Some((mantissa, exponent)) if mantissa.contains('.') => {
+            Some((mantissa, exponent)) => {
                 format!("{}e{exponent}", mantissa.trim_end_matches('0').trim_end_matches('.'))
             }
-            _ => text,
+            None => text,
         }
     }
 }
