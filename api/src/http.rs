@@ -125,7 +125,7 @@ pub struct Event {
     #[schemars(length(min = 1))]
     pub item_id: String,
     /// When it happened: unix seconds (a number, or a string of digits), an RFC 3339
-    /// date-time, or a date (midnight UTC).
+    /// date-time, or a date (midnight UTC), in the years 1 to 2999.
     #[schemars(schema_with = "sent_at_schema")]
     pub sent_at: serde_json::Value,
     /// A value such as a rating or a watch fraction.
@@ -174,17 +174,15 @@ pub struct ErrorBody {
     pub message: String,
 }
 
-/// Largest size of `sentAt` in unix seconds (exclusive): about 31 million years either side
-/// of 1970, so every accepted instant is one `chrono` can represent.
-pub const MAX_SENT_AT_SECONDS: f64 = 1e15;
-
-/// `sentAt`: unix seconds as a number or a string of at most 15 digits, or an RFC 3339
-/// date-time, or a date (midnight UTC).
+/// `sentAt`: unix seconds as a number or a string of at most 11 digits, or an RFC 3339
+/// date-time, or a date (midnight UTC); in any form, in the years 1 to 2999
+/// ([`crate::unix_time`]).
 fn sent_at_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    use crate::unix_time::{EARLIEST_UNIX_SECONDS, END_UNIX_SECONDS};
     schemars::json_schema!({
         "anyOf": [
-            {"type": "number", "exclusiveMinimum": -MAX_SENT_AT_SECONDS, "exclusiveMaximum": MAX_SENT_AT_SECONDS},
-            {"type": "string", "pattern": "^[+-]?[0-9]{1,15}$"},
+            {"type": "number", "minimum": EARLIEST_UNIX_SECONDS, "exclusiveMaximum": END_UNIX_SECONDS},
+            {"type": "string", "pattern": "^[+-]?[0-9]{1,11}$"},
             {"type": "string", "format": "date-time"},
             {"type": "string", "format": "date"}
         ]

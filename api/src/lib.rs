@@ -32,6 +32,7 @@ pub mod retrain;
 pub mod schema;
 pub mod solution;
 pub mod storage;
+pub mod unix_time;
 pub mod versions;
 pub mod workload;
 

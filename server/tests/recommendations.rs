@@ -181,6 +181,13 @@ fn bad_input_gets_json_errors() {
         ),
         (
             "/v1/events",
+            r#"{"sessionId": "s", "eventList": [{"eventType": "view", "itemId": "i0001", "sentAt": 1767400000000}]}"#,
+            400,
+            "InvalidInput",
+            "eventList[0].sentAt: 1767400000000 read as Unix seconds is outside the years 1 to 2999 (it looks like milliseconds",
+        ),
+        (
+            "/v1/events",
             r#"{"sessionId": "s", "eventList": [{"itemId": "i0001", "sentAt": 1}]}"#,
             400,
             "InvalidInput",

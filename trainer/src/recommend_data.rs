@@ -16,9 +16,6 @@ use crate::{
     ingest::{self, Cell, Role},
 };
 
-/// The column of the items dataset that says when an item was added (Personalize's name).
-const CREATION_TIMESTAMP: &str = "CREATION_TIMESTAMP";
-
 /// What was read and what was left out.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -31,6 +28,9 @@ pub struct IngestCounts {
     pub kept: u64,
     /// Rows left out, by reason.
     pub skipped: BTreeMap<String, u64>,
+    /// Items whose `CREATION_TIMESTAMP` was read: new ones among them are explored like items
+    /// that have no events yet.
+    pub items_with_creation_timestamp: u64,
 }
 
 /// The training data of a Solution.
@@ -109,7 +109,7 @@ pub async fn load(
             let user = cell(Role::UserId).and_then(Cell::to_text);
             let item = cell(Role::ItemId).and_then(Cell::to_text);
             let time = match cell(Role::Timestamp) {
-                Some(Cell::Time(t) | Cell::Int(t)) => Some(*t),
+                Some(Cell::Time(t)) => Some(*t),
                 _ => None,
             };
             let (Some(user), Some(item), Some(time)) = (user, item, time) else {
@@ -168,20 +168,32 @@ pub async fn load(
                 builder.add_item(&id).map_err(fail)?;
             }
             for (column, cell) in schema.columns.iter().zip(row.cells) {
-                if column.role != Role::Other {
-                    continue;
-                }
-                if is_items && column.name.eq_ignore_ascii_case(CREATION_TIMESTAMP) {
-                    if let Cell::Time(t) | Cell::Int(t) = cell {
+                match (column.role, cell) {
+                    (Role::CreationTime, Cell::Time(t)) => {
                         builder.set_item_created(&id, *t).map_err(fail)?;
+                        counts.items_with_creation_timestamp += 1;
                     }
-                    continue;
-                }
-                let Some(value) = cell.to_text() else { continue };
-                if is_items {
-                    builder.set_item_attribute(&id, &column.name, &value).map_err(fail)?;
-                } else {
-                    builder.set_user_attribute(&id, &column.name, &value).map_err(fail)?;
+                    (Role::CreationTime, Cell::Missing) => {}
+                    (Role::CreationTime, other) => {
+                        return Err(TrainerError::data(
+                            (row.location)(),
+                            format!(
+                                "column '{}': expected Unix seconds or a date-time, found {:?} (declare it as \
+                                 integer or timestamp)",
+                                column.name,
+                                other.to_text().unwrap_or_default()
+                            ),
+                        ));
+                    }
+                    (Role::Other, cell) => {
+                        let Some(value) = cell.to_text() else { continue };
+                        if is_items {
+                            builder.set_item_attribute(&id, &column.name, &value).map_err(fail)?;
+                        } else {
+                            builder.set_user_attribute(&id, &column.name, &value).map_err(fail)?;
+                        }
+                    }
+                    _ => {}
                 }
             }
             Ok(())

@@ -67,6 +67,8 @@ async fn trains_a_solution_from_s3_and_learns_from_logged_events() {
     assert!(metrics.normalized_discounted_cumulative_gain_at_10 > 0.0, "{metrics:?}");
     assert!(metrics.coverage > 0.0 && metrics.coverage <= 1.0);
     assert_eq!(metrics.extra["ingest"]["loggedEvents"], 0);
+    // No schema declared: the header's CREATION_TIMESTAMP is still read as Unix seconds.
+    assert_eq!(metrics.extra["ingest"]["itemsWithCreationTimestamp"], 240);
     let files: Vec<(String, Vec<u8>)> = loaded.files.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     let model = TrainedModel::load(&files).expect("the model files load back");
     assert_eq!(model.items().len(), 240, "every item of items.csv is in the catalog");
@@ -151,4 +153,40 @@ fn the_binary_trains_a_solution_and_reports_bad_input_in_the_termination_log() {
     let reason = std::fs::read_to_string(&log).expect("log");
     assert!(reason.contains("interactions.csv:2") && reason.contains("TIMESTAMP"), "{reason}");
     assert!(!dir.path().join("artifacts/team-a/solution/for-you/v2/manifest.json").exists());
+}
+
+#[tokio::test]
+async fn timestamps_in_milliseconds_are_an_error_naming_line_column_and_unit() {
+    // Date.now() in an export: milliseconds, which read as seconds would be the year 55,000.
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = ObjectStore::connect(&S3Settings::default()).await;
+    let root = format!("file://{}/artifacts", dir.path().display());
+    let data = format!("file://{}", dir.path().display());
+    let copy = |f: &str| std::fs::copy(examples().join(f), dir.path().join(f)).expect("copy");
+    copy("users.csv");
+    copy("items.csv");
+    std::fs::write(
+        dir.path().join("interactions.csv"),
+        "USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE,EVENT_VALUE\nu0060,i0116,1767271330,view,1\nu0059,i0212,1767335150000,view,1\n",
+    )
+    .expect("interactions");
+    let (group, solution) = parse(&manifests(&data, ""));
+    let destination = Destination { root: ObjectUri::parse(&root).expect("uri"), version: "v1".into() };
+    let err = train_recommend::train(&store, &group, &solution, &destination).await.expect_err("milliseconds");
+    let text = err.to_string();
+    for want in ["interactions.csv:3", "column 'TIMESTAMP'", "1767335150000 read as Unix seconds", "milliseconds"] {
+        assert!(text.contains(want), "{text:?} should contain {want:?}");
+    }
+
+    // The items' CREATION_TIMESTAMP (a plain long in Personalize's schema) is checked alike.
+    copy("interactions.csv");
+    let items = std::fs::read_to_string(examples().join("items.csv")).expect("items");
+    let items = items.replacen(",1741699129\n", ",1741699129000\n", 1);
+    std::fs::write(dir.path().join("items.csv"), items).expect("items");
+    let err = train_recommend::train(&store, &group, &solution, &destination).await.expect_err("milliseconds");
+    let text = err.to_string();
+    for want in ["items.csv:2", "column 'CREATION_TIMESTAMP'", "1741699129000 read as Unix seconds", "milliseconds"] {
+        assert!(text.contains(want), "{text:?} should contain {want:?}");
+    }
+    assert!(artifacts::read_manifest(&store, &location(&root), "v1").await.is_err(), "no version written");
 }

@@ -127,6 +127,12 @@ async fn bad_input_names_file_line_and_column() {
             &[":1", "column 'DEMAND' appears twice in the header (columns 3 and 4"],
         ),
         (
+            "milliseconds.csv",
+            b"item_id,timestamp,demand\na,1704067200000,1\n",
+            "    timestampFormat: epoch\n",
+            &[":2", "column 'timestamp'", "outside the years 1 to 2999 (it looks like milliseconds: divide by 1000)"],
+        ),
+        (
             "extra.csv",
             b"item_id,timestamp,demand,price\na,2024-01-01,1,2\n",
             "    schema:\n      attributes:\n      - {name: item_id, type: string}\n      - {name: timestamp, type: timestamp}\n      - {name: demand, type: float}\n",

@@ -1,7 +1,10 @@
 //! `POST /v1/events`: a user's events, reflected by their very next recommendation.
 
 use axum::{Json, extract::State, http::StatusCode};
-use seer_api::http::{EventsRequest, EventsResponse, MAX_SENT_AT_SECONDS};
+use seer_api::{
+    http::{EventsRequest, EventsResponse},
+    unix_time::checked_unix_seconds,
+};
 
 use crate::{
     errors::{ApiError, JsonBody},
@@ -48,9 +51,7 @@ pub async fn put_with(
         if e.item_id.is_empty() {
             return Err(ApiError::invalid(format!("eventList[{i}].itemId: must not be empty")));
         }
-        let timestamp = sent_at(&e.sent_at).ok_or_else(|| {
-            ApiError::invalid(format!("eventList[{i}].sentAt: expected unix seconds, a date or an RFC 3339 date-time"))
-        })?;
+        let timestamp = sent_at(&e.sent_at).map_err(|m| ApiError::invalid(format!("eventList[{i}].sentAt: {m}")))?;
         let value = match e.event_value {
             Some(v) if !v.is_finite() => {
                 return Err(ApiError::invalid(format!("eventList[{i}].eventValue: must be a finite number")));
@@ -93,22 +94,37 @@ pub async fn put_with(
     Ok(EventsResponse { accepted, ignored_unknown_items: unknown })
 }
 
-/// `sentAt` as unix seconds: a number or a string of up to 15 digits (sizes under 10^15, so
-/// any later conversion to a date succeeds), or a date or an RFC 3339 date-time.
-fn sent_at(value: &serde_json::Value) -> Option<i64> {
-    let in_range = |f: f64| f.is_finite() && f.abs() < MAX_SENT_AT_SECONDS;
-    match value {
-        serde_json::Value::Number(n) => n.as_f64().filter(|f| in_range(*f)).map(|f| f.floor() as i64),
+/// `sentAt` as unix seconds: a number or a string of digits, or a date or an RFC 3339
+/// date-time; in any form in the years 1 to 2999, so that the event log never holds an instant
+/// the trainer will not read back (a millisecond count sent as seconds is told so).
+fn sent_at(value: &serde_json::Value) -> Result<i64, String> {
+    const FORMS: &str = "expected unix seconds, a date or an RFC 3339 date-time";
+    let secs = match value {
+        serde_json::Value::Number(n) => match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => i,
+            // Well within i64 (2^63), where flooring and converting are exact.
+            (None, Some(f)) if f.abs() < 9.2e18 => f.floor() as i64,
+            (None, Some(f)) => return Err(format!("{f:e} read as Unix seconds is outside the years 1 to 2999")),
+            (None, None) => return Err(FORMS.into()),
+        },
         serde_json::Value::String(s) => {
             let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
-            if (1..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) {
-                s.parse::<i64>().ok()
+            if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+                let secs =
+                    s.parse::<i64>().map_err(|_| format!("{s} read as Unix seconds is outside the years 1 to 2999"))?;
+                let secs = checked_unix_seconds(secs)?;
+                // As the document's pattern says (every instant in range has at most 11).
+                if digits.len() > 11 {
+                    return Err(format!("{s:?}: unix seconds as a string have at most 11 digits"));
+                }
+                secs
             } else {
-                parse_request_instant(s)
+                parse_request_instant(s).ok_or(FORMS)?
             }
         }
-        _ => None,
-    }
+        _ => return Err(FORMS.into()),
+    };
+    checked_unix_seconds(secs)
 }
 
 #[cfg(test)]
@@ -120,21 +136,35 @@ mod tests {
     /// Exactly the forms `/openapi.json` gives for `sentAt`.
     #[test]
     fn sent_at_takes_the_documented_forms_only() {
-        assert_eq!(sent_at(&json!(1_700_000_000)), Some(1_700_000_000));
-        assert_eq!(sent_at(&json!(1_700_000_000.9)), Some(1_700_000_000));
-        assert_eq!(sent_at(&json!(-1.5)), Some(-2));
-        assert_eq!(sent_at(&json!(999_999_999_999_999.9)), Some(999_999_999_999_999));
-        assert_eq!(sent_at(&json!(1e15)), None, "the limit is exclusive");
-        assert_eq!(sent_at(&json!(i64::MAX)), None);
-        assert_eq!(sent_at(&json!("+1700000000")), Some(1_700_000_000));
-        assert_eq!(sent_at(&json!("999999999999999")), Some(999_999_999_999_999));
-        assert_eq!(sent_at(&json!("1000000000000000")), None, "16 digits");
-        assert_eq!(sent_at(&json!("2024-03-01")), Some(1_709_251_200));
-        assert_eq!(sent_at(&json!("2024-03-01T01:00:00+01:00")), Some(1_709_251_200));
+        assert_eq!(sent_at(&json!(1_700_000_000)), Ok(1_700_000_000));
+        assert_eq!(sent_at(&json!(1_700_000_000.9)), Ok(1_700_000_000));
+        assert_eq!(sent_at(&json!(-1.5)), Ok(-2));
+        assert_eq!(sent_at(&json!(32_503_679_999.9)), Ok(32_503_679_999), "2999-12-31T23:59:59Z");
+        assert_eq!(sent_at(&json!("+1700000000")), Ok(1_700_000_000));
+        assert_eq!(sent_at(&json!("-62135596800")), Ok(-62_135_596_800), "0001-01-01T00:00:00Z");
+        assert!(sent_at(&json!("000000000001")).unwrap_err().contains("at most 11 digits"));
+        assert_eq!(sent_at(&json!("2024-03-01")), Ok(1_709_251_200));
+        assert_eq!(sent_at(&json!("2024-03-01T01:00:00+01:00")), Ok(1_709_251_200));
         for bad in
             [json!("2024-03-01T00:00:00"), json!(" 1700000000"), json!("1e9"), json!(""), json!(null), json!(true)]
         {
-            assert_eq!(sent_at(&bad), None, "{bad}");
+            assert_eq!(sent_at(&bad), Err("expected unix seconds, a date or an RFC 3339 date-time".into()), "{bad}");
+        }
+        // Outside the years 1 to 2999, in every form; milliseconds are named as the likely unit.
+        let out_of_range = "read as Unix seconds is outside the years 1 to 2999";
+        for (bad, shown) in [
+            (json!(32_503_680_000_i64), "32503680000"),
+            (json!(1e300), "1e300"),
+            (json!(i64::MAX), "9223372036854775807"),
+            (json!("99999999999999999999"), "99999999999999999999"),
+            (json!("3000-01-01"), "32503680000"),
+            (json!("9999-12-31T00:00:00Z"), "253402214400"),
+        ] {
+            let err = sent_at(&bad).unwrap_err();
+            assert!(err.starts_with(&format!("{shown} {out_of_range}")), "{bad}: {err}");
+        }
+        for ms in [json!(1_700_000_000_000_i64), json!("1700000000000"), json!(1_700_000_000_000.0)] {
+            assert!(sent_at(&ms).unwrap_err().contains("(it looks like milliseconds: divide by 1000)"), "{ms}");
         }
     }
 }

@@ -104,9 +104,10 @@ pub(crate) fn cell_from_text(text: &str, column: &Column, timestamps: &Timestamp
     use seer_api::AttributeType as T;
     match column.kind {
         T::String | T::Geolocation => Ok(Cell::Str(t.to_string())),
-        T::Integer if column.role == Role::Timestamp => {
-            t.parse::<i64>().map(Cell::Time).or_else(|_| timestamps.parse(t).map(Cell::Time))
-        }
+        T::Integer if column.role.is_time() => match t.parse::<i64>() {
+            Ok(secs) => seer_api::unix_time::checked_unix_seconds(secs).map(Cell::Time),
+            Err(_) => timestamps.parse(t).map(Cell::Time),
+        },
         T::Integer => t.parse::<i64>().map(Cell::Int).map_err(|_| format!("expected an integer, found {t:?}")),
         T::Float => match t.parse::<f64>() {
             Ok(v) if v.is_nan() => Ok(Cell::Missing),

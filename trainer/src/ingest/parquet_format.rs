@@ -4,9 +4,9 @@ use parquet::{
     file::reader::{FileReader, SerializedFileReader},
     record::Field,
 };
-use seer_api::{AttributeType, Dataset, Domain};
+use seer_api::{AttributeType, Dataset, Domain, unix_time::checked_unix_seconds};
 
-use super::{Cell, ResolvedSchema, Role, Row, TimestampParser, cell_from_text, schema};
+use super::{Cell, ResolvedSchema, Row, TimestampParser, cell_from_text, schema};
 use crate::TrainerError;
 
 pub(super) fn read(
@@ -57,8 +57,8 @@ fn cell_from_field(field: &Field, column: &super::Column, timestamps: &Timestamp
         match column.kind {
             AttributeType::Float => Ok(Cell::Float(v as f64)),
             AttributeType::String | AttributeType::Geolocation => Ok(Cell::Str(v.to_string())),
-            AttributeType::Timestamp => Ok(Cell::Time(v)),
-            AttributeType::Integer if column.role == Role::Timestamp => Ok(Cell::Time(v)),
+            AttributeType::Timestamp => checked_unix_seconds(v).map(Cell::Time),
+            AttributeType::Integer if column.role.is_time() => checked_unix_seconds(v).map(Cell::Time),
             AttributeType::Integer => Ok(Cell::Int(v)),
             AttributeType::Boolean => Ok(Cell::Bool(v != 0)),
         }
@@ -93,6 +93,9 @@ fn float(v: f64, column: &super::Column, timestamps: &TimestampParser) -> Result
         // As in CSV, where "inf" is not a number: an infinite value is an error, not a gap.
         AttributeType::Float if v.is_infinite() => Err(format!("expected a finite number, found {v}")),
         AttributeType::Float => Ok(Cell::Float(v)),
+        AttributeType::Integer if v.fract() == 0.0 && v.abs() < 9.0e15 && column.role.is_time() => {
+            checked_unix_seconds(v as i64).map(Cell::Time)
+        }
         AttributeType::Integer if v.fract() == 0.0 && v.abs() < 9.0e15 => Ok(Cell::Int(v as i64)),
         _ => cell_from_text(&v.to_string(), column, timestamps),
     }

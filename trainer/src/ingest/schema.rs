@@ -13,7 +13,17 @@ pub enum Role {
     Target,
     EventType,
     EventValue,
+    /// An item's `CREATION_TIMESTAMP` (Personalize's reserved field): when it was added to the
+    /// catalogue, which is what makes it new.
+    CreationTime,
     Other,
+}
+
+impl Role {
+    /// Whether the column holds an instant: a bare number there is Unix seconds.
+    pub fn is_time(self) -> bool {
+        matches!(self, Role::Timestamp | Role::CreationTime)
+    }
 }
 
 /// One column as it will be read.
@@ -59,6 +69,7 @@ fn role_of(dataset_type: DatasetType, domain: Domain, name: &str) -> Role {
             "timestamp" if dataset_type == DatasetType::Interactions => Role::Timestamp,
             "event_type" if dataset_type == DatasetType::Interactions => Role::EventType,
             "event_value" if dataset_type == DatasetType::Interactions => Role::EventValue,
+            "creation_timestamp" if dataset_type == DatasetType::Items => Role::CreationTime,
             _ => Role::Other,
         },
     }
@@ -95,6 +106,7 @@ fn role_name(role: Role, dataset_type: DatasetType, domain: Domain) -> String {
         Role::Target => domain.target_field(),
         Role::EventType => "event_type",
         Role::EventValue => "event_value",
+        Role::CreationTime => "creation_timestamp",
         Role::Other => "?",
     };
     if personalize { name.to_ascii_uppercase() } else { name.to_string() }
@@ -104,6 +116,7 @@ fn default_kind(role: Role, dataset_type: DatasetType) -> AttributeType {
     match role {
         Role::Target | Role::EventValue => AttributeType::Float,
         Role::Timestamp if dataset_type == DatasetType::Interactions => AttributeType::Integer,
+        Role::CreationTime => AttributeType::Integer,
         Role::Timestamp => AttributeType::Timestamp,
         _ => AttributeType::String,
     }

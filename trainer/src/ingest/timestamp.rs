@@ -10,6 +10,7 @@
 
 use chrono::{DateTime, Duration, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, Offset, TimeZone};
 use chrono_tz::Tz;
+use seer_api::unix_time::checked_unix_seconds;
 
 /// The zone of local timestamps.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -60,7 +61,9 @@ impl TimestampParser {
     pub fn parse(&self, text: &str) -> Result<i64, String> {
         let t = text.trim();
         if self.epoch {
-            return t.parse::<i64>().map_err(|_| format!("expected unix seconds (timestampFormat epoch), found {t:?}"));
+            let secs =
+                t.parse::<i64>().map_err(|_| format!("expected unix seconds (timestampFormat epoch), found {t:?}"))?;
+            return checked_unix_seconds(secs);
         }
         if let Some((pattern, has_time)) = &self.pattern {
             let parsed = if *has_time {
@@ -175,6 +178,7 @@ mod tests {
         let p = TimestampParser::new(Some("epoch"), None).unwrap();
         assert_eq!(p.parse("1704153600").unwrap(), 1_704_153_600);
         assert!(p.parse("2024-01-02").unwrap_err().contains("unix seconds"));
+        assert!(p.parse("1704153600000").unwrap_err().contains("milliseconds: divide by 1000"));
         let p = TimestampParser::new(None, None).unwrap();
         assert_eq!(p.parse("2024-01-02T01:00:00Z").unwrap(), 1_704_157_200);
         assert!(p.parse("yesterday").unwrap_err().contains("cannot read \"yesterday\""));
