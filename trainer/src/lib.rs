@@ -13,6 +13,7 @@ pub mod connection;
 pub mod covariates;
 pub mod error;
 pub mod featurize;
+pub mod forecast_csv;
 pub mod frequency;
 pub mod import_aws;
 pub mod ingest;
