@@ -137,6 +137,12 @@ pub struct BacktestSpec {
     /// forecast horizon (the default).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offset: Option<i32>,
+    /// Also write the backtests out, as Amazon Forecast's predictor backtest export did: the
+    /// version's `backtest/forecasts.csv` (each item's forecast of every window beside the
+    /// actual values) and `backtest/accuracy.csv` (each item's metrics per window and over all
+    /// windows), for the chosen algorithm or AUTO's ensemble.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub export: bool,
 }
 
 fn default_backtest_windows() -> i32 {
@@ -145,7 +151,7 @@ fn default_backtest_windows() -> i32 {
 
 impl Default for BacktestSpec {
     fn default() -> Self {
-        BacktestSpec { windows: default_backtest_windows(), offset: None }
+        BacktestSpec { windows: default_backtest_windows(), offset: None, export: false }
     }
 }
 

@@ -9,6 +9,7 @@
 //! API: the operator passes it everything through arguments and files, and reads its results
 //! from storage, its standard output and its termination message.
 
+pub mod backtest_export;
 pub mod connection;
 pub mod covariates;
 pub mod error;

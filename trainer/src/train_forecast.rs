@@ -41,6 +41,7 @@ use serde::Serialize;
 
 use crate::{
     TrainerError,
+    backtest_export::{self, BacktestExport, ExportInput},
     covariates::read_covariates,
     featurize::{ItemKey, ItemSeries, TargetCollector, TargetFilling},
     forecast_csv::{column_name, csv_number, forecast_value, key_fields},
@@ -487,10 +488,12 @@ pub fn assemble(plan: &Plan, backtests: Vec<Option<ItemBacktest>>, items: &[Item
     }
 }
 
-/// AUTO's choice (or the single algorithm) and `metrics.json`.
+/// AUTO's choice (or the single algorithm), `metrics.json`, and the backtest export when the
+/// Predictor asks for it.
 pub struct Scored {
     pub model: AutoModel,
     pub metrics: ForecastMetrics,
+    pub backtest_export: Option<BacktestExport>,
 }
 
 /// Chooses and scores from the backtest report of all items. Every metric comes from
@@ -551,7 +554,19 @@ pub fn score(
         predictor_evaluation_results: evaluations,
         velocity_breakdown: velocity,
     };
-    Ok(Scored { model, metrics })
+    let backtest_export = spec.backtest.export.then(|| {
+        let keys: Vec<&ItemKey> = target.items.iter().map(|i| &i.key).collect();
+        let date = |w: usize, step: usize| grid.label(end + 1 - offset - (w as i64) * h + step as i64);
+        backtest_export::export(&ExportInput {
+            report,
+            keys: &keys,
+            forecast_dimensions: &spec.forecast_dimensions,
+            forecast_types: &spec.forecast_types,
+            auto: (spec.algorithm == ForecastAlgorithm::Auto).then_some(&plan.auto),
+            date: &date,
+        })
+    });
+    Ok(Scored { model, metrics, backtest_export })
 }
 
 /// Where a Predictor's versions live under a root.
@@ -712,7 +727,13 @@ pub async fn write_version(
         ("forecasts/forecasts.csv", csv.into_bytes()),
         (HISTORY_FILE, history.into_bytes()),
     ];
-    for (path, data) in files {
+    let backtests = scored.backtest_export.as_ref().map(|e| {
+        [
+            (backtest_export::FORECASTS_FILE, e.forecasts.clone().into_bytes()),
+            (backtest_export::ACCURACY_FILE, e.accuracy.clone().into_bytes()),
+        ]
+    });
+    for (path, data) in files.into_iter().chain(backtests.into_iter().flatten()) {
         if let Err(e) = writer.put_file(path, data).await {
             // Best effort: the error to report is the first one.
             let _ = writer.abort().await;
@@ -751,5 +772,4 @@ mod tests {
         let none = plan("H", "  algorithmParameters: {seasonality: '1'}\n");
         assert_eq!((none.spec.season, none.spec.long_season), (1, None));
     }
-
 }

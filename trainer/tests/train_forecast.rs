@@ -93,10 +93,86 @@ async fn trains_a_complete_version() {
     let p50: f64 = saturday[4].parse().expect("p50");
     assert!((p50 - 20.0).abs() < 2.0, "{saturday:?}");
 
+    assert!(!loaded.files.keys().any(|f| f.starts_with("backtest/")), "no backtest export unless asked for");
+
     // A second version with the same name is refused; a new one moves `latest`.
     let again = run(&["train", "--output", &root, "--version", "v1"], &manifest);
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+}
+
+#[tokio::test]
+async fn the_backtest_export_is_what_the_metrics_score() {
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::write(dir.path().join("target.csv"), data()).expect("data");
+    let manifest = dir.path().join("m.yaml");
+    let data_uri = format!("file://{}/target.csv", dir.path().display());
+    let spec = "  forecastHorizon: 7\n  algorithm: AUTO\n  backtest: {windows: 2, export: true}\n";
+    std::fs::write(&manifest, manifests(&data_uri, spec)).expect("manifest");
+    let root = format!("file://{}/artifacts", dir.path().display());
+    let out = run(&["train", "--output", &root, "--version", "v1"], &manifest);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let store = ObjectStore::connect(&S3Settings::default()).await;
+    let location = ArtifactLocation {
+        root: ObjectUri::parse(&root).expect("uri"),
+        namespace: "team-a".into(),
+        kind: ArtifactKind::Predictor,
+        name: "demand".into(),
+    };
+    let loaded = artifacts::load(&store, &location, "v1").await.expect("a complete, checked version");
+    let text = |f: &str| String::from_utf8(loaded.files[f].clone()).expect("utf-8");
+
+    // Every item, both windows (oldest first), every step, beside the actual value.
+    let csv = text("backtest/forecasts.csv");
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("item_id,store,backtestwindow_start_time,backtestwindow_end_time,date,target_value,p10,p50,p90,mean")
+    );
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 3 * 2 * 7);
+    assert_eq!(rows[0][..6], ["a", "s1", "2024-02-26", "2024-03-03", "2024-02-26", "5"]);
+    assert_eq!(rows[13][..6], ["a", "s1", "2024-03-04", "2024-03-10", "2024-03-10", "22"]);
+    assert_eq!(rows[14][..5], ["b", "s1", "2024-02-26", "2024-03-03", "2024-02-26"]);
+
+    // They are the forecasts AUTO's headline metrics score: recomputed from the file, wQL[0.5]
+    // and WAPE (of the mean) agree with metrics.json to the digits the file keeps.
+    let number = |v: &str| v.parse::<f64>().expect("number");
+    let (mut loss, mut abs_error, mut abs_actual) = (0.0, 0.0, 0.0);
+    for r in &rows {
+        let (y, p50, mean) = (number(r[5]), number(r[7]), number(r[9]));
+        loss += 2.0 * 0.5 * (y - p50).abs();
+        abs_error += (y - mean).abs();
+        abs_actual += y.abs();
+    }
+    let metrics: ForecastMetrics = serde_json::from_slice(&loaded.files["metrics.json"]).expect("metrics.json");
+    let wql50 = metrics.summary.weighted_quantile_losses.iter().find(|w| w.quantile == 0.5).expect("wQL[0.5]");
+    assert!((loss / abs_actual - wql50.loss_value).abs() < 1e-5, "{} vs {}", loss / abs_actual, wql50.loss_value);
+    let wape = metrics.summary.error_metrics.iter().find(|e| e.forecast_type == "mean").and_then(|e| e.wape);
+    assert!((abs_error / abs_actual - wape.expect("WAPE")).abs() < 1e-5);
+
+    // Each item's accuracy per window and over both.
+    let csv = text("backtest/accuracy.csv");
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some(
+            "item_id,store,backtest_window,backtestwindow_start_time,backtestwindow_end_time,wQL[0.1],wQL[0.5],wQL[0.9],\
+             Average wQL,WAPE,RMSE,MASE,MAPE"
+        )
+    );
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    let kinds: Vec<[&str; 5]> = rows.iter().map(|r| [r[0], r[1], r[2], r[3], r[4]]).collect();
+    assert_eq!(
+        kinds[..3],
+        [
+            ["a", "s1", "Computed", "2024-02-26", "2024-03-03"],
+            ["a", "s1", "Computed", "2024-03-04", "2024-03-10"],
+            ["a", "s1", "Summary", "2024-02-26", "2024-03-10"],
+        ]
+    );
+    assert_eq!(rows.len(), 3 * 3);
+    assert!(rows.iter().all(|r| r.len() == 13 && number(r[8]) >= 0.0), "{rows:?}");
 }
 
 #[test]

@@ -328,7 +328,7 @@ impl AutoModel {
     /// the choice and the score share it and the score is optimistic.
     pub fn evaluate(report: &BacktestReport, config: &AutoConfig) -> Vec<MetricAccumulator> {
         let mut windows = vec![MetricAccumulator::new(&report.levels); report.windows];
-        Self::score_backtest(report, config, |_, w, f, actual, skip, scale| {
+        Self::backtest_forecasts(report, config, |_, w, f, actual, skip, scale| {
             let _ = windows[w].add(f, actual, Some(skip), scale);
         });
         windows
@@ -349,7 +349,7 @@ impl AutoModel {
                 counts[k] += 1;
             }
         }
-        Self::score_backtest(report, config, |item, _, f, actual, skip, scale| {
+        Self::backtest_forecasts(report, config, |item, _, f, actual, skip, scale| {
             if let Some(k) = classes.iter().position(|v| *v == report.velocity[item]) {
                 let _ = accs[k].add(f, actual, Some(skip), scale);
             }
@@ -358,8 +358,9 @@ impl AutoModel {
     }
 
     /// Calls `sink(item, window, forecast, actual, skip, scale)` with AUTO's combined forecast
-    /// of every backtested item and window, its weights chosen as [`AutoModel::evaluate`] says.
-    fn score_backtest(
+    /// of every backtested item and window, its weights chosen as [`AutoModel::evaluate`] says:
+    /// what AUTO's backtest score is made of, for exporting it point by point.
+    pub fn backtest_forecasts(
         report: &BacktestReport,
         config: &AutoConfig,
         mut sink: impl FnMut(usize, usize, &Forecast, &[f64], &[bool], Option<f64>),
