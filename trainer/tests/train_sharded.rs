@@ -51,7 +51,7 @@ fn data() -> String {
 
 fn manifests(data_uri: &str, s3: &str, spec_extra: &str) -> String {
     format!(
-        "apiVersion: seer.dev/v1alpha1\nkind: DatasetGroup\nmetadata: {{name: shop, namespace: team-a}}\nspec:\n  domain: RETAIL\n{s3}  datasets:\n  - type: TARGET_TIME_SERIES\n    uri: {data_uri}\n    dataFrequency: D\n---\napiVersion: seer.dev/v1alpha1\nkind: Predictor\nmetadata: {{name: demand, namespace: team-a}}\nspec:\n  datasetGroupRef: {{name: shop}}\n  forecastFrequency: D\n  forecastHorizon: 7\n  forecastTypes: [\"0.1\", \"0.5\", \"0.9\", mean]\n  forecastDimensions: [store]\n  backtest: {{windows: 2}}\n{spec_extra}"
+        "apiVersion: seer.dev/v1alpha1\nkind: DatasetGroup\nmetadata: {{name: shop, namespace: team-a}}\nspec:\n  domain: RETAIL\n{s3}  datasets:\n  - type: TARGET_TIME_SERIES\n    uri: {data_uri}\n    dataFrequency: D\n---\napiVersion: seer.dev/v1alpha1\nkind: Predictor\nmetadata: {{name: demand, namespace: team-a}}\nspec:\n  datasetGroupRef: {{name: shop}}\n  forecastFrequency: D\n  forecastHorizon: 7\n  forecastTypes: [\"0.1\", \"0.5\", \"0.9\", mean]\n  forecastDimensions: [store]\n  backtest: {{windows: 2, export: true}}\n{spec_extra}"
     )
 }
 
@@ -172,9 +172,16 @@ async fn sharded_equals_unsharded(store: &ObjectStore, trainer: &Trainer<'_>, ro
         let (r1, r2) = (results(&m1), results(&m2));
         assert_eq!(r1.len(), 11, "every local candidate: {m1}");
         assert_close(&serde_json::Value::Array(r1), &serde_json::Value::Array(r2), "local candidates");
+        for f in ["backtest/forecasts.csv", "backtest/accuracy.csv"] {
+            let lines = |a: &artifacts::LoadedArtifact| a.files[f].split(|b| *b == b'\n').count();
+            assert_eq!(lines(&one), lines(&two), "{f}: the same rows");
+        }
         return;
     }
     assert_eq!(csv(&one), csv(&two), "the same forecasts, in the same order");
+    for f in ["backtest/forecasts.csv", "backtest/accuracy.csv"] {
+        assert_eq!(one.files[f], two.files[f], "{f}: the merge exports the same backtests");
+    }
     assert_eq!(one.files["model.json"], two.files["model.json"], "the same ensembles");
     assert_close(&m1, &m2, "metrics");
     assert!(m1["VelocityBreakdown"].as_array().is_some_and(|v| v.len() >= 3), "{m1}");
