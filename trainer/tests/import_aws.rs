@@ -166,6 +166,14 @@ fn forecast_fields_map_one_by_one() {
     let [fill] = &auto.spec.featurization.attributes[..] else { panic!("one filling") };
     assert_eq!((fill.middlefill, fill.middlefill_value), (Some(FillMethod::Value), Some(0.5)));
     assert_eq!(fill.backfill, Some(FillMethod::Zero));
+    // Its backtest export job turns on the backtest export; the legacy predictor has none.
+    assert!(auto.spec.backtest.export && !legacy.spec.backtest.export);
+    let job = "describe-predictor-backtest-export-job.json";
+    let [note] = notes(&c, NoteKind::Substituted, job, "Destination.S3Config.Path")[..] else {
+        panic!("one note on the destination")
+    };
+    assert!(note.starts_with("s3://bucket/backtests/: every version writes its backtest export"), "{note}");
+    assert_eq!(notes(&c, NoteKind::Unsupported, job, "Destination.S3Config.RoleArn").len(), 1);
 
     // Nothing dropped silently.
     let unsupported = |file, field| notes(&c, NoteKind::Unsupported, file, field).len();
@@ -180,6 +188,19 @@ fn forecast_fields_map_one_by_one() {
     assert_eq!(notes(&c, NoteKind::State, "describe-dataset-import-job.json", "DataSize").len(), 1);
     // The guide's group lists its own ARN as its dataset: taken as its dataset, and said so.
     assert_eq!(notes(&c, NoteKind::Substituted, "describe-dataset.json", "DatasetArn").len(), 1);
+}
+
+#[test]
+fn a_backtest_export_job_without_its_predictor_is_reported() {
+    let job = fixtures().join("forecast/describe-predictor-backtest-export-job.json");
+    let inputs = import_aws::read_inputs(&[job]).expect("read");
+    let c = import_aws::convert(&inputs, &Options::default()).expect("convert");
+    assert!(c.resources.is_empty());
+    let [note] = notes(&c, NoteKind::Missing, "describe-predictor-backtest-export-job.json", "PredictorArn")[..] else {
+        panic!("one note on PredictorArn: {:?}", c.report.notes())
+    };
+    assert!(note.contains("predictor/electricity_auto_predictor is not among the inputs"), "{note}");
+    assert!(note.contains("spec.backtest.export: true"), "{note}");
 }
 
 #[test]

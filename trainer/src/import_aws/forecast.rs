@@ -154,6 +154,56 @@ fn dataset(input: &Input, report: &mut Report) -> Result<ForecastDataset, Traine
     Ok(ForecastDataset { file: input.file.clone(), arn, domain, type_, frequency, schema })
 }
 
+/// A predictor backtest export job: what it asks for is `spec.backtest.export` on its Predictor.
+struct BacktestExportJob {
+    file: String,
+    predictor_arn: String,
+}
+
+fn backtest_export_job(input: &Input, report: &mut Report) -> Result<BacktestExportJob, TrainerError> {
+    let subject = input.kind.command();
+    let f = Fields::root(&input.file, &input.value)?;
+    f.skip("PredictorBacktestExportJobName");
+    f.skip("PredictorBacktestExportJobArn");
+    let predictor_arn = f.required_string("PredictorArn")?.to_string();
+    if let Some(destination) = f.object("Destination")? {
+        if let Some(s3) = destination.object("S3Config")? {
+            if let Some(path) = s3.string("Path")? {
+                report.substituted(
+                    f.file(),
+                    subject,
+                    &s3.path_of("Path"),
+                    format!(
+                        "{path}: every version writes its backtest export to backtest/ in its own folder, under the \
+                         Predictor's artifact storage"
+                    ),
+                );
+            }
+            for key in ["RoleArn", "KMSKeyArn"] {
+                if s3.has(key) {
+                    report.unsupported(
+                        f.file(),
+                        subject,
+                        &s3.path_of(key),
+                        "written with the trainer's storage credentials",
+                    );
+                }
+                s3.skip(key);
+            }
+            s3.finish(report, subject);
+        }
+        destination.finish(report, subject);
+    }
+    if let Some(format) = f.string("Format")?
+        && !format.eq_ignore_ascii_case("CSV")
+    {
+        report.substituted(f.file(), subject, "Format", format!("{format}: the backtest export is CSV"));
+    }
+    skip_state(&f, report, subject);
+    f.finish(report, subject);
+    Ok(BacktestExportJob { file: input.file.clone(), predictor_arn })
+}
+
 fn dataset_is_metadata(type_text: &str) -> bool {
     type_text == "ITEM_METADATA"
 }
@@ -232,11 +282,13 @@ pub(super) fn convert(
     let mut groups = Vec::new();
     let mut datasets = Vec::new();
     let mut jobs = Vec::new();
+    let mut exports = Vec::new();
     for input in inputs {
         match input.kind {
             Kind::ForecastDatasetGroup => groups.push(group(input, report)?),
             Kind::ForecastDataset => datasets.push(dataset(input, report)?),
             Kind::ForecastImportJob => jobs.push(import_job(input, report)?),
+            Kind::ForecastBacktestExportJob => exports.push(backtest_export_job(input, report)?),
             _ => {}
         }
     }
@@ -370,7 +422,31 @@ pub(super) fn convert(
         };
         let mut p = predictor;
         p.metadata.namespace = options.namespace.clone();
-        out.push(Converted { manifest: Manifest::Predictor(Box::new(p)), sources: vec![input.file.clone()] });
+        let mut sources = vec![input.file.clone()];
+        let arn = input.value.get("PredictorArn").and_then(|v| v.as_str());
+        for e in exports.iter().filter(|e| Some(e.predictor_arn.as_str()) == arn) {
+            p.spec.backtest.export = true;
+            sources.push(e.file.clone());
+        }
+        out.push(Converted { manifest: Manifest::Predictor(Box::new(p)), sources });
+    }
+    for e in &exports {
+        let converted = inputs.iter().any(|i| {
+            matches!(i.kind, Kind::ForecastAutoPredictor | Kind::ForecastPredictor)
+                && i.value.get("PredictorArn").and_then(|v| v.as_str()) == Some(e.predictor_arn.as_str())
+        });
+        if !converted {
+            report.missing(
+                &e.file,
+                Kind::ForecastBacktestExportJob.command(),
+                "PredictorArn",
+                format!(
+                    "{} is not among the inputs; give its describe-auto-predictor output, or set \
+                     spec.backtest.export: true on the Predictor",
+                    e.predictor_arn
+                ),
+            );
+        }
     }
     Ok(out)
 }

@@ -29,6 +29,7 @@ pub enum Kind {
     ForecastImportJob,
     ForecastAutoPredictor,
     ForecastPredictor,
+    ForecastBacktestExportJob,
     PersonalizeDatasetGroup,
     PersonalizeSchema,
     PersonalizeDataset,
@@ -47,6 +48,7 @@ impl Kind {
             Kind::ForecastImportJob => "forecast describe-dataset-import-job",
             Kind::ForecastAutoPredictor => "forecast describe-auto-predictor",
             Kind::ForecastPredictor => "forecast describe-predictor",
+            Kind::ForecastBacktestExportJob => "forecast describe-predictor-backtest-export-job",
             Kind::PersonalizeDatasetGroup => "personalize describe-dataset-group",
             Kind::PersonalizeSchema => "personalize describe-schema",
             Kind::PersonalizeDataset => "personalize describe-dataset",
@@ -81,6 +83,9 @@ impl Kind {
             || (has("DatasetArn") && (has("DataSource") || has("FieldStatistics")))
         {
             Some(Kind::ForecastImportJob)
+        } else if has("PredictorBacktestExportJobArn") || has("PredictorBacktestExportJobName") {
+            // It names its Predictor too: checked before the Predictors.
+            Some(Kind::ForecastBacktestExportJob)
         } else if has("PredictorArn") || has("PredictorName") {
             if has("DataConfig") || has("ForecastFrequency") {
                 Some(Kind::ForecastAutoPredictor)
@@ -104,6 +109,7 @@ impl Kind {
                 | Kind::ForecastImportJob
                 | Kind::ForecastAutoPredictor
                 | Kind::ForecastPredictor
+                | Kind::ForecastBacktestExportJob
         )
     }
 }
