@@ -159,9 +159,13 @@ impl Default for BacktestSpec {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ForecastExport {
-    /// Destination of the export, a prefix under which `<version>/forecasts.csv` is written.
+    /// Destination of the export, a prefix under which each version writes
+    /// `<version>/forecasts.csv` (or `forecasts.parquet`) before the version is complete. Its
+    /// `s3.credentialsSecretRef` is mounted into the trainer pod; without one, the artifact
+    /// storage's credentials are used.
     pub destination: StorageLocation,
-    /// File format of the export.
+    /// File format of the export: CSV (default; the same file as the version's own
+    /// `forecasts/forecasts.csv`) or PARQUET (the same columns, typed: strings and doubles).
     #[serde(default)]
     pub format: crate::DataFormat,
 }
@@ -260,7 +264,8 @@ pub struct PredictorSpec {
     /// Retrain on a schedule.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retrain: Option<RetrainSpec>,
-    /// Also copy each version's forecasts to this location.
+    /// Also copy each version's forecasts to this location (Amazon Forecast's forecast export
+    /// job, made at every training). A version whose copy cannot be written fails.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub export: Option<ForecastExport>,
     /// Where versions are stored; unset means the operator's default storage, under

@@ -54,6 +54,9 @@ pub const MANIFESTS_DIR: &str = "/etc/seer/manifests";
 pub const MANIFESTS_FILE: &str = "resources.yaml";
 /// Where the data's credentials Secret is mounted (the trainer's `SEER_CREDENTIALS_DIR`).
 pub const CREDENTIALS_DIR: &str = "/var/run/seer/credentials";
+/// Where the Secret of a Predictor's `spec.export.destination` is mounted (the trainer's
+/// `SEER_EXPORT_CREDENTIALS_DIR`).
+pub const EXPORT_CREDENTIALS_DIR: &str = "/var/run/seer/export-credentials";
 
 /// Everything that differs between trainer Jobs.
 pub struct TrainerJob<'a> {
@@ -72,6 +75,9 @@ pub struct TrainerJob<'a> {
     pub data_connection: Option<&'a S3Connection>,
     /// The artifact storage's connection (as `AWS_*` environment).
     pub artifact_connection: Option<&'a S3Connection>,
+    /// The connection of `spec.export`'s destination (its credentials Secret is mounted as
+    /// files).
+    pub export_connection: Option<&'a S3Connection>,
     pub resources: Option<&'a seer_api::ResourceRequirements>,
     pub placement: Option<&'a PodPlacement>,
     pub service_account: Option<&'a str>,
@@ -142,6 +148,24 @@ impl TrainerJob<'_> {
             env.push(EnvVar {
                 name: "SEER_CREDENTIALS_DIR".into(),
                 value: Some(CREDENTIALS_DIR.into()),
+                ..Default::default()
+            });
+        }
+        if let Some(secret) = self.export_connection.and_then(|c| c.credentials_secret_ref.as_ref()) {
+            mounts.push(VolumeMount {
+                name: "export-credentials".into(),
+                mount_path: EXPORT_CREDENTIALS_DIR.into(),
+                read_only: Some(true),
+                ..Default::default()
+            });
+            volumes.push(Volume {
+                name: "export-credentials".into(),
+                secret: Some(SecretVolumeSource { secret_name: Some(secret.name.clone()), ..Default::default() }),
+                ..Default::default()
+            });
+            env.push(EnvVar {
+                name: "SEER_EXPORT_CREDENTIALS_DIR".into(),
+                value: Some(EXPORT_CREDENTIALS_DIR.into()),
                 ..Default::default()
             });
         }
@@ -304,6 +328,10 @@ mod tests {
             }),
             ..Default::default()
         };
+        let mut export = data.clone();
+        if let Some(secret) = export.credentials_secret_ref.as_mut() {
+            secret.name = "export-creds".into();
+        }
         let tj = TrainerJob {
             name: "demand-predictor-v1".into(),
             namespace: "ns".into(),
@@ -316,6 +344,7 @@ mod tests {
             manifests_yaml: "kind: Predictor\n".into(),
             data_connection: Some(&data),
             artifact_connection: Some(&data),
+            export_connection: Some(&export),
             resources: None,
             placement: None,
             service_account: None,
@@ -343,6 +372,16 @@ mod tests {
         assert!(env.iter().any(|e| e.name == "SEER_CREDENTIALS_DIR"));
         let volumes = pod.volumes.clone().unwrap_or_default();
         assert!(volumes.iter().any(|v| v.secret.as_ref().and_then(|s| s.secret_name.as_deref()) == Some("data-creds")));
+        // spec.export's own Secret, in its own folder.
+        let export_volume = volumes
+            .iter()
+            .find(|v| v.secret.as_ref().and_then(|s| s.secret_name.as_deref()) == Some("export-creds"))
+            .expect("the export's Secret mounted");
+        let mounts = c.volume_mounts.clone().unwrap_or_default();
+        let mount = mounts.iter().find(|m| m.name == export_volume.name).expect("mounted");
+        assert_eq!(mount.mount_path, EXPORT_CREDENTIALS_DIR);
+        let dir = env.iter().find(|e| e.name == "SEER_EXPORT_CREDENTIALS_DIR").and_then(|e| e.value.as_deref());
+        assert_eq!(dir, Some(EXPORT_CREDENTIALS_DIR));
         assert_eq!(
             tj.config_map().data.and_then(|d| d.get(MANIFESTS_FILE).cloned()).as_deref(),
             Some("kind: Predictor\n")

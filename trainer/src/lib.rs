@@ -15,6 +15,7 @@ pub mod covariates;
 pub mod error;
 pub mod featurize;
 pub mod forecast_csv;
+pub mod forecast_export;
 pub mod frequency;
 pub mod import_aws;
 pub mod ingest;

@@ -2,14 +2,20 @@
 //! parses arguments, prints results, and on failure writes a one-line reason to the
 //! termination log the operator reads.
 
-use std::{path::PathBuf, process::ExitCode};
+use std::{
+    path::{Path, PathBuf},
+    process::ExitCode,
+};
 
 use clap::{Parser, Subcommand};
+use seer_api::Predictor;
 use seer_storage::ObjectStore;
 use seer_storage::artifacts::ShardId;
 use seer_storage::{ObjectUri, artifacts::timestamp_version};
 use seer_trainer::{
-    TrainerError, connection, import_aws,
+    TrainerError, connection,
+    forecast_export::ExportTarget,
+    import_aws,
     manifests::{Manifests, rebase_datasets},
     shard, sharded,
     train_forecast::{self, Destination},
@@ -71,6 +77,10 @@ enum Command {
         /// Folder holding the S3 credentials Secret's keys as files (the operator mounts it).
         #[arg(long, env = "SEER_CREDENTIALS_DIR")]
         credentials_dir: Option<PathBuf>,
+        /// Folder holding the keys of the Secret that `spec.export.destination.s3` names (the
+        /// operator mounts it).
+        #[arg(long, env = "SEER_EXPORT_CREDENTIALS_DIR")]
+        export_credentials_dir: Option<PathBuf>,
     },
     /// Join the shards of a version trained with `train --shard i/n` into the version:
     /// forecasts, models and metrics of all items, manifest.json last, then `latest`.
@@ -95,6 +105,10 @@ enum Command {
         /// Folder holding the S3 credentials Secret's keys as files (the operator mounts it).
         #[arg(long, env = "SEER_CREDENTIALS_DIR")]
         credentials_dir: Option<PathBuf>,
+        /// Folder holding the keys of the Secret that `spec.export.destination.s3` names (the
+        /// operator mounts it).
+        #[arg(long, env = "SEER_EXPORT_CREDENTIALS_DIR")]
+        export_credentials_dir: Option<PathBuf>,
     },
     /// Convert Amazon Forecast and Personalize resources into Seer manifests: give the JSON the
     /// AWS CLI prints for their describe-* commands (files, or folders of *.json files). Writes
@@ -230,9 +244,14 @@ async fn run(cli: Cli) -> Result<(), TrainerError> {
             }
             Ok(())
         }
-        Command::Train { files, output, version, shard, data_root, credentials_dir } => {
+        Command::Train { files, output, version, shard, data_root, credentials_dir, export_credentials_dir } => {
             let (group, trained, root) = training_job(&files, output, data_root.as_deref())?;
-            let destination = Destination { root, version: version.unwrap_or_else(timestamp_version) };
+            // A shard writes no version, so it exports nothing.
+            let export = match (&trained, shard) {
+                (Trained::Predictor(p), None) => export_target(p, export_credentials_dir.as_deref()).await?,
+                _ => None,
+            };
+            let destination = Destination { root, version: version.unwrap_or_else(timestamp_version), export };
             let settings = connection::s3_settings(group.spec.s3.as_ref(), credentials_dir.as_deref())?;
             let store = ObjectStore::connect(&settings).await;
             let manifest = match (trained, shard) {
@@ -247,18 +266,30 @@ async fn run(cli: Cli) -> Result<(), TrainerError> {
             Ok(())
         }
         Command::ImportAws { inputs, output, namespace } => import_aws_command(&inputs, output, namespace),
-        Command::Merge { files, output, version, shards, data_root, credentials_dir } => {
+        Command::Merge { files, output, version, shards, data_root, credentials_dir, export_credentials_dir } => {
             let (group, trained, root) = training_job(&files, output, data_root.as_deref())?;
             let Trained::Predictor(predictor) = trained else {
                 return Err(sharding_needs_a_predictor(&files, "merge"));
             };
-            let destination = Destination { root, version };
+            let export = export_target(&predictor, export_credentials_dir.as_deref()).await?;
+            let destination = Destination { root, version, export };
             let settings = connection::s3_settings(group.spec.s3.as_ref(), credentials_dir.as_deref())?;
             let store = ObjectStore::connect(&settings).await;
             let manifest = sharded::merge(&store, &predictor, &destination, shards).await?;
             print_summary(&manifest);
             Ok(())
         }
+    }
+}
+
+/// The Predictor's `spec.export`, connected, if it has one.
+async fn export_target(
+    predictor: &Predictor,
+    credentials_dir: Option<&Path>,
+) -> Result<Option<ExportTarget>, TrainerError> {
+    match &predictor.spec.export {
+        Some(export) => Ok(Some(ExportTarget::connect(export, credentials_dir).await?)),
+        None => Ok(None),
     }
 }
 

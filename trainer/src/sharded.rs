@@ -308,7 +308,8 @@ pub async fn merge(
         }
     }
 
-    let manifest = write_version(writer, predictor, &plan, &target, &forecasts, &scored, &digest).await?;
+    let export = destination.export.as_ref().map(|e| (e, version.as_str()));
+    let manifest = write_version(writer, predictor, &plan, &target, &forecasts, &scored, &digest, export).await?;
     // The version exists now; the shards are only a cost. A failure to remove them is
     // reported, not fatal.
     if let Err(e) = artifacts::delete_shards(store, &location, version).await {

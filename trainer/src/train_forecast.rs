@@ -21,7 +21,7 @@ use std::{collections::BTreeMap, fmt::Write as _};
 
 use rayon::prelude::*;
 use seer_api::{
-    DatasetGroup, DatasetType, ForecastAlgorithm, Predictor,
+    DataFormat, DatasetGroup, DatasetType, ForecastAlgorithm, Predictor,
     artifact::{ArtifactKind, ArtifactManifest, HISTORY_FILE, METRICS_FILE},
     metrics::{ForecastMetrics, VelocityMetrics},
 };
@@ -45,17 +45,26 @@ use crate::{
     covariates::read_covariates,
     featurize::{ItemKey, ItemSeries, TargetCollector, TargetFilling},
     forecast_csv::{column_name, csv_number, forecast_value, key_fields},
+    forecast_export::{self, ExportTarget},
     frequency::{Frequency, Grid},
     ingest::{self, Cell, Role},
     progress::{self, Progress},
 };
 
 /// Where and under which name a version is written.
-#[derive(Clone, Debug)]
 pub struct Destination {
     /// Artifact root, e.g. `s3://seer-artifacts` (versions go to `<root>/<ns>/predictor/<name>/<version>/`).
     pub root: ObjectUri,
     pub version: String,
+    /// A Predictor's `spec.export`, connected: where its forecasts are also copied.
+    pub export: Option<ExportTarget>,
+}
+
+impl Destination {
+    /// Version `version` under `root`, copied nowhere else.
+    pub fn new(root: ObjectUri, version: impl Into<String>) -> Self {
+        Destination { root, version: version.into(), export: None }
+    }
 }
 
 fn algorithms_for(spec: ForecastAlgorithm) -> Result<Vec<Algorithm>, String> {
@@ -637,11 +646,14 @@ pub async fn train(
     // The one dataset digest, over every dataset of the group (as `validate` prints it), not
     // only the target series read here.
     let digest = seer_storage::digest::dataset_digest(&crate::validate::group_objects(store, group).await?);
-    write_version(writer, predictor, &plan, &target, &forecasts, &scored, &digest).await
+    let export = destination.export.as_ref().map(|e| (e, destination.version.as_str()));
+    write_version(writer, predictor, &plan, &target, &forecasts, &scored, &digest, export).await
 }
 
-/// Writes a version's files, then its manifest and `latest`; on a failure before the
+/// Writes a version's files, then the copy of `spec.export` (to `export`'s target, as
+/// version `export`'s name), then its manifest and `latest`; on a failure before the
 /// manifest, removes what it wrote, so that nothing partial is left.
+#[allow(clippy::too_many_arguments)]
 pub async fn write_version(
     mut writer: ArtifactWriter<'_>,
     predictor: &Predictor,
@@ -650,6 +662,7 @@ pub async fn write_version(
     forecasts: &[Forecast],
     scored: &Scored,
     digest: &str,
+    export: Option<(&ExportTarget, &str)>,
 ) -> Result<ArtifactManifest, TrainerError> {
     let spec = &predictor.spec;
     let (grid, end, horizon) = (&target.grid, target.end, plan.horizon);
@@ -724,7 +737,6 @@ pub async fn write_version(
     let files = [
         ("model.json", encode(predictor, &model_file)?),
         (METRICS_FILE, encode(predictor, &scored.metrics)?),
-        ("forecasts/forecasts.csv", csv.into_bytes()),
         (HISTORY_FILE, history.into_bytes()),
     ];
     let backtests = scored.backtest_export.as_ref().map(|e| {
@@ -733,11 +745,46 @@ pub async fn write_version(
             (backtest_export::ACCURACY_FILE, e.accuracy.clone().into_bytes()),
         ]
     });
-    for (path, data) in files.into_iter().chain(backtests.into_iter().flatten()) {
+    let csv = csv.into_bytes();
+    let export_copy = match export {
+        None => None,
+        Some((target_store, version)) => {
+            let bytes = match target_store.format {
+                DataFormat::Csv => Ok(csv.clone()),
+                DataFormat::Parquet => {
+                    let rows: Vec<_> = target
+                        .items
+                        .iter()
+                        .zip(forecasts)
+                        .map(|(item, f)| (&item.key, (0..horizon).map(|s| grid.label(end + 1 + s as i64)).collect(), f))
+                        .collect();
+                    forecast_export::parquet_bytes(&spec.forecast_dimensions, &spec.forecast_types, &rows)
+                        .map_err(|e| manifest_error(predictor, format!("spec.export: cannot write Parquet: {e}")))
+                }
+            };
+            Some((target_store, target_store.uri(version), bytes))
+        }
+    };
+    let files = files.into_iter().chain([("forecasts/forecasts.csv", csv)]);
+    for (path, data) in files.chain(backtests.into_iter().flatten()) {
         if let Err(e) = writer.put_file(path, data).await {
             // Best effort: the error to report is the first one.
             let _ = writer.abort().await;
             return Err(e.into());
+        }
+    }
+    if let Some((target_store, uri, bytes)) = export_copy {
+        let copied = match (uri, bytes) {
+            (Ok(uri), Ok(bytes)) => target_store
+                .store
+                .put(&uri, bytes)
+                .await
+                .map_err(|e| manifest_error(predictor, format!("spec.export: cannot write {uri}: {e}"))),
+            (Err(e), _) | (_, Err(e)) => Err(e),
+        };
+        if let Err(e) = copied {
+            let _ = writer.abort().await;
+            return Err(e);
         }
     }
     Ok(writer.commit(&plan.algorithm_name, digest, properties).await?)

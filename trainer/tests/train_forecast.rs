@@ -175,6 +175,99 @@ async fn the_backtest_export_is_what_the_metrics_score() {
     assert!(rows.iter().all(|r| r.len() == 13 && number(r[8]) >= 0.0), "{rows:?}");
 }
 
+#[tokio::test]
+async fn spec_export_copies_the_forecasts_to_another_bucket_or_fails_the_version() {
+    let server = seer_testkit::s3::S3Server::start();
+    let s3 =
+        ObjectStore::connect(&S3Settings::static_endpoint(&server.endpoint, &server.access_key, &server.secret_key))
+            .await;
+    s3.create_bucket(&ObjectUri::parse("s3://exports").expect("uri")).await.expect("bucket");
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::write(dir.path().join("target.csv"), data()).expect("data");
+    // The export's own Secret, as the operator mounts it: one file per key.
+    let creds = dir.path().join("export-creds");
+    std::fs::create_dir(&creds).expect("creds");
+    std::fs::write(creds.join("AWS_ACCESS_KEY_ID"), &server.access_key).expect("key");
+    std::fs::write(creds.join("AWS_SECRET_ACCESS_KEY"), &server.secret_key).expect("secret");
+    let data_uri = format!("file://{}/target.csv", dir.path().display());
+    let root = format!("file://{}/artifacts", dir.path().display());
+    let store = ObjectStore::connect(&S3Settings::default()).await;
+    let location = ArtifactLocation {
+        root: ObjectUri::parse(&root).expect("uri"),
+        namespace: "team-a".into(),
+        kind: ArtifactKind::Predictor,
+        name: "demand".into(),
+    };
+    let train = |creds: &std::path::Path, format: &str, version: &str| {
+        let export = format!(
+            "  export:\n    format: {format}\n    destination:\n      uri: s3://exports/demand\n      s3: {{endpoint: \"{}\", region: us-east-1, credentialsSecretRef: {{name: export-creds}}}}\n",
+            server.endpoint
+        );
+        let manifest = dir.path().join(format!("{version}.yaml"));
+        std::fs::write(&manifest, manifests(&data_uri, &format!("  forecastHorizon: 7\n  algorithm: ETS\n{export}")))
+            .expect("manifest");
+        Command::new(env!("CARGO_BIN_EXE_seer-trainer"))
+            .args(["train", "--output", &root, "--version", version, "--export-credentials-dir"])
+            .arg(creds)
+            .arg("-f")
+            .arg(&manifest)
+            .output()
+            .expect("run trainer")
+    };
+
+    // CSV: the version's own export, byte for byte, under <destination>/<version>/.
+    let out = train(&creds, "CSV", "v1");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let own = artifacts::load(&store, &location, "v1").await.expect("v1").files["forecasts/forecasts.csv"].clone();
+    let copy = s3.get(&ObjectUri::parse("s3://exports/demand/v1/forecasts.csv").expect("uri")).await.expect("copy");
+    assert_eq!(copy, own);
+
+    // Parquet: the same rows, typed.
+    let out = train(&creds, "PARQUET", "v2");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let bytes =
+        s3.get(&ObjectUri::parse("s3://exports/demand/v2/forecasts.parquet").expect("uri")).await.expect("copy");
+    let reader = parquet::file::reader::SerializedFileReader::new(bytes::Bytes::from(bytes)).expect("Parquet");
+    use parquet::file::reader::FileReader as _;
+    let rows: Vec<String> = reader
+        .get_row_iter(None)
+        .expect("rows")
+        .map(|r| {
+            let r = r.expect("row");
+            let cells: Vec<String> =
+                r.get_column_iter().map(|(_, v)| v.to_string().trim_matches('"').to_string()).collect();
+            cells.join(",")
+        })
+        .collect();
+    let own = String::from_utf8(
+        artifacts::load(&store, &location, "v2").await.expect("v2").files["forecasts/forecasts.csv"].clone(),
+    )
+    .expect("utf-8");
+    let own: Vec<&str> = own.lines().skip(1).collect();
+    assert_eq!(rows.len(), own.len());
+    for (p, c) in rows.iter().zip(&own) {
+        let (p, c): (Vec<&str>, Vec<&str>) = (p.split(',').collect(), c.split(',').collect());
+        assert_eq!(p[..3], c[..3], "item, store, date");
+        for (x, y) in p[3..].iter().zip(&c[3..]) {
+            let (x, y): (f64, f64) = (x.parse().expect("number"), y.parse().expect("number"));
+            assert!((x - y).abs() <= 1e-6 * x.abs().max(1.0), "{p:?} vs {c:?}");
+        }
+    }
+
+    // A destination that refuses the write (a wrong secret key) fails the version: nothing is
+    // left of it.
+    let wrong = dir.path().join("wrong-creds");
+    std::fs::create_dir(&wrong).expect("creds");
+    std::fs::write(wrong.join("AWS_ACCESS_KEY_ID"), &server.access_key).expect("key");
+    std::fs::write(wrong.join("AWS_SECRET_ACCESS_KEY"), "not-the-secret").expect("secret");
+    let out = train(&wrong, "CSV", "v3");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("spec.export: cannot write s3://exports/demand/v3/forecasts.csv"), "{err}");
+    assert!(artifacts::read_manifest(&store, &location, "v3").await.is_err(), "no v3");
+    assert_eq!(artifacts::latest_version(&store, &location).await.expect("latest").as_deref(), Some("v2"));
+}
+
 #[test]
 fn a_series_in_small_units_keeps_its_digits() {
     // Rates around 1e-5: the export used to round every value to four decimals, writing zeros.

@@ -56,7 +56,7 @@ async fn trains_a_solution_from_s3_and_learns_from_logged_events() {
     }
     let (group, solution) = parse(&manifests("s3://shop-data", ""));
     let root = "s3://seer-artifacts";
-    let destination = Destination { root: ObjectUri::parse(root).expect("uri"), version: "v1".into() };
+    let destination = Destination::new(ObjectUri::parse(root).expect("uri"), "v1");
     let manifest = train_recommend::train(&store, &group, &solution, &destination).await.expect("train");
     assert_eq!(manifest.algorithm, "USER_PERSONALIZATION");
 
@@ -77,7 +77,7 @@ async fn trains_a_solution_from_s3_and_learns_from_logged_events() {
     let log = event_log_uri(&ObjectUri::parse(root).expect("uri"), "team-a", "for-you");
     let part = format!("{EVENT_LOG_HEADER}\nnew-user,i0001,1767400000,purchase,1\nnew-user,i0002,1767400100,view,\n");
     store.put(&event_part_uri(&log, "2026-01-03", "0001"), part.into_bytes()).await.expect("put part");
-    let destination = Destination { root: ObjectUri::parse(root).expect("uri"), version: "v2".into() };
+    let destination = Destination::new(ObjectUri::parse(root).expect("uri"), "v2");
     train_recommend::train(&store, &group, &solution, &destination).await.expect("train v2");
     let loaded = artifacts::load(&store, &loc, "v2").await.expect("v2");
     let metrics: RecommendationMetrics = serde_json::from_slice(&loaded.files["metrics.json"]).expect("metrics.json");
@@ -94,7 +94,7 @@ async fn event_filter_keeps_only_the_named_types_and_values() {
     let root = format!("file://{}/artifacts", dir.path().display());
     let store = ObjectStore::connect(&S3Settings::default()).await;
     let (group, solution) = parse(&manifests(&data, "  eventFilter: {eventTypes: [purchase]}\n"));
-    let destination = Destination { root: ObjectUri::parse(&root).expect("uri"), version: "v1".into() };
+    let destination = Destination::new(ObjectUri::parse(&root).expect("uri"), "v1");
     train_recommend::train(&store, &group, &solution, &destination).await.expect("train");
     let loaded = artifacts::load(&store, &location(&root), "v1").await.expect("v1");
     let metrics: RecommendationMetrics = serde_json::from_slice(&loaded.files["metrics.json"]).expect("metrics");
@@ -105,7 +105,7 @@ async fn event_filter_keeps_only_the_named_types_and_values() {
 
     // A threshold no event reaches leaves nothing to train on: an error, and no version.
     let (group, solution) = parse(&manifests(&data, "  eventFilter: {eventValueThreshold: 1000000}\n"));
-    let destination = Destination { root: ObjectUri::parse(&root).expect("uri"), version: "v2".into() };
+    let destination = Destination::new(ObjectUri::parse(&root).expect("uri"), "v2");
     let err = train_recommend::train(&store, &group, &solution, &destination).await.expect_err("nothing kept");
     let text = err.to_string();
     assert!(text.contains("interactions.csv") && text.contains("no interactions to train on"), "{text}");
@@ -171,7 +171,7 @@ async fn timestamps_in_milliseconds_are_an_error_naming_line_column_and_unit() {
     )
     .expect("interactions");
     let (group, solution) = parse(&manifests(&data, ""));
-    let destination = Destination { root: ObjectUri::parse(&root).expect("uri"), version: "v1".into() };
+    let destination = Destination::new(ObjectUri::parse(&root).expect("uri"), "v1");
     let err = train_recommend::train(&store, &group, &solution, &destination).await.expect_err("milliseconds");
     let text = err.to_string();
     for want in ["interactions.csv:3", "column 'TIMESTAMP'", "1767335150000 read as Unix seconds", "milliseconds"] {

@@ -234,6 +234,7 @@ async fn start_job(obj: &DatasetGroup, ctx: &Context, namespace: &str, name: &st
         manifests_yaml: yaml,
         data_connection: obj.spec.s3.as_ref(),
         artifact_connection: Some(&connection),
+        export_connection: None,
         resources: None,
         placement: None,
         service_account: None,

@@ -34,6 +34,10 @@ pub trait Trainable:
     fn artifacts(&self) -> Option<&StorageLocation>;
     fn deletion_policy(&self) -> DeletionPolicy;
     fn model_status(&self) -> Option<&TrainedModelStatus>;
+    /// Where the versions' forecasts are also copied (a Predictor's `spec.export`).
+    fn export_destination(&self) -> Option<&StorageLocation> {
+        None
+    }
     /// The spec as JSON without the fields that do not change what is trained (the
     /// schedule, the deletion policy, the trainer pod's sizing and placement).
     fn training_spec(&self) -> serde_json::Value;
@@ -55,7 +59,7 @@ fn strip_non_training(spec: serde_json::Value) -> serde_json::Value {
 
 /// Predictor and Solution have the same fields for training; one implementation for both.
 macro_rules! trainable {
-    ($kind:ty, $lower:literal, $artifact:expr) => {
+    ($kind:ty, $lower:literal, $artifact:expr $(, $export:ident)?) => {
         impl Trainable for $kind {
             const KIND_LOWER: &'static str = $lower;
             const ARTIFACT_KIND: ArtifactKind = $artifact;
@@ -80,11 +84,16 @@ macro_rules! trainable {
             fn training_spec(&self) -> serde_json::Value {
                 strip_non_training(serde_json::to_value(&self.spec).unwrap_or_default())
             }
+            $(
+                fn export_destination(&self) -> Option<&StorageLocation> {
+                    self.spec.$export.as_ref().map(|e| &e.destination)
+                }
+            )?
         }
     };
 }
 
-trainable!(Predictor, "predictor", ArtifactKind::Predictor);
+trainable!(Predictor, "predictor", ArtifactKind::Predictor, export);
 trainable!(Solution, "solution", ArtifactKind::Solution);
 
 #[cfg(test)]

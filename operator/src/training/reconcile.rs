@@ -512,6 +512,12 @@ async fn start_version<K: Trainable>(
     if let Some(n) = obj.trainer().shards.filter(|n| *n > 1) {
         annotations.insert(annotations::SHARDS.to_string(), n.to_string());
     }
+    // The export's Secret is mounted into the pod: a missing one would hold the pod in
+    // ContainerCreating until its deadline, so it is looked up now (SecretNotFound).
+    let export_connection = obj.export_destination().and_then(|d| d.s3.as_ref());
+    if let Some(c) = export_connection.filter(|c| c.credentials_secret_ref.is_some()) {
+        storage_access::connect(ctx, &namespace, Some(c)).await?;
+    }
     let trainer = obj.trainer();
     let tj = TrainerJob {
         name: job_name.clone(),
@@ -525,6 +531,7 @@ async fn start_version<K: Trainable>(
         manifests_yaml: manifests_yaml(group, obj)?,
         data_connection: group.spec.s3.as_ref(),
         artifact_connection: Some(&storage.connection),
+        export_connection,
         resources: trainer.resources.as_ref(),
         placement: trainer.placement.as_ref(),
         service_account: trainer.service_account_name.as_deref(),

@@ -67,7 +67,7 @@ async fn train(store: &ObjectStore, root: &str, solution: &Solution) {
 }
 
 async fn train_version(store: &ObjectStore, root: &str, solution: &Solution, version: &str) {
-    let destination = Destination { root: ObjectUri::parse(root).expect("root"), version: version.into() };
+    let destination = Destination::new(ObjectUri::parse(root).expect("root"), version);
     seer_trainer::train_recommend::train(store, &dataset_group("recommendations"), solution, &destination)
         .await
         .expect("train the example Solution");
@@ -94,7 +94,7 @@ pub fn fixtures() -> &'static Fixtures {
                 let mut predictor: Predictor = serde_yaml::from_str(&text).expect("yaml");
                 predictor.metadata.namespace = Some("default".into());
                 predictor.spec.algorithm = seer_api::ForecastAlgorithm::SeasonalNaive;
-                let destination = Destination { root: ObjectUri::parse(&uri).expect("root"), version: "v1".into() };
+                let destination = Destination::new(ObjectUri::parse(&uri).expect("root"), "v1");
                 seer_trainer::train_forecast::train(&store, &dataset_group("forecast"), &predictor, &destination)
                     .await
                     .expect("train the example Predictor");
