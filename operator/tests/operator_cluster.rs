@@ -523,6 +523,56 @@ async fn predictor_versions_follow_their_jobs_and_a_campaign_serves_them() {
 
 #[tokio::test]
 #[ignore = "needs the local cluster: tests/cluster/up.sh --control-plane-only"]
+async fn a_predictor_exporting_with_its_own_secret_waits_for_it_then_mounts_it() {
+    let client = client().await;
+    install_crds(&client).await;
+    let ns = TestNamespace::create(client.clone(), "seer-op-export").await;
+    let files = Files::new();
+    let _op = InProcessOperator::start(&client, &ns.name, &files.root());
+    valid_group(&client, &ns.name, "sales", &files.data_uri()).await;
+
+    let export = "  export:\n    format: PARQUET\n    destination:\n      uri: s3://exports/demand\n      s3: {endpoint: \"http://s3.example:9000\", credentialsSecretRef: {name: export-keys}}\n";
+    apply_yaml::<Predictor>(&client, &ns.name, &predictor_yaml("exported", "sales", 7, export)).await;
+    // No Secret yet: no trainer Job (its pod could not start), and the Predictor says why.
+    let p = predictor_where(&client, &ns.name, "exported", "SecretNotFound on the Predictor", |p| {
+        p.status.as_ref().is_some_and(|s| s.conditions.iter().any(|c| c.reason == "SecretNotFound"))
+    })
+    .await;
+    let status = p.status.unwrap_or_default();
+    let c = status.conditions.iter().find(|c| c.reason == "SecretNotFound").expect("condition");
+    assert!(c.message.contains("export-keys"), "{}", c.message);
+    let jobs: Api<Job> = Api::namespaced(client.clone(), &ns.name);
+    assert!(jobs.get_opt("exported-predictor-v1").await.expect("get").is_none(), "no Job before the Secret");
+
+    // The Secret appears: the next resync starts the Job with it mounted for the trainer.
+    let secrets: Api<k8s_openapi::api::core::v1::Secret> = Api::namespaced(client.clone(), &ns.name);
+    let secret = k8s_openapi::api::core::v1::Secret {
+        metadata: kube::api::ObjectMeta { name: Some("export-keys".into()), ..Default::default() },
+        string_data: Some(BTreeMap::from([
+            ("AWS_ACCESS_KEY_ID".to_string(), "id".to_string()),
+            ("AWS_SECRET_ACCESS_KEY".to_string(), "secret".to_string()),
+        ])),
+        ..Default::default()
+    };
+    secrets.create(&Default::default(), &secret).await.expect("create the Secret");
+    let job = appears(&jobs, "exported-predictor-v1", "the v1 trainer Job").await;
+    let pod = job.spec.and_then(|s| s.template.spec).expect("pod spec");
+    let volume = pod
+        .volumes
+        .unwrap_or_default()
+        .into_iter()
+        .find(|v| v.secret.as_ref().and_then(|s| s.secret_name.as_deref()) == Some("export-keys"))
+        .expect("the export's Secret as a volume");
+    let container = &pod.containers[0];
+    let mount = container.volume_mounts.clone().unwrap_or_default();
+    let mount = mount.iter().find(|m| m.name == volume.name).expect("mounted");
+    let env = container.env.clone().unwrap_or_default();
+    let dir = env.iter().find(|e| e.name == "SEER_EXPORT_CREDENTIALS_DIR").and_then(|e| e.value.clone());
+    assert_eq!(dir.as_deref(), Some(mount.mount_path.as_str()), "the trainer is told where the keys are");
+}
+
+#[tokio::test]
+#[ignore = "needs the local cluster: tests/cluster/up.sh --control-plane-only"]
 async fn deleting_a_predictor_runs_its_finalizer_per_deletion_policy() {
     let client = client().await;
     install_crds(&client).await;
