@@ -81,6 +81,15 @@ body=$(curl -sS --fail-with-body --max-time 10 -H 'content-type: application/jso
 grep -q '"itemList"' <<<"$body" || die "no itemList for $user: $body"
 log "  POST /v1/recommendations → $(head -c 160 <<<"$body")…"
 
+log "the Predictor's version holds its backtest export (spec.backtest.export in the example)"
+listing=$(curl -sS --aws-sigv4 aws:amz:us-east-1:s3 --user "$S3_ACCESS_KEY:$S3_SECRET_KEY" \
+  -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" \
+  "http://127.0.0.1:$S3_NODEPORT/seer-artifacts?list-type=2&prefix=$NS/predictor/retail-demand/v1/backtest/")
+for f in forecasts.csv accuracy.csv; do
+  grep -q "<Key>$NS/predictor/retail-demand/v1/backtest/$f</Key>" <<<"$listing" || die "no backtest/$f in v1: $listing"
+done
+log "  v1/backtest/forecasts.csv and accuracy.csv are there"
+
 log "kubectl get seer"
 "$K" -n "$NS" get seer 2>&1 | sed 's/^/    /'
 
