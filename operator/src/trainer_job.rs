@@ -133,41 +133,26 @@ impl TrainerJob<'_> {
             },
             Volume { name: "tmp".into(), empty_dir: Some(EmptyDirVolumeSource::default()), ..Default::default() },
         ];
-        if let Some(secret) = self.data_connection.and_then(|c| c.credentials_secret_ref.as_ref()) {
+        // Credentials Secrets as files, each in its own folder, which an env var names: the
+        // data's (`SEER_CREDENTIALS_DIR`) and `spec.export`'s (`SEER_EXPORT_CREDENTIALS_DIR`).
+        let secrets = [
+            (self.data_connection, "credentials", CREDENTIALS_DIR, "SEER_CREDENTIALS_DIR"),
+            (self.export_connection, "export-credentials", EXPORT_CREDENTIALS_DIR, "SEER_EXPORT_CREDENTIALS_DIR"),
+        ];
+        for (connection, volume, dir, variable) in secrets {
+            let Some(secret) = connection.and_then(|c| c.credentials_secret_ref.as_ref()) else { continue };
             mounts.push(VolumeMount {
-                name: "credentials".into(),
-                mount_path: CREDENTIALS_DIR.into(),
+                name: volume.into(),
+                mount_path: dir.into(),
                 read_only: Some(true),
                 ..Default::default()
             });
             volumes.push(Volume {
-                name: "credentials".into(),
+                name: volume.into(),
                 secret: Some(SecretVolumeSource { secret_name: Some(secret.name.clone()), ..Default::default() }),
                 ..Default::default()
             });
-            env.push(EnvVar {
-                name: "SEER_CREDENTIALS_DIR".into(),
-                value: Some(CREDENTIALS_DIR.into()),
-                ..Default::default()
-            });
-        }
-        if let Some(secret) = self.export_connection.and_then(|c| c.credentials_secret_ref.as_ref()) {
-            mounts.push(VolumeMount {
-                name: "export-credentials".into(),
-                mount_path: EXPORT_CREDENTIALS_DIR.into(),
-                read_only: Some(true),
-                ..Default::default()
-            });
-            volumes.push(Volume {
-                name: "export-credentials".into(),
-                secret: Some(SecretVolumeSource { secret_name: Some(secret.name.clone()), ..Default::default() }),
-                ..Default::default()
-            });
-            env.push(EnvVar {
-                name: "SEER_EXPORT_CREDENTIALS_DIR".into(),
-                value: Some(EXPORT_CREDENTIALS_DIR.into()),
-                ..Default::default()
-            });
+            env.push(EnvVar { name: variable.into(), value: Some(dir.into()), ..Default::default() });
         }
         let mut args = self.args.clone();
         let shards = self.shards.filter(|n| *n > 1);

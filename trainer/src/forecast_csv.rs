@@ -31,7 +31,7 @@ pub fn forecast_value(forecast: &Forecast, forecast_type: &str, step: usize) -> 
 /// than any forecast means, whatever the data's unit.
 const SIGNIFICANT_DIGITS: i32 = 7;
 
-/// A value as the CSV files write it: [`SIGNIFICANT_DIGITS`] significant digits, trailing zeros
+/// A value as the CSV files write it: seven significant digits (`SIGNIFICANT_DIGITS`), trailing zeros
 /// dropped, in plain decimals from 1e-5 up to 1e15 and in exponent form (`1.5e-7`, which every
 /// CSV reader parses) outside; empty for a missing value. Rounding to a fixed number of decimals
 /// instead wrote a series in small units (rates around 1e-5) as all zeros.

@@ -30,6 +30,16 @@ fn manifests(data_uri: &str, spec_extra: &str) -> String {
     )
 }
 
+/// Where the Predictor of [`manifests`] keeps its versions under `root`.
+fn location(root: &str) -> ArtifactLocation {
+    ArtifactLocation {
+        root: ObjectUri::parse(root).expect("uri"),
+        namespace: "team-a".into(),
+        kind: ArtifactKind::Predictor,
+        name: "demand".into(),
+    }
+}
+
 fn run(args: &[&str], manifest: &std::path::Path) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_seer-trainer")).args(args).arg("-f").arg(manifest).output().expect("run trainer")
 }
@@ -53,12 +63,7 @@ async fn trains_a_complete_version() {
     assert!(summary["metrics"]["AverageWeightedQuantileLoss"].as_f64().expect("wQL") >= 0.0);
 
     let store = ObjectStore::connect(&S3Settings::default()).await;
-    let location = ArtifactLocation {
-        root: ObjectUri::parse(&root).expect("uri"),
-        namespace: "team-a".into(),
-        kind: ArtifactKind::Predictor,
-        name: "demand".into(),
-    };
+    let location = location(&root);
     assert_eq!(artifacts::latest_version(&store, &location).await.expect("latest").as_deref(), Some("v1"));
     let loaded = artifacts::load(&store, &location, "v1").await.expect("a complete, checked version");
     assert_eq!(loaded.manifest.algorithm, "AUTO");
@@ -113,12 +118,7 @@ async fn the_backtest_export_is_what_the_metrics_score() {
     let out = run(&["train", "--output", &root, "--version", "v1"], &manifest);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let store = ObjectStore::connect(&S3Settings::default()).await;
-    let location = ArtifactLocation {
-        root: ObjectUri::parse(&root).expect("uri"),
-        namespace: "team-a".into(),
-        kind: ArtifactKind::Predictor,
-        name: "demand".into(),
-    };
+    let location = location(&root);
     let loaded = artifacts::load(&store, &location, "v1").await.expect("a complete, checked version");
     let text = |f: &str| String::from_utf8(loaded.files[f].clone()).expect("utf-8");
 
@@ -192,12 +192,7 @@ async fn spec_export_copies_the_forecasts_to_another_bucket_or_fails_the_version
     let data_uri = format!("file://{}/target.csv", dir.path().display());
     let root = format!("file://{}/artifacts", dir.path().display());
     let store = ObjectStore::connect(&S3Settings::default()).await;
-    let location = ArtifactLocation {
-        root: ObjectUri::parse(&root).expect("uri"),
-        namespace: "team-a".into(),
-        kind: ArtifactKind::Predictor,
-        name: "demand".into(),
-    };
+    let location = location(&root);
     let train = |creds: &std::path::Path, format: &str, version: &str| {
         let export = format!(
             "  export:\n    format: {format}\n    destination:\n      uri: s3://exports/demand\n      s3: {{endpoint: \"{}\", region: us-east-1, credentialsSecretRef: {{name: export-creds}}}}\n",
