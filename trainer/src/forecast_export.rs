@@ -51,21 +51,42 @@ impl ExportTarget {
     }
 
     /// Where version `version`'s copy goes.
-    pub fn uri(&self, version: &str) -> Result<ObjectUri, TrainerError> {
+    fn uri(&self, version: &str) -> Result<ObjectUri, String> {
         let name = match self.format {
             DataFormat::Csv => "forecasts.csv",
             DataFormat::Parquet => "forecasts.parquet",
         };
         let base = self.prefix.to_string();
-        let text = format!("{}/{version}/{name}", base.trim_end_matches('/'));
-        ObjectUri::parse(&text)
-            .map_err(|e| TrainerError::Manifest { file: "spec.export.destination.uri".into(), message: e.to_string() })
+        ObjectUri::parse(&format!("{}/{version}/{name}", base.trim_end_matches('/'))).map_err(|e| e.to_string())
+    }
+
+    /// The copy's bytes: the version's `forecasts.csv` as it is, or its rows (`rows()`: each
+    /// series' key, the dates of its steps and its forecast) as Parquet.
+    pub fn encode<'a>(
+        &self,
+        csv: &[u8],
+        dimensions: &[String],
+        forecast_types: &[String],
+        rows: impl FnOnce() -> Vec<(&'a ItemKey, Vec<String>, &'a Forecast)>,
+    ) -> Result<Vec<u8>, String> {
+        match self.format {
+            DataFormat::Csv => Ok(csv.to_vec()),
+            DataFormat::Parquet => {
+                parquet_bytes(dimensions, forecast_types, &rows()).map_err(|e| format!("cannot write Parquet: {e}"))
+            }
+        }
+    }
+
+    /// Writes version `version`'s copy.
+    pub async fn write(&self, version: &str, bytes: Vec<u8>) -> Result<(), String> {
+        let uri = self.uri(version)?;
+        self.store.put(&uri, bytes).await.map_err(|e| format!("cannot write {uri}: {e}"))
     }
 }
 
 /// The rows of the forecast export, as a Parquet file: `item_id`, the dimensions and `date`
 /// as UTF-8 strings, one nullable double column per forecast type; zstd-compressed.
-pub fn parquet_bytes(
+fn parquet_bytes(
     dimensions: &[String],
     forecast_types: &[String],
     rows: &[(&ItemKey, Vec<String>, &Forecast)],

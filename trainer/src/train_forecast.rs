@@ -21,7 +21,7 @@ use std::{collections::BTreeMap, fmt::Write as _};
 
 use rayon::prelude::*;
 use seer_api::{
-    DataFormat, DatasetGroup, DatasetType, ForecastAlgorithm, Predictor,
+    DatasetGroup, DatasetType, ForecastAlgorithm, Predictor,
     artifact::{ArtifactKind, ArtifactManifest, HISTORY_FILE, METRICS_FILE},
     metrics::{ForecastMetrics, VelocityMetrics},
 };
@@ -45,7 +45,7 @@ use crate::{
     covariates::read_covariates,
     featurize::{ItemKey, ItemSeries, TargetCollector, TargetFilling},
     forecast_csv::{column_name, csv_number, forecast_value, key_fields},
-    forecast_export::{self, ExportTarget},
+    forecast_export::ExportTarget,
     frequency::{Frequency, Grid},
     ingest::{self, Cell, Role},
     progress::{self, Progress},
@@ -746,25 +746,15 @@ pub async fn write_version(
         ]
     });
     let csv = csv.into_bytes();
-    let export_copy = match export {
-        None => None,
-        Some((target_store, version)) => {
-            let bytes = match target_store.format {
-                DataFormat::Csv => Ok(csv.clone()),
-                DataFormat::Parquet => {
-                    let rows: Vec<_> = target
-                        .items
-                        .iter()
-                        .zip(forecasts)
-                        .map(|(item, f)| (&item.key, (0..horizon).map(|s| grid.label(end + 1 + s as i64)).collect(), f))
-                        .collect();
-                    forecast_export::parquet_bytes(&spec.forecast_dimensions, &spec.forecast_types, &rows)
-                        .map_err(|e| manifest_error(predictor, format!("spec.export: cannot write Parquet: {e}")))
-                }
-            };
-            Some((target_store, target_store.uri(version), bytes))
-        }
-    };
+    // `spec.export`'s copy is made now (Parquet from the rows, CSV as written) and written
+    // after the version's files, before its manifest.
+    let export_copy = export.map(|(to, version)| {
+        let rows = || -> Vec<_> {
+            let dates: Vec<String> = (0..horizon).map(|s| grid.label(end + 1 + s as i64)).collect();
+            target.items.iter().zip(forecasts).map(|(item, f)| (&item.key, dates.clone(), f)).collect()
+        };
+        (to, version, to.encode(&csv, &spec.forecast_dimensions, &spec.forecast_types, rows))
+    });
     let files = files.into_iter().chain([("forecasts/forecasts.csv", csv)]);
     for (path, data) in files.chain(backtests.into_iter().flatten()) {
         if let Err(e) = writer.put_file(path, data).await {
@@ -773,18 +763,14 @@ pub async fn write_version(
             return Err(e.into());
         }
     }
-    if let Some((target_store, uri, bytes)) = export_copy {
-        let copied = match (uri, bytes) {
-            (Ok(uri), Ok(bytes)) => target_store
-                .store
-                .put(&uri, bytes)
-                .await
-                .map_err(|e| manifest_error(predictor, format!("spec.export: cannot write {uri}: {e}"))),
-            (Err(e), _) | (_, Err(e)) => Err(e),
+    if let Some((to, version, bytes)) = export_copy {
+        let copied = match bytes {
+            Ok(bytes) => to.write(version, bytes).await,
+            Err(e) => Err(e),
         };
         if let Err(e) = copied {
             let _ = writer.abort().await;
-            return Err(e);
+            return Err(manifest_error(predictor, format!("spec.export: {e}")));
         }
     }
     Ok(writer.commit(&plan.algorithm_name, digest, properties).await?)
