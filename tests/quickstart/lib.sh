@@ -74,6 +74,11 @@ show_results() {
   seer_s3 --fail-with-body "$metrics" | python3 "$QS_DIR/show.py" accuracy "retail-demand $version" \
     || die "cannot read $metrics"
 
+  step "The items it forecasts worst (backtest/accuracy.csv: the example sets spec.backtest.export)"
+  local accuracy="$SEER_S3_URL/seer-artifacts/$NS/predictor/retail-demand/$version/backtest/accuracy.csv"
+  seer_s3 --fail-with-body "$accuracy" | python3 "$QS_DIR/show.py" worst "retail-demand $version" \
+    || die "cannot read $accuracy"
+
   step "Forecasts from the forecast Campaign (GET $FORECAST_URL/v1/forecasts/{item})"
   python3 "$QS_DIR/show.py" forecasts "$FORECAST_URL" "$REPO_ROOT/examples/forecast/target_time_series.csv"
 

@@ -5,6 +5,7 @@
                                                             Ready, 3 one Stalled, 1 otherwise
   show.py accuracy TITLE           < metrics.json           wQL per quantile, WAPE, MASE, by
                                                             algorithm and by item velocity
+  show.py worst TITLE              < backtest/accuracy.csv  the items with the highest avg wQL
   show.py forecasts URL CSV        p10/p50/p90 of a few items, from GET URL/v1/forecasts/{item}
   show.py recommendations URL DIR  two users' recommendations, events sent, then again
 """
@@ -92,6 +93,23 @@ def accuracy(title):
             print(row(f"{v['Velocity']} ({v['ItemCount']})", v["Metrics"], qs))
 
 
+def worst(title, n=3):
+    rows = [r for r in csv.DictReader(sys.stdin) if r.get("backtest_window") == "Summary"]
+
+    def number(r, k):
+        try:
+            return float(r[k])
+        except (KeyError, ValueError):
+            return None
+
+    scored = sorted((r for r in rows if number(r, "Average wQL") is not None),
+                    key=lambda r: number(r, "Average wQL"), reverse=True)
+    print(f"  {title}: {len(rows)} items backtested; the {min(n, len(scored))} with the highest average wQL")
+    print("  " + f"{'item_id':<16}" + "".join(f"{c:>9}" for c in ("avg wQL", "WAPE", "MASE")))
+    for r in scored[:n]:
+        print("  " + f"{r['item_id']:<16}" + "".join(f"{f3(number(r, c)):>9}" for c in ("Average wQL", "WAPE", "MASE")))
+
+
 def get(url, body=None):
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(url, data=data, headers={"content-type": "application/json"} if data else {})
@@ -163,6 +181,8 @@ def main():
         return status(int(args[0]))
     elif cmd == "accuracy":
         accuracy(args[0])
+    elif cmd == "worst":
+        worst(args[0])
     elif cmd == "forecasts":
         forecasts(*args)
     elif cmd == "recommendations":
