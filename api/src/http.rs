@@ -125,7 +125,7 @@ pub struct Event {
     #[schemars(length(min = 1))]
     pub item_id: String,
     /// When it happened: unix seconds (a number, or a string of digits), an RFC 3339
-    /// date-time, or a date (midnight UTC), in the years 1 to 2999.
+    /// date-time, or a date (midnight UTC); as a number, within the years 0 to 9999.
     #[schemars(schema_with = "sent_at_schema")]
     pub sent_at: serde_json::Value,
     /// A value such as a rating or a watch fraction.
@@ -174,15 +174,15 @@ pub struct ErrorBody {
     pub message: String,
 }
 
-/// `sentAt`: unix seconds as a number or a string of at most 11 digits, or an RFC 3339
-/// date-time, or a date (midnight UTC); in any form, in the years 1 to 2999
-/// ([`crate::unix_time`]).
+/// `sentAt`: unix seconds as a number within the range a four-digit year names
+/// ([`crate::unix_time`]) or a string of at most 11 digits (10 after a minus sign: every such
+/// string is in that range), or an RFC 3339 date-time, or a date (midnight UTC).
 fn sent_at_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
     use crate::unix_time::{EARLIEST_UNIX_SECONDS, END_UNIX_SECONDS};
     schemars::json_schema!({
         "anyOf": [
             {"type": "number", "minimum": EARLIEST_UNIX_SECONDS, "exclusiveMaximum": END_UNIX_SECONDS},
-            {"type": "string", "pattern": "^[+-]?[0-9]{1,11}$"},
+            {"type": "string", "pattern": "^(\\+?[0-9]{1,11}|-[0-9]{1,10})$"},
             {"type": "string", "format": "date-time"},
             {"type": "string", "format": "date"}
         ]

@@ -184,7 +184,7 @@ fn bad_input_gets_json_errors() {
             r#"{"sessionId": "s", "eventList": [{"eventType": "view", "itemId": "i0001", "sentAt": 1767400000000}]}"#,
             400,
             "InvalidInput",
-            "eventList[0].sentAt: 1767400000000 read as Unix seconds is outside the years 1 to 2999 (it looks like milliseconds",
+            "eventList[0].sentAt: 1767400000000 read as Unix seconds is beyond the year 9999 (it looks like milliseconds",
         ),
         (
             "/v1/events",

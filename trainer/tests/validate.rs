@@ -130,7 +130,7 @@ async fn bad_input_names_file_line_and_column() {
             "milliseconds.csv",
             b"item_id,timestamp,demand\na,1704067200000,1\n",
             "    timestampFormat: epoch\n",
-            &[":2", "column 'timestamp'", "outside the years 1 to 2999 (it looks like milliseconds: divide by 1000)"],
+            &[":2", "column 'timestamp'", "beyond the year 9999 (it looks like milliseconds: divide by 1000)"],
         ),
         (
             "extra.csv",

@@ -95,8 +95,8 @@ pub async fn put_with(
 }
 
 /// `sentAt` as unix seconds: a number or a string of digits, or a date or an RFC 3339
-/// date-time; in any form in the years 1 to 2999, so that the event log never holds an instant
-/// the trainer will not read back (a millisecond count sent as seconds is told so).
+/// date-time; as a number, within the range a four-digit year names, as the trainer reads the
+/// event log back (a millisecond count sent as seconds is told so).
 fn sent_at(value: &serde_json::Value) -> Result<i64, String> {
     const FORMS: &str = "expected unix seconds, a date or an RFC 3339 date-time";
     let secs = match value {
@@ -104,18 +104,20 @@ fn sent_at(value: &serde_json::Value) -> Result<i64, String> {
             (Some(i), _) => i,
             // Well within i64 (2^63), where flooring and converting are exact.
             (None, Some(f)) if f.abs() < 9.2e18 => f.floor() as i64,
-            (None, Some(f)) => return Err(format!("{f:e} read as Unix seconds is outside the years 1 to 2999")),
+            (None, Some(f)) => return Err(format!("{f:e} read as Unix seconds is beyond the year 9999")),
             (None, None) => return Err(FORMS.into()),
         },
         serde_json::Value::String(s) => {
             let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
             if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
-                let secs =
-                    s.parse::<i64>().map_err(|_| format!("{s} read as Unix seconds is outside the years 1 to 2999"))?;
-                let secs = checked_unix_seconds(secs)?;
-                // As the document's pattern says (every instant in range has at most 11).
-                if digits.len() > 11 {
-                    return Err(format!("{s:?}: unix seconds as a string have at most 11 digits"));
+                let secs = s.parse::<i64>().map_err(|_| format!("{s} read as Unix seconds is beyond the year 9999"))?;
+                // As the document's pattern says: 11 digits, 10 after a minus sign, so that every
+                // string it allows is in range (and the range's own check names milliseconds).
+                if digits.len() > if s.starts_with('-') { 10 } else { 11 } {
+                    checked_unix_seconds(secs)?;
+                    return Err(format!(
+                        "{s:?}: unix seconds as a string have at most 11 digits (10 after a minus sign)"
+                    ));
                 }
                 secs
             } else {
@@ -139,10 +141,13 @@ mod tests {
         assert_eq!(sent_at(&json!(1_700_000_000)), Ok(1_700_000_000));
         assert_eq!(sent_at(&json!(1_700_000_000.9)), Ok(1_700_000_000));
         assert_eq!(sent_at(&json!(-1.5)), Ok(-2));
-        assert_eq!(sent_at(&json!(32_503_679_999.9)), Ok(32_503_679_999), "2999-12-31T23:59:59Z");
+        assert_eq!(sent_at(&json!(253_402_300_799.9)), Ok(253_402_300_799), "9999-12-31T23:59:59Z");
         assert_eq!(sent_at(&json!("+1700000000")), Ok(1_700_000_000));
-        assert_eq!(sent_at(&json!("-62135596800")), Ok(-62_135_596_800), "0001-01-01T00:00:00Z");
+        assert_eq!(sent_at(&json!(-62_167_219_200_i64)), Ok(-62_167_219_200), "0000-01-01T00:00:00Z");
         assert!(sent_at(&json!("000000000001")).unwrap_err().contains("at most 11 digits"));
+        assert!(sent_at(&json!("-00000000001")).unwrap_err().contains("10 after a minus sign"));
+        assert_eq!(sent_at(&json!("99999999999")), Ok(99_999_999_999), "the largest the pattern allows");
+        assert_eq!(sent_at(&json!("-9999999999")), Ok(-9_999_999_999), "the smallest");
         assert_eq!(sent_at(&json!("2024-03-01")), Ok(1_709_251_200));
         assert_eq!(sent_at(&json!("2024-03-01T01:00:00+01:00")), Ok(1_709_251_200));
         for bad in
@@ -150,15 +155,17 @@ mod tests {
         {
             assert_eq!(sent_at(&bad), Err("expected unix seconds, a date or an RFC 3339 date-time".into()), "{bad}");
         }
-        // Outside the years 1 to 2999, in every form; milliseconds are named as the likely unit.
-        let out_of_range = "read as Unix seconds is outside the years 1 to 2999";
+        // Every date and date-time the document allows is taken, whatever its year and offset.
+        for edge in ["0000-01-01T00:00:00+23:59", "9999-12-31T23:59:59-23:59", "3906-07-22"] {
+            assert!(sent_at(&json!(edge)).is_ok(), "{edge}");
+        }
+        // Numbers beyond the year 9999; milliseconds are named as the likely unit.
+        let out_of_range = "read as Unix seconds is beyond the year 9999";
         for (bad, shown) in [
-            (json!(32_503_680_000_i64), "32503680000"),
+            (json!(253_402_387_200_i64), "253402387200"),
             (json!(1e300), "1e300"),
             (json!(i64::MAX), "9223372036854775807"),
             (json!("99999999999999999999"), "99999999999999999999"),
-            (json!("3000-01-01"), "32503680000"),
-            (json!("9999-12-31T00:00:00Z"), "253402214400"),
         ] {
             let err = sent_at(&bad).unwrap_err();
             assert!(err.starts_with(&format!("{shown} {out_of_range}")), "{bad}: {err}");
