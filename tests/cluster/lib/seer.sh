@@ -29,6 +29,17 @@ seer_s3() {
 }
 SEER_S3_URL="http://127.0.0.1:$S3_NODEPORT"
 
+# seer_s3_keys BUCKET PREFIX: the keys under PREFIX, one a line (ListObjectsV2, first 1000).
+# The prefix's slashes are sent percent-encoded: SigV4 signs the query in that form, and curl
+# signs it as written. Anything but a listing is an error, so that a refused request never
+# reads as "no keys".
+seer_s3_keys() {
+  local bucket=$1 prefix=$2 out
+  out=$(seer_s3 "$SEER_S3_URL/$bucket?list-type=2&prefix=${prefix//\//%2F}") || return 1
+  [[ $out == *"<ListBucketResult"* ]] || { echo "seer_s3_keys $bucket $prefix: $out" >&2; return 1; }
+  grep -o '<Key>[^<]*</Key>' <<<"$out" | sed 's|<Key>\(.*\)</Key>|\1|' || true
+}
+
 # seer_install VERSION [HELM_ARGS...]: the chart (operator, CRDs, RBAC) with the in-cluster S3
 # server as default storage, waiting for the operator's rollout. Also creates the artifacts
 # bucket (a platform team does that once; the operator never creates buckets).
