@@ -16,7 +16,7 @@ use seer_models::forecast::{AutoConfig, AutoModel, BacktestReport, Forecast, Met
 
 use crate::{
     featurize::ItemKey,
-    forecast_csv::{column_name, csv_number, forecast_value, key_fields},
+    forecast_csv::{column_name, csv_number, forecast_value, key_fields, key_header},
 };
 
 /// The backtest forecasts, in the version's folder.
@@ -76,7 +76,6 @@ pub fn export(input: &ExportInput) -> BacktestExport {
     // Item by item in input order, the oldest window first.
     rows.sort_by_key(|r| (r.item, std::cmp::Reverse(r.window)));
 
-    let keys = |dims: &[String]| format!("item_id{}", dims.iter().map(|d| format!(",{d}")).collect::<String>());
     let window_dates = |w: usize| ((input.date)(w, 0), (input.date)(w, report.horizon.saturating_sub(1)));
 
     let mut forecasts = String::new();
@@ -84,7 +83,7 @@ pub fn export(input: &ExportInput) -> BacktestExport {
     let _ = writeln!(
         forecasts,
         "{},backtestwindow_start_time,backtestwindow_end_time,date,target_value,{}",
-        keys(input.forecast_dimensions),
+        key_header(input.forecast_dimensions),
         types.join(",")
     );
     for r in &rows {
@@ -111,7 +110,7 @@ pub fn export(input: &ExportInput) -> BacktestExport {
     let _ = writeln!(
         accuracy,
         "{},backtest_window,backtestwindow_start_time,backtestwindow_end_time,{},Average wQL,WAPE,RMSE,MASE,MAPE",
-        keys(input.forecast_dimensions),
+        key_header(input.forecast_dimensions),
         losses.join(",")
     );
     let metrics_line =

@@ -58,6 +58,16 @@ pub fn csv_number(v: f64) -> String {
     }
 }
 
+/// `item_id,<dimension names...>`, as every header of these files starts.
+pub fn key_header(dimensions: &[String]) -> String {
+    let mut header = String::from("item_id");
+    for d in dimensions {
+        header.push(',');
+        header.push_str(d);
+    }
+    header
+}
+
 /// `item_id,<dimensions...>` of a series, as every line of these files starts.
 pub fn key_fields(key: &ItemKey) -> String {
     let mut line = csv_field(&key.item_id);

@@ -44,7 +44,7 @@ use crate::{
     backtest_export::{self, BacktestExport, ExportInput},
     covariates::read_covariates,
     featurize::{ItemKey, ItemSeries, TargetCollector, TargetFilling},
-    forecast_csv::{column_name, csv_number, forecast_value, key_fields},
+    forecast_csv::{column_name, csv_number, forecast_value, key_fields, key_header},
     forecast_export::ExportTarget,
     frequency::{Frequency, Grid},
     ingest::{self, Cell, Role},
@@ -533,10 +533,9 @@ pub fn score(
     let offset = plan.backtest.offset.unwrap_or(plan.horizon).max(plan.horizon) as i64;
     let h = plan.horizon as i64;
     let grid = &target.grid;
-    let label = |w: usize| {
-        let first = end + 1 - offset - (w as i64) * h;
-        (grid.label(first), grid.label(first + h - 1))
-    };
+    // The first period of backtest window w (0 = the latest).
+    let first = |w: usize| end + 1 - offset - (w as i64) * h;
+    let label = |w: usize| (grid.label(first(w)), grid.label(first(w) + h - 1));
     let mut evaluations: Vec<_> = (0..plan.algorithms.len()).map(|a| report.evaluation(a, &label)).collect();
     let velocity_metrics = |classes: Vec<(Velocity, u64, MetricAccumulator)>| -> Vec<VelocityMetrics> {
         classes
@@ -565,7 +564,7 @@ pub fn score(
     };
     let backtest_export = spec.backtest.export.then(|| {
         let keys: Vec<&ItemKey> = target.items.iter().map(|i| &i.key).collect();
-        let date = |w: usize, step: usize| grid.label(end + 1 - offset - (w as i64) * h + step as i64);
+        let date = |w: usize, step: usize| grid.label(first(w) + step as i64);
         backtest_export::export(&ExportInput {
             report,
             keys: &keys,
@@ -668,12 +667,7 @@ pub async fn write_version(
     let (grid, end, horizon) = (&target.grid, target.end, plan.horizon);
     let mut csv = String::new();
     let columns: Vec<String> = spec.forecast_types.iter().map(|t| column_name(t)).collect();
-    let _ = writeln!(
-        csv,
-        "item_id,{}date,{}",
-        spec.forecast_dimensions.iter().map(|d| format!("{d},")).collect::<String>(),
-        columns.join(",")
-    );
+    let _ = writeln!(csv, "{},date,{}", key_header(&spec.forecast_dimensions), columns.join(","));
     for (item, f) in target.items.iter().zip(forecasts) {
         for step in 0..horizon {
             let period = end + 1 + step as i64;
@@ -690,11 +684,7 @@ pub async fn write_version(
     // The recent history of every series, for charts beside the forecast: the last
     // max(4 horizons, 2 seasons) periods; filled points are left empty.
     let mut history = String::new();
-    let _ = writeln!(
-        history,
-        "item_id,{}date,value",
-        spec.forecast_dimensions.iter().map(|d| format!("{d},")).collect::<String>()
-    );
+    let _ = writeln!(history, "{},date,value", key_header(&spec.forecast_dimensions));
     let keep = (4 * horizon).max(2 * plan.season);
     for item in &target.items {
         let values = &item.series.values;
