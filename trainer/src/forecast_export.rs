@@ -60,20 +60,20 @@ impl ExportTarget {
         ObjectUri::parse(&format!("{}/{version}/{name}", base.trim_end_matches('/'))).map_err(|e| e.to_string())
     }
 
-    /// The copy's bytes: the version's `forecasts.csv` as it is, or its rows (`rows()`: each
-    /// series' key, the dates of its steps and its forecast) as Parquet.
+    /// The copy's bytes: the version's `forecasts.csv` as it is, or as Parquet the same rows:
+    /// each series (`series()`: its key and forecast) at each of the horizon's `dates`.
     pub fn encode<'a>(
         &self,
         csv: &[u8],
         dimensions: &[String],
         forecast_types: &[String],
-        rows: impl FnOnce() -> Vec<(&'a ItemKey, Vec<String>, &'a Forecast)>,
+        dates: &[String],
+        series: impl FnOnce() -> Vec<(&'a ItemKey, &'a Forecast)>,
     ) -> Result<Vec<u8>, String> {
         match self.format {
             DataFormat::Csv => Ok(csv.to_vec()),
-            DataFormat::Parquet => {
-                parquet_bytes(dimensions, forecast_types, &rows()).map_err(|e| format!("cannot write Parquet: {e}"))
-            }
+            DataFormat::Parquet => parquet_bytes(dimensions, forecast_types, dates, &series())
+                .map_err(|e| format!("cannot write Parquet: {e}")),
         }
     }
 
@@ -84,12 +84,14 @@ impl ExportTarget {
     }
 }
 
-/// The rows of the forecast export, as a Parquet file: `item_id`, the dimensions and `date`
-/// as UTF-8 strings, one nullable double column per forecast type; zstd-compressed.
+/// The rows of the forecast export (every series at every date), as a Parquet file:
+/// `item_id`, the dimensions and `date` as UTF-8 strings, one nullable double column per
+/// forecast type; zstd-compressed.
 fn parquet_bytes(
     dimensions: &[String],
     forecast_types: &[String],
-    rows: &[(&ItemKey, Vec<String>, &Forecast)],
+    dates: &[String],
+    series: &[(&ItemKey, &Forecast)],
 ) -> Result<Vec<u8>, String> {
     let string = |name: &str| {
         Type::primitive_type_builder(name, parquet::basic::Type::BYTE_ARRAY)
@@ -116,8 +118,8 @@ fn parquet_bytes(
         SerializedFileWriter::new(&mut out, Arc::new(schema), Arc::new(properties)).map_err(|e| e.to_string())?;
     let mut group = writer.next_row_group().map_err(|e| e.to_string())?;
     // The string columns: item_id, each dimension, then the date of every step.
-    let mut strings: Vec<Vec<ByteArray>> = vec![Vec::with_capacity(rows.len()); dimensions.len() + 2];
-    for (key, dates, _) in rows {
+    let mut strings: Vec<Vec<ByteArray>> = vec![Vec::with_capacity(series.len() * dates.len()); dimensions.len() + 2];
+    for (key, _) in series {
         for date in dates {
             strings[0].push(ByteArray::from(key.item_id.as_str()));
             for (d, value) in key.dimensions.iter().enumerate() {
@@ -134,7 +136,7 @@ fn parquet_bytes(
     for t in forecast_types {
         let mut values = Vec::new();
         let mut defined = Vec::new();
-        for (_, dates, forecast) in rows {
+        for (_, forecast) in series {
             for step in 0..dates.len() {
                 let v = forecast_value(forecast, t, step);
                 defined.push(i16::from(v.is_finite()));

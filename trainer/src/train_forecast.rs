@@ -739,11 +739,9 @@ pub async fn write_version(
     // `spec.export`'s copy is made now (Parquet from the rows, CSV as written) and written
     // after the version's files, before its manifest.
     let export_copy = export.map(|(to, version)| {
-        let rows = || -> Vec<_> {
-            let dates: Vec<String> = (0..horizon).map(|s| grid.label(end + 1 + s as i64)).collect();
-            target.items.iter().zip(forecasts).map(|(item, f)| (&item.key, dates.clone(), f)).collect()
-        };
-        (to, version, to.encode(&csv, &spec.forecast_dimensions, &spec.forecast_types, rows))
+        let dates: Vec<String> = (0..horizon).map(|s| grid.label(end + 1 + s as i64)).collect();
+        let series = || target.items.iter().map(|item| &item.key).zip(forecasts).collect();
+        (to, version, to.encode(&csv, &spec.forecast_dimensions, &spec.forecast_types, &dates, series))
     });
     let files = files.into_iter().chain([("forecasts/forecasts.csv", csv)]);
     for (path, data) in files.chain(backtests.into_iter().flatten()) {
